@@ -1,0 +1,66 @@
+"""``latent-explorer train`` and ``info`` end to end, as a user runs them."""
+
+import json
+import subprocess
+import sys
+
+
+def cli(*args, timeout=600):
+    return subprocess.run(
+        [sys.executable, "-m", "explorer.cli", *map(str, args)],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+
+
+def test_train_then_info(tmp_path):
+    out = tmp_path / "tiny_ae"
+    r = cli(
+        "train",
+        "--kind",
+        "ae",
+        "--max-images",
+        "128",
+        "--epochs",
+        "2",
+        "--batch-size",
+        "32",
+        "--filters",
+        "8,16,16",
+        "--z-dim",
+        "3",
+        "--out",
+        out,
+    )
+    assert r.returncode == 0, r.stderr
+    assert "epoch   2:" in r.stderr and "finished: 2 epochs" in r.stderr
+    r = cli("info", out)
+    assert r.returncode == 0, r.stderr
+    assert (
+        "kind:            AE" in r.stdout
+        and "z_dim:           3" in r.stdout
+        and "validation loss:" in r.stdout
+    )
+    data = json.loads(cli("info", out, "--json").stdout)
+    assert data["epochs"] == 2 and data["input_shape"] == [28, 28, 1]
+    r = cli("train", "--out", out, "--resume", "--epochs", "1")
+    assert r.returncode == 0, r.stderr
+    assert json.loads(cli("info", out, "--json").stdout)["epochs"] == 3
+
+
+def test_bad_options_give_one_line(tmp_path):
+    for args in (
+        ["train", "--out", tmp_path / "x", "--strides", "3,3,3"],
+        ["train", "--out", tmp_path / "x", "--epochs", "0"],
+        ["info", tmp_path / "nothing"],
+    ):
+        r = cli(*args)
+        assert r.returncode == 2
+        assert "Traceback" not in r.stderr
+        assert len(r.stderr.strip().splitlines()) == 1 and "error:" in r.stderr
+
+
+def test_no_arguments_prints_usage():
+    r = cli()
+    assert r.returncode == 0 and "usage: latent-explorer" in r.stdout
