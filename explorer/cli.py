@@ -10,9 +10,9 @@ import sys
 from collections.abc import Sequence
 
 from explorer import __version__
-from explorer.commands import info, train
+from explorer.commands import encode, info, sample, train
 
-COMMANDS = {"train": train, "info": info}
+COMMANDS = {"train": train, "info": info, "sample": sample, "encode": encode}
 
 
 def build_parser() -> argparse.ArgumentParser:
