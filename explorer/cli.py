@@ -28,9 +28,23 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+RANGE_FLAGS = ("--range", "--x-range", "--y-range")
+
+
+def _join_negative_ranges(argv: list[str]) -> list[str]:
+    """Let ``--range -3:3`` through: argparse would read ``-3:3`` as an option."""
+    out: list[str] = []
+    for token in argv:
+        if out and out[-1] in RANGE_FLAGS and token.startswith("-"):
+            out[-1] = f"{out[-1]}={token}"
+        else:
+            out.append(token)
+    return out
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args = parser.parse_args(_join_negative_ranges(list(sys.argv[1:] if argv is None else argv)))
     if args.command is None:
         parser.print_help()
         return 0
