@@ -10,9 +10,16 @@ import sys
 from collections.abc import Sequence
 
 from explorer import __version__
-from explorer.commands import encode, info, sample, train
+from explorer.commands import analyze, compare, encode, info, sample, train
 
-COMMANDS = {"train": train, "info": info, "sample": sample, "encode": encode}
+COMMANDS = {
+    "train": train,
+    "info": info,
+    "sample": sample,
+    "encode": encode,
+    "analyze": analyze,
+    "compare": compare,
+}
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -42,6 +42,13 @@ class TaskState:
         if self._stop.is_set():
             raise Cancelled()
 
+    def sub(self, start: float, end: float, prefix: str = "") -> TaskState:
+        """A state for one step of a longer job: its progress 0..1 maps to ``start..end`` of
+        this one, and it shares this one's stop flag."""
+        child = TaskState(lambda f, msg: self.set_progress(start + (end - start) * f, prefix + msg))
+        child._stop = self._stop
+        return child
+
 
 def ensure_state(state: TaskState | None) -> TaskState:
     """Return ``state`` or a silent default."""

@@ -1,0 +1,74 @@
+"""``latent-explorer analyze``: every analysis of a model's encodings, as plots and JSON."""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+from explorer.commands.common import encode, load
+from explorer.commands.options import add_model_arguments, str_list
+from explorer.commands.progressbar import ProgressBar
+
+
+def add_parser(sub) -> None:
+    p = sub.add_parser(
+        "analyze",
+        help="radius/component statistics, hit rates, VAE diagnostics, k-means, t-SNE",
+        description="Writes every plot to OUT and OUT/summary.json.",
+    )
+    add_model_arguments(p)
+    p.add_argument("--dataset", default="mnist-5k")
+    p.add_argument("--out", required=True, help="output folder")
+    p.add_argument("--json", action="store_true", help="also print summary.json")
+    p.add_argument("--tsne-points", type=int, default=0, help="t-SNE on this many points (0 = off)")
+    p.add_argument("--tsne-iterations", type=int, default=500)
+    p.add_argument("--perplexity", type=float, default=30.0)
+    p.add_argument(
+        "--kmeans", metavar="K1:K2:STEP", help="k-means inertia sweep, e.g. 2:80:2 (off by default)"
+    )
+    p.add_argument(
+        "--samples", type=int, default=2000, help="samples per sampler for the hit rates"
+    )
+    p.add_argument(
+        "--hit-k", type=float, default=3.0, help="hit test: within k half-widths (default 3)"
+    )
+    p.add_argument("--formats", type=str_list, default=["png"], help="png,svg,pdf (default png)")
+    p.add_argument("--seed", type=int, default=0)
+
+
+def run(args: argparse.Namespace) -> int:
+    from explorer.core import atomic
+    from explorer.core.analysis import AnalysisOptions, analyze
+    from explorer.core.clustering import parse_k_range
+    from explorer.core.errors import InvalidParameter
+    from explorer.core.progress import TaskState
+    from explorer.core.report import write_analysis_plots
+
+    bad = [f for f in args.formats if f not in ("png", "svg", "pdf")]
+    if bad:
+        raise InvalidParameter(f"unknown plot format(s) {', '.join(bad)}; use png, svg, pdf")
+    model = load(args)
+    ds, enc = encode(model, args.dataset)
+    options = AnalysisOptions(
+        n_samples=args.samples,
+        hit_k=args.hit_k,
+        tsne_points=args.tsne_points,
+        tsne_perplexity=args.perplexity,
+        tsne_iterations=args.tsne_iterations,
+        seed=args.seed,
+        kmeans_ks=parse_k_range(args.kmeans, len(enc)) if args.kmeans else None,
+    )
+    bar = ProgressBar()
+    result = analyze(enc, options, TaskState(lambda f, msg: bar.update(f, msg)))
+    result.summary["label_names"] = enc.label_names
+    written = write_analysis_plots(result, args.out, args.formats)
+    atomic.write_json(f"{args.out}/summary.json", result.summary)
+    if bar.tty:
+        bar.line(f"{len(written)} plots and summary.json in {args.out}")
+    if args.json:
+        print(json.dumps(result.summary, indent=2))
+    else:
+        for path in written:
+            print(path)
+        print(f"{args.out}/summary.json")
+    return 0
