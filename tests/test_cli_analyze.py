@@ -63,7 +63,7 @@ def test_analyze_vae_writes_plots_and_summary(tmp_path):
     assert r.returncode == 0, r.stderr
     summary = json.loads((out / "summary.json").read_text())
     assert json.loads(r.stdout[r.stdout.index("{") :]) == summary
-    assert REQUIRED <= set(summary) and VAE_KEYS <= set(summary["vae"])
+    assert set(summary) >= REQUIRED and set(summary["vae"]) >= VAE_KEYS
     assert summary["n_points"] == 5000 and summary["z_dim"] == 16 and summary["kind"] == "vae"
     assert summary["kmeans"]["k"] == [2, 6, 10]
     assert set(summary["radius"]["histogram"]) == {"edges", "counts"}
