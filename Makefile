@@ -21,12 +21,12 @@ run: $(STAMP)
 	$(BIN)/latent-explorer
 
 lint: $(STAMP)
-	$(BIN)/ruff check explorer tests bench scripts
-	$(BIN)/ruff format --check explorer tests bench scripts
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 
 format: $(STAMP)
-	$(BIN)/ruff format explorer tests bench scripts
-	$(BIN)/ruff check --fix explorer tests bench scripts
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
 
 test: lint
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -q $(PYTEST_ARGS)
