@@ -168,11 +168,10 @@ def _encode(
     parts: dict[str, list[np.ndarray]] = {}
     indices: list[np.ndarray] = []
     done = 0
-    for x, idx in ds.tf_dataset(batch_size, with_index=True):
+    for x, idx in _batches(ds, batch_size):
         state.check()
-        for key, value in encode_batch(model, x.numpy(), rng).items():
+        for key, value in encode_batch(model, x, rng).items():
             parts.setdefault(key, []).append(value)
-        idx = idx.numpy()
         indices.append(idx)
         done += len(idx)
         state.set_progress(done / n, f"encoding {done}/{n}")
@@ -195,6 +194,19 @@ def _encode(
         dataset_name=ds.name,
         skipped=n - len(idx),
     )
+
+
+def _batches(ds: Dataset, batch_size: int):
+    """Float batches with their indices: slices of in-memory (or memory-mapped) arrays, which
+    skips tf.data's set-up cost and never copies the whole array; folders stream via tf.data."""
+    if ds.images is not None:
+        for start in range(0, len(ds), batch_size):
+            x = np.asarray(ds.images[start : start + batch_size])
+            x = x.astype(np.float32) / 255.0 if x.dtype == np.uint8 else x.astype(np.float32)
+            yield x, np.arange(start, start + len(x))
+        return
+    for x, idx in ds.tf_dataset(batch_size, with_index=True):
+        yield x.numpy(), idx.numpy()
 
 
 def save_cached(folder: Path, enc: Encodings) -> None:
