@@ -50,13 +50,22 @@ def component_stats(
     if z.ndim != 2 or z.shape[0] == 0:
         raise InvalidParameter(f"expected at least one z-point of shape (n, z_dim), got {z.shape}")
     hist = component_histograms(z, bins=bins, range=range, state=state)
-    mean = z.mean(axis=0, dtype=np.float64)
-    std = z.std(axis=0, dtype=np.float64)
+    mean, std = _mean_std(z)
     half_width = half_widths(hist)
     dominant = np.flatnonzero(
         (np.abs(mean) >= mean_threshold) | (half_width >= half_width_threshold)
     )
     return ComponentStats(mean, std, half_width, [int(i) for i in dominant], hist)
+
+
+def _mean_std(z: np.ndarray, rows: int = 4096) -> tuple[np.ndarray, np.ndarray]:
+    """Per-column mean and (population) std in float64, without a float64 copy of ``z``."""
+    mean = z.mean(axis=0, dtype=np.float64)
+    squares = np.zeros(z.shape[1])
+    for start in range(0, z.shape[0], rows):
+        deviation = z[start : start + rows].astype(np.float64) - mean
+        squares += np.einsum("ij,ij->j", deviation, deviation)
+    return mean, np.sqrt(squares / z.shape[0])
 
 
 def half_widths(hist: ComponentHistograms) -> np.ndarray:

@@ -4,14 +4,15 @@
 counts are identical to ``np.histogram(z[:, j], bins, range)`` for every ``j`` and it is
 several times faster than that loop:
 
-1. ``w = x * scale + offset[j]`` (float64) is ``2**20 + j * (bins + 2) + 1 + position``, the
-   position of ``x`` in bins. In ``[2**20, 2**21)`` the high 32 bits of a double hold the
-   integer part and the low 32 bits the fraction, so two shifts give the slot key and the
-   fraction, and one ``np.add.at`` counts all components.
-2. Values whose fraction says they lie within rounding error of an edge (a handful) are
-   re-binned with numpy's own uniform-bin computation, including its correction against the
-   edges, so floating point edge cases agree exactly. So are all values when that rounding
-   bound does not hold (integer data, absurd ranges or bin counts).
+1. ``w = x * scale + base`` (float32) is ``2**e + 1 + position`` with the position of ``x``
+   in bins, ``2**e >= bins + 2``. In ``[2**e, 2**(e + 1))`` the top ``e`` mantissa bits of
+   ``w`` are the slot (below the range, the bins, above the range) and the rest the
+   fraction, so a shift plus a per-component offset gives one key per value and a single
+   ``np.add.at`` counts all components.
+2. Values whose fraction puts them within rounding error of an edge (about 1 in 10^4) are
+   re-binned with numpy's own uniform-bin computation, including its correction against
+   the edges, so floating point edge cases agree exactly. So are all values when the
+   rounding bound does not hold (integer data, absurd ranges or bin counts).
 3. Row chunks keep the buffers in cache and let ``state`` report progress and cancel; large
    inputs are split between threads (numpy releases the GIL in these loops).
 """
@@ -32,9 +33,6 @@ from explorer.core.errors import InvalidParameter
 from explorer.core.progress import TaskState, ensure_state
 
 CHUNK_ELEMENTS = 1 << 16  # values per chunk: buffers stay in the L2 cache
-_MAGIC = 2.0**20  # w in [2**20, 2**21): integer part in the high, fraction in the low word
-_EXPONENT = (1023 + 20) << 20  # (bits >> 32) - _EXPONENT == floor(w) - 2**20
-_MAX_SLOTS = 1 << 20
 _MAX_ERROR = 2.0**-8  # larger position errors (in bins) use numpy's algorithm throughout
 
 
@@ -176,18 +174,17 @@ def _count_rows(
     z: np.ndarray, spec: _BinSpec, rows: int, state: TaskState, on_chunk: Callable[[int], None]
 ) -> np.ndarray:
     """Slot counts ``(z_dim, bins + 2)`` (below, bins..., above) of ``z``, chunk by chunk."""
-    z_dim = z.shape[1]
-    slots = np.zeros((z_dim, spec.n + 2), dtype=np.int64)
-    counter = _FastCounter.make(spec, z.dtype, z_dim, rows)
-    for chunk_rows in _chunks(z.shape[0], rows):
+    slots = np.zeros((z.shape[1], spec.n + 2), dtype=np.int64)
+    counter = _FastCounter.make(spec, z.dtype, z.shape[1], rows)
+    for chunk_rows in _chunks(z.shape[0] if z.shape[1] else 0, rows):
         state.check()
-        chunk = z[chunk_rows]
         if counter is None:
-            _add_exact(chunk, spec, slots)
+            _add_exact(z[chunk_rows], spec, slots)
         else:
-            for block in _chunks(z_dim, counter.block_dim):
-                counter.add(chunk[:, block], slots[block])
+            counter.add(z[chunk_rows], slots)
         on_chunk(chunk_rows.stop - chunk_rows.start)
+    if counter is not None:
+        counter.finish(slots)
     return slots
 
 
@@ -255,67 +252,86 @@ def _add_exact(chunk: np.ndarray, spec: _BinSpec, slots: np.ndarray) -> None:
 
 
 class _FastCounter:
-    """Bins chunks with the float64 bit-pattern trick (see the module docstring).
+    """Bins chunks with the float32 bit-pattern trick (see the module docstring).
 
     Per component there are ``bins + 2`` slots: below the range, the bins, above the range.
-    A block of ``block_dim`` components keeps all slot keys below 2**20.
+    ``w = x * scale + base`` lies in ``[2**e, 2**(e + 1))`` with ``2**e >= bins + 2``, where
+    the float32 mantissa holds the slot in its top ``e`` bits and the fraction below.
     """
 
-    def __init__(self, spec: _BinSpec, block_dim: int, rows: int) -> None:
+    def __init__(self, spec: _BinSpec, rows: int, z_dim: int, error: float) -> None:
         first, last = float(spec.first), float(spec.last)
-        error = _position_error(spec)
-        threshold = 2.0 ** math.ceil(math.log2(max(4 * error, 2.0**-30)))
         self.spec = spec
-        self.block_dim = block_dim
         self.stride = spec.n + 2
-        self.scale = spec.n / (last - first)
-        local = np.arange(block_dim, dtype=np.float64) * self.stride
-        self.offsets = _MAGIC + local + 1 + threshold / 2 - first * self.scale
-        self.threshold = np.uint64(threshold * 2.0**64)  # compared with fraction << 32
-        self.low_clip = first * self.scale - 0.75  # 3/4 into the "below" slot
-        self.high_clip = last * self.scale + 0.75  # 3/4 into the "above" slot
-        self.x_low = first - 0.5 / self.scale  # values in [x_low, x_high] need no clipping
-        self.x_high = last + 0.5 / self.scale
-        size = rows * block_dim
-        self._w = np.empty(size, dtype=np.float64)
-        self._keys = np.empty(size, dtype=np.intp)
-        self._fraction = np.empty(size, dtype=np.uint64)
+        exponent = max(0, math.ceil(math.log2(self.stride)))
+        self.fraction_bits = 23 - exponent
+        threshold = 2.0 ** math.ceil(math.log2(4 * error))
+        self.scale = np.float32(spec.n / (last - first))
+        scale = float(self.scale)
+        self.base = np.float32(2.0**exponent + 1 + threshold / 2 - first * scale)
+        self.low_clip = np.float32(first * scale - 0.75)  # 3/4 into the "below" slot
+        self.high_clip = np.float32(last * scale + 0.75)  # 3/4 into the "above" slot
+        self.x_low = first - 0.5 / scale  # values in [x_low, x_high] need no clipping
+        self.x_high = last + 0.5 / scale
+        # key = (bits >> fraction_bits) + offset: the exponent bits cancel, slots follow
+        exponent_bits = (127 + exponent) << exponent
+        self.offsets = (np.arange(z_dim) * self.stride - exponent_bits).astype(np.int32)
+        self.fraction_mask = (1 << self.fraction_bits) - 1
+        self.threshold = int(threshold * 2**self.fraction_bits)
+        size = rows * z_dim
+        self._w = np.empty(size, dtype=np.float32)
+        self._int32 = np.empty(size, dtype=np.int32)
+        self._keys = np.empty(size, dtype=np.int64)
         self._ambiguous = np.empty(size, dtype=bool)
+        self._pending: list[tuple[np.ndarray, np.ndarray]] = []  # (values, components)
+        self._n_pending = 0
 
     @classmethod
     def make(cls, spec: _BinSpec, dtype: np.dtype, z_dim: int, rows: int) -> _FastCounter | None:
         """A counter, or None when the estimate cannot be trusted for these bins and data."""
-        stride = spec.n + 2
-        if dtype.kind != "f" or dtype.itemsize > 8 or stride > _MAX_SLOTS:
+        if dtype.kind != "f" or dtype.itemsize > 8:
             return None
         data = np.empty(0, dtype=dtype)
         if any(np.result_type(data, end) != spec.edges.dtype for end in (spec.first, spec.last)):
             return None  # numpy compares with a range end at another precision than its edges
-        if not _position_error(spec) <= _MAX_ERROR:
+        error = _position_error(spec)
+        if not error <= _MAX_ERROR or z_dim * (spec.n + 2) >= 2**30:  # int32 keys
             return None
-        return cls(spec, max(1, min(z_dim, _MAX_SLOTS // stride)), rows)
+        return cls(spec, rows, z_dim, error)
 
     def add(self, x: np.ndarray, slots: np.ndarray) -> None:
-        """Count chunk ``x`` ``(rows, k)``, ``k <= block_dim``, into ``slots`` ``(k, bins + 2)``."""
-        spec, stride = self.spec, self.stride
-        block_dim, size = x.shape[1], x.size
+        """Count chunk ``x`` ``(rows, z_dim)`` into ``slots`` ``(z_dim, bins + 2)``."""
+        size = x.size
         w = self._w[:size].reshape(x.shape)
         with np.errstate(over="ignore", invalid="ignore"):
-            np.multiply(x, self.scale, out=w, dtype=np.float64)
+            np.multiply(x, self.scale, out=w)
         self._clip(x, w)
-        np.add(w, self.offsets[:block_dim], out=w)
-        bits = w.view(np.int64).ravel()
-        keys = np.right_shift(bits, 32, out=self._keys[:size])
-        keys -= _EXPONENT
-        fraction = np.left_shift(bits, 32, out=self._fraction[:size].view(np.int64))
-        ambiguous = np.less(fraction.view(np.uint64), self.threshold, out=self._ambiguous[:size])
+        np.add(w, self.base, out=w)
+        bits = w.view(np.int32).reshape(-1)
+        high = np.right_shift(bits, self.fraction_bits, out=self._int32[:size])
+        np.add(high.reshape(x.shape), self.offsets, out=high.reshape(x.shape))
+        keys = self._keys[:size]
+        np.copyto(keys, high)  # add.at is fastest with intp indices
+        fraction = np.bitwise_and(bits, self.fraction_mask, out=self._int32[:size])
+        ambiguous = np.less(fraction, self.threshold, out=self._ambiguous[:size])
         ambiguous = np.flatnonzero(ambiguous)
         if ambiguous.size:
-            row, col = np.divmod(ambiguous, block_dim)
-            keys[ambiguous] = col * stride  # park them in the discarded "below" slot
-            kept, idx = spec.indices(x[row, col])
-            np.add.at(slots, (col[kept], idx + 1), 1)
+            row, col = np.divmod(ambiguous, x.shape[1])
+            keys[ambiguous] = col * self.stride  # park them in the discarded "below" slot
+            self._pending.append((x[row, col], col))
+            self._n_pending += ambiguous.size
         np.add.at(slots.reshape(-1), keys, 1)
+        if self._n_pending > CHUNK_ELEMENTS * 16:  # many values on edges: bound the memory
+            self.finish(slots)
+
+    def finish(self, slots: np.ndarray) -> None:
+        """Bin the values parked near edges with numpy's algorithm."""
+        if self._pending:
+            values, cols = (np.concatenate(parts) for parts in zip(*self._pending, strict=True))
+            kept, idx = self.spec.indices(values)
+            np.add.at(slots, (cols[kept], idx + 1), 1)
+            self._pending.clear()
+            self._n_pending = 0
 
     def _clip(self, x: np.ndarray, product: np.ndarray) -> None:
         """Move ``x * scale`` far outside the range (and NaN) 3/4 into the outer slots."""
@@ -330,9 +346,11 @@ class _FastCounter:
 
 
 def _position_error(spec: _BinSpec) -> float:
-    """Bound, in bins, of edge deviations from the ideal grid plus the float64 rounding."""
+    """Bound, in bins, of edge deviations from the ideal grid plus the float32 rounding."""
     first, last = float(spec.first), float(spec.last)
-    scale = spec.n / (last - first)
+    scale = float(np.float32(spec.n / (last - first)))
     positions = (spec.edges.astype(np.float64) - first) * scale
     edge_error = float(np.abs(positions - np.arange(spec.n + 1)).max())
-    return edge_error + (max(abs(first), abs(last)) * scale + 2.0) * 2.0**-50 + 2.0**-32
+    magnitude = max(abs(first), abs(last)) * scale + 2.0
+    slots = 2.0 ** max(0, math.ceil(math.log2(spec.n + 2)))
+    return edge_error + (4 * magnitude + 4 * slots) * 2.0**-24

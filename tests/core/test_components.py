@@ -45,8 +45,11 @@ def test_dominant_components_on_constructed_data() -> None:
 
 
 def test_to_dict_is_plain_json() -> None:
-    z = np.random.default_rng(2).normal(size=(1000, 3)).astype(np.float32)
-    data = component_stats(z).to_dict()
+    z = np.random.default_rng(2).normal(size=(10_000, 3)).astype(np.float32)
+    stats = component_stats(z)
+    np.testing.assert_allclose(stats.mean, z.astype(np.float64).mean(axis=0), rtol=1e-12)
+    np.testing.assert_allclose(stats.std, z.astype(np.float64).std(axis=0), rtol=1e-12)
+    data = stats.to_dict()
     assert set(data) == {"mean", "std", "half_width", "dominant"}
     assert all(type(v) is float for key in ("mean", "std", "half_width") for v in data[key])
     assert all(type(i) is int for i in data["dominant"]) and len(data["mean"]) == 3

@@ -36,6 +36,7 @@ def edge_heavy(dtype, bins: int, range_: tuple, n: int = 2000, d: int = 6, seed:
     z[10, :] = np.nextafter(np.array(hi, dtype), np.array(np.inf, dtype))
     z[11, :] = np.nextafter(np.array(lo, dtype), np.array(-np.inf, dtype))
     z[12, 0], z[13, 1], z[14, 2] = np.nan, np.inf, -np.inf
+    z[15, 3], z[16, 4] = np.finfo(dtype).max, np.finfo(dtype).min
     return z
 
 
@@ -167,3 +168,10 @@ def test_radius_histogram_given_range_and_points() -> None:
     assert radius_histogram(np.array([1.0]), 0.5, (0, 1.2)).edges[-1] == pytest.approx(1.5)
     with pytest.raises(InvalidParameter):
         radius_histogram(np.array([1.0]), bin_width=0)
+
+
+def test_data_on_edges_only_matches_loop() -> None:
+    # every value on an edge: all go through numpy's algorithm, in several flushes
+    z = np.random.default_rng(6).integers(-12, 13, (40_000, 32)).astype(np.float32)
+    counts = component_histograms(z, bins=24, range=(-12, 12), workers=1).counts
+    np.testing.assert_array_equal(counts, loop_counts(z, 24, (-12, 12)))
