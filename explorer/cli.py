@@ -49,9 +49,33 @@ def _join_negative_ranges(argv: list[str]) -> list[str]:
     return out
 
 
+def opens_window(argv: list[str]) -> bool:
+    """No arguments, or model paths / window options instead of a sub-command."""
+    if not argv:
+        return True
+    first = argv[0]
+    if first in COMMANDS or first in ("-h", "--help", "--version"):
+        return False
+    return not first.startswith("-") or first in (
+        "--dataset",
+        "--encoder-a",
+        "--decoder-a",
+        "--encoder-b",
+        "--decoder-b",
+    )
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if opens_window(argv):
+        from explorer.gui.app import main as window_main
+
+        return window_main(argv)
     parser = build_parser()
-    args = parser.parse_args(_join_negative_ranges(list(sys.argv[1:] if argv is None else argv)))
+    parser.epilog = (
+        "Without a COMMAND, `latent-explorer [A] [B]` opens the window on models A and B."
+    )
+    args = parser.parse_args(_join_negative_ranges(argv))
     if args.command is None:
         parser.print_help()
         return 0

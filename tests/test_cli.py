@@ -61,6 +61,24 @@ def test_bad_options_give_one_line(tmp_path):
         assert len(r.stderr.strip().splitlines()) == 1 and "error:" in r.stderr
 
 
-def test_no_arguments_prints_usage():
-    r = cli()
+def test_help_lists_commands_and_the_window():
+    r = cli("--help")
     assert r.returncode == 0 and "usage: latent-explorer" in r.stdout
+    for command in ("train", "info", "sample", "encode", "analyze", "compare"):
+        assert command in r.stdout
+    assert "opens the window" in r.stdout
+
+
+def test_no_display_gives_one_clear_line():
+    import os
+
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM")
+    }
+    r = subprocess.run(
+        [sys.executable, "-m", "explorer.cli"], capture_output=True, text=True, timeout=120, env=env
+    )
+    assert r.returncode == 2 and "no display found" in r.stderr
+    assert len(r.stderr.strip().splitlines()) == 1 and "Traceback" not in r.stderr

@@ -1,0 +1,137 @@
+"""Benchmark: event-loop latency of the window while the heavy work runs in workers.
+
+A 10 ms ``QTimer`` records the gap between its ticks while the window (1) loads the
+shipped models (TensorFlow import, model load, cached encodings), (2) encodes mnist-5k with
+model A without the cache, (3) resamples and decodes grids (normal and Gaussian mixture,
+with the live histogram update), (4) runs t-SNE and (5) the k-means sweep. A gap much above
+10 ms is a stall the user feels (the GIL is shared with the workers; 2 cores here).
+Printed per phase: wall time, ticks, median / 99th percentile / maximum gap; then the worst
+stall overall.
+
+Usage: ``python bench/bench_gui_latency.py [--quick]`` (offscreen unless a display is set).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+if not any(os.environ.get(v) for v in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM")):
+    os.environ["QT_QPA_PLATFORM"] = "offscreen"
+os.environ.setdefault("LATENT_EXPLORER_SETTINGS_DIR", tempfile.mkdtemp())
+
+TICK_MS = 10
+
+
+class Probe:
+    def __init__(self) -> None:
+        from PySide6.QtCore import QTimer
+
+        self.gaps: list[float] = []
+        self.last = time.perf_counter()
+        self.timer = QTimer(interval=TICK_MS)
+        self.timer.timeout.connect(self.tick)
+        self.timer.start()
+
+    def tick(self) -> None:
+        now = time.perf_counter()
+        self.gaps.append((now - self.last) * 1000)
+        self.last = now
+
+    def phase(self):
+        self.gaps, self.last = [], time.perf_counter()
+
+
+def run_phase(window, probe, name: str, start, timeout_ms: int = 600_000) -> tuple:
+    probe.phase()
+    t0 = time.perf_counter()
+    start()
+    ok = window.wait_idle(timeout_ms)
+    wall = time.perf_counter() - t0
+    gaps = np.asarray(probe.gaps or [0.0])
+    row = (name, wall, len(gaps), np.median(gaps), np.percentile(gaps, 99), gaps.max(), ok)
+    print(
+        f"{name:<44} {wall:7.2f} s {len(gaps):6d} {row[3]:7.1f} {row[4]:7.1f} {row[5]:8.1f}"
+        + ("" if ok else "  (timed out)"),
+        flush=True,
+    )
+    return row
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="smaller t-SNE and k-means")
+    args = parser.parse_args(argv)
+    from PySide6.QtWidgets import QApplication
+
+    from explorer.core.paths import shipped_model
+    from explorer.gui.app import create_window
+
+    app = QApplication.instance() or QApplication([])
+    probe = Probe()
+    rows = []
+    print(f"{'phase':<44} {'wall':>9} {'ticks':>6} {'median':>7} {'p99':>7} {'max gap':>8} (ms)")
+    holder = {}
+    rows.append(
+        run_phase(
+            None or _Lazy(holder),
+            probe,
+            "start: TF import + 2 model loads",
+            lambda: holder.update(window=create_window([])[1]),
+        )
+    )
+    window = holder["window"]
+    slot = window.slots["A"]
+    source = {"spec": str(shipped_model("mnist_ae"))}
+
+    def encode():
+        slot.controller.request(
+            "load",
+            {**source, "dataset": "mnist-5k", "cache": False},
+            on_done=lambda out: window._loaded(slot, source, out),
+        )
+
+    rows.append(run_phase(window, probe, "encode mnist-5k with A (no cache) + analyses", encode))
+    for method in ("Normal", "Gaussian mixture"):
+
+        def resample(method=method):
+            window.sampler.method.setCurrentText(method)
+            window.sampler.seed.setValue(window.sampler.seed.value() + 1)
+            window.resample()
+
+        rows.append(run_phase(window, probe, f"resample + decode + histograms: {method}", resample))
+    panel = window.projection
+    panel.points.setValue(1000 if args.quick else 5000)
+    panel.iterations.setValue(250 if args.quick else 500)
+    rows.append(run_phase(window, probe, f"t-SNE {panel.points.value()} points", panel.run))
+    window.clusters.ks.setText("2:10:2" if args.quick else "2:40:2")
+    rows.append(
+        run_phase(window, probe, f"k-means k = {window.clusters.ks.text()}", window.clusters.run)
+    )
+    worst = max(rows, key=lambda r: r[5])
+    print(f"worst stall: {worst[5]:.1f} ms during '{worst[0]}' (timer interval {TICK_MS} ms)")
+    window.close()
+    app.processEvents()
+    return 0
+
+
+class _Lazy:
+    """Stands in for the window during start-up: waits until it exists and is idle."""
+
+    def __init__(self, holder: dict) -> None:
+        self.holder = holder
+
+    def wait_idle(self, timeout_ms: int) -> bool:
+        return self.holder["window"].wait_idle(timeout_ms)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

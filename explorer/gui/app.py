@@ -1,0 +1,112 @@
+"""``latent-explorer [A] [B]``: open the window (TensorFlow loads later, in the model threads).
+
+Nothing here imports TensorFlow, so the window appears before it is loaded.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+NO_DISPLAY = (
+    "latent-explorer: no display found; set DISPLAY, or run headless with "
+    "QT_QPA_PLATFORM=offscreen, or use the sub-commands, e.g. latent-explorer sample --help"
+)
+DEFAULT_MODELS = ("mnist_ae", "mnist_vae")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="latent-explorer",
+        description="Open the Latent Explorer window with model A and model B side by side.",
+    )
+    p.add_argument("a", nargs="?", metavar="A", help="model bundle (folder or shipped name) for A")
+    p.add_argument("b", nargs="?", metavar="B", help="model bundle (folder or shipped name) for B")
+    for slot in ("a", "b"):
+        p.add_argument(
+            f"--encoder-{slot}", metavar="E", help=f"encoder .keras file of {slot.upper()}"
+        )
+        p.add_argument(
+            f"--decoder-{slot}", metavar="D", help=f"decoder .keras file of {slot.upper()}"
+        )
+    p.add_argument("--dataset", default=None, help="data set to encode (default mnist-5k)")
+    return p
+
+
+def has_display() -> bool:
+    """False on Linux without X11/Wayland and without an explicit QT_QPA_PLATFORM."""
+    if not sys.platform.startswith("linux"):
+        return True
+    return any(os.environ.get(v) for v in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM"))
+
+
+def resolve_model(text: str) -> str:
+    """A bundle path as given, or a shipped model's path for a bare shipped name."""
+    from explorer.core.paths import shipped_model
+
+    path = Path(text).expanduser()
+    if not path.exists() and (shipped := shipped_model(text)).is_dir():
+        return str(shipped)
+    return str(path)
+
+
+def initial_models(args: argparse.Namespace, last: dict | None) -> dict[str, dict]:
+    """``{slot: source}`` from the arguments, else the last session's models, else shipped."""
+    explicit = {}
+    for slot, spec in (("A", args.a), ("B", args.b)):
+        enc, dec = (
+            getattr(args, f"encoder_{slot.lower()}"),
+            getattr(args, f"decoder_{slot.lower()}"),
+        )
+        if enc or dec:
+            explicit[slot] = {"encoder": enc, "decoder": dec}
+        elif spec:
+            explicit[slot] = {"spec": resolve_model(spec)}
+    if explicit:
+        return explicit
+    chosen = {}
+    for slot, name in zip(("A", "B"), DEFAULT_MODELS, strict=True):
+        source = (last or {}).get(slot)
+        usable = isinstance(source, dict) and all(
+            Path(v).exists() for v in source.values() if isinstance(v, str)
+        )
+        chosen[slot] = source if usable and source else {"spec": resolve_model(name)}
+    return chosen
+
+
+def create_window(argv: Sequence[str]):
+    """Parse ``argv``, create the window and start loading; returns (app, window)."""
+    args = build_parser().parse_args(list(argv))
+    from PySide6.QtWidgets import QApplication
+
+    from explorer.gui.main_window import MainWindow
+    from explorer.gui.settings import APPLICATION, ORGANISATION, open_settings, read_json
+
+    app = QApplication.instance() or QApplication([sys.argv[0] if sys.argv else "latent-explorer"])
+    app.setOrganizationName(ORGANISATION)
+    app.setApplicationName(APPLICATION)
+    settings = open_settings()
+    dataset = args.dataset or read_json(settings, "dataset") or "mnist-5k"
+    window = MainWindow(dataset=dataset)
+    app.aboutToQuit.connect(window.shutdown)
+    window.show()
+    window.queue_loads(initial_models(args, read_json(settings, "models")))
+    return app, window
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the window until it is closed; 2 without a display."""
+    if not has_display():
+        print(NO_DISPLAY, file=sys.stderr)
+        return 2
+    app, window = create_window(sys.argv[1:] if argv is None else argv)
+    code = app.exec()
+    window.shutdown()
+    return int(code)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

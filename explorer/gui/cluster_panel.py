@@ -1,0 +1,79 @@
+"""k-means inertia curve of a slot's encoded data (look for an elbow), with progress/cancel."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+from PySide6.QtWidgets import QComboBox, QFormLayout, QHBoxLayout, QLineEdit, QVBoxLayout, QWidget
+
+from explorer.gui.plot_canvas import PlotCanvas
+from explorer.gui.task_controls import TaskControls
+from explorer.gui.workers import Runner
+
+
+def run_kmeans(state, z, ks_text: str):
+    """Worker: MiniBatchKMeans inertia for every k of ``ks_text`` (e.g. ``2:40:2``)."""
+    from explorer.core.clustering import kmeans_inertia, parse_k_range
+
+    z = np.asarray(z)
+    return kmeans_inertia(z, parse_k_range(ks_text, len(z)), state=state, n_init=1)
+
+
+class ClusterPanel(QWidget):
+    def __init__(
+        self, runner: Runner, data: Callable[[str], Any], parent: QWidget | None = None
+    ) -> None:
+        super().__init__(parent)
+        self.runner, self.data = runner, data
+        self.slot = QComboBox(objectName="kmeansSlot")
+        self.slot.addItems(["A", "B"])
+        self.ks = QLineEdit("2:40:2", objectName="kmeansK")
+        self.ks.setToolTip("k values: k, start:stop or start:stop:step, comma separated")
+        self.controls = TaskControls("kmeans")
+        self.controls.runClicked.connect(self.run)
+        self.controls.cancelClicked.connect(self.cancel)
+        self.plot = PlotCanvas("kmeansView", "k-means inertia")
+        self.plot.message("k-means inertia: choose k values and press Run")
+        form = QFormLayout()
+        form.addRow("slot", self.slot)
+        form.addRow("k", self.ks)
+        side = QVBoxLayout()
+        side.addLayout(form)
+        side.addWidget(self.controls)
+        side.addStretch(1)
+        layout = QHBoxLayout(self)
+        layout.addLayout(side)
+        layout.addWidget(self.plot, 1)
+
+    def run(self) -> None:
+        slot = self.slot.currentText()
+        enc = self.data(slot)
+        if enc is None:
+            self.controls.ended(f"slot {slot} has no encoded data", error=True)
+            return
+        self.controls.started(f"k-means on {len(enc.z)} points of slot {slot}…")
+        self.runner.start(
+            "kmeans",
+            run_kmeans,
+            enc.z,
+            self.ks.text(),
+            on_done=lambda sweep: self._done(slot, sweep),
+            on_error=lambda text: self.controls.ended(f"error: {text}", error=True),
+            on_progress=self.controls.progress,
+            on_cancel=lambda: self.controls.ended("cancelled"),
+        )
+
+    def cancel(self) -> None:
+        self.runner.cancel("kmeans")
+        self.controls.ended("cancelled")
+
+    def _done(self, slot: str, sweep: Any) -> None:
+        from explorer.core.plots import draw_kmeans_inertia
+
+        ax = self.plot.axes()
+        draw_kmeans_inertia(ax, sweep.k, sweep.inertia)
+        ax.set_title(f"k-means inertia, slot {slot}")
+        self.plot.redraw()
+        self.controls.ended(f"done: {len(sweep.k)} values of k")

@@ -1,0 +1,150 @@
+"""Radius histogram (data of A and B, current sampler, expected radius) and the per-component
+view (heatmap of all components + the curve of a chosen one, dominant components marked)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QComboBox,
+    QHBoxLayout,
+    QLabel,
+    QSpinBox,
+    QSplitter,
+    QVBoxLayout,
+    QWidget,
+)
+
+from explorer.gui.plot_canvas import PlotCanvas
+
+BIN_WIDTH = 0.5
+
+
+class HistogramPanel(QWidget):
+    """Draws what the window hands it; it computes nothing heavy itself."""
+
+    componentChanged = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.radius_plot = PlotCanvas("radiusHistogram", "radius histogram")
+        self.component_plot = PlotCanvas("componentHistogram", "component histograms")
+        self.source = QComboBox(objectName="componentSource")
+        self.source.addItems(["A", "B"])
+        self.component = QSpinBox(objectName="componentIndex", minimum=0, maximum=15)
+        self.source.currentIndexChanged.connect(self.componentChanged)
+        self.component.valueChanged.connect(self.componentChanged)
+        controls = QHBoxLayout()
+        controls.addWidget(QLabel("components of slot"))
+        controls.addWidget(self.source)
+        controls.addWidget(QLabel("curve of component"))
+        controls.addWidget(self.component)
+        controls.addStretch(1)
+        lower = QWidget()
+        lower_layout = QVBoxLayout(lower)
+        lower_layout.setContentsMargins(0, 0, 0, 0)
+        lower_layout.addLayout(controls)
+        lower_layout.addWidget(self.component_plot)
+        split = QSplitter(Qt.Orientation.Vertical)
+        split.addWidget(self.radius_plot)
+        split.addWidget(lower)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(2, 2, 2, 2)
+        layout.addWidget(split)
+        self._component_key: tuple | None = None
+        self._overlay = None
+        self.radius_plot.message("radius histogram: waiting for encoded data")
+        self.component_plot.message("component histograms: waiting for encoded data")
+
+    def plots(self) -> dict[str, PlotCanvas]:
+        return {"radius_histogram": self.radius_plot, "component_histograms": self.component_plot}
+
+    def draw_radius(
+        self, data: dict[str, Any], sampler: dict[str, Any] | None, names: dict, sampler_name: str
+    ) -> None:
+        """Radii of each slot's encoded data and of the sampler's draws, expected radius."""
+        from explorer.core.histograms import radius_histogram
+        from explorer.core.plots import draw_radius_histograms
+
+        radii: list[tuple[str, np.ndarray]] = []
+        for slot, summary in sorted(data.items()):
+            radii.append((f"{slot}: encoded data ({names.get(slot, '')})", summary["radii"]))
+        expected = []
+        for slot, s in sorted((sampler or {}).items()):
+            if not s["shared"]:
+                target = (
+                    "A and B"
+                    if len(sampler) > 1 and any(v["shared"] for v in sampler.values())
+                    else slot
+                )
+                radii.append((f"{sampler_name} draws for {target} (n={s['n']})", s["radii"]))
+                if s["expected"]:
+                    e = s["expected"]
+                    label = f"expected |z|, {sampler_name}, z_dim {s['z_dim']}"
+                    expected.append((label, e["mean"], e["std"]))
+        if not radii:
+            self.radius_plot.message("radius histogram: no encoded data yet")
+            return
+        top = max(float(np.max(r)) if len(r) else 0.0 for _, r in radii)
+        top = min(max(top, 1.0), 500.0)
+        series = []
+        for label, r in radii:
+            h = radius_histogram(r, BIN_WIDTH, range=(0.0, top + BIN_WIDTH))
+            series.append((label, h.edges, h.counts))
+        ax = self.radius_plot.axes()
+        draw_radius_histograms(ax, series, expected or None)
+        self.radius_plot.redraw()
+
+    def draw_components(
+        self, data: dict[str, Any], sampler: dict[str, Any] | None, names: dict
+    ) -> None:
+        """Heatmap of the chosen slot's components and the curve of one component."""
+        from explorer.core.plots import draw_component_curve, draw_component_heatmap
+
+        slot = self.source.currentText()
+        summary = data.get(slot)
+        if summary is None:
+            self.component_plot.message(f"slot {slot}: no encoded data")
+            self._component_key = None
+            return
+        stats = summary["stats"]
+        hist = stats.histograms
+        z_dim = hist.counts.shape[0]
+        self.component.setMaximum(z_dim - 1)
+        j = min(self.component.value(), z_dim - 1)
+        key = (slot, id(stats), j, names.get(slot))
+        full = key != self._component_key
+        if full:  # a full redraw only when the data or component change
+            self._component_key = key
+            top, bottom = self.component_plot.axes(2, 1, height_ratios=[1.3, 1])
+            draw_component_heatmap(top, hist.edges, hist.counts, stats.dominant)
+            top.set_title(
+                f"{slot} ({names.get(slot, '')}): all {z_dim} components, "
+                f"{len(stats.dominant)} dominant",
+                fontsize="medium",
+            )
+            flag = " (dominant)" if j in stats.dominant else ""
+            draw_component_curve(
+                bottom,
+                hist.edges,
+                hist.counts[j],
+                float(stats.mean[j]),
+                float(stats.half_width[j]),
+                f"component {j}{flag}",
+            )
+            self._overlay = bottom.stairs(
+                np.zeros(len(hist.counts[j])),
+                hist.edges,
+                color="tab:purple",
+                linewidth=1.2,
+                label="sampler draws (scaled)",
+            )
+            bottom.legend(fontsize="small")
+        draws = (sampler or {}).get(slot)
+        counts = np.zeros(len(hist.counts[j]))
+        if draws is not None and draws.get("component_counts") is not None:
+            counts = draws["component_counts"][j] * (hist.counts[j].sum() / max(draws["n"], 1))
+        self._overlay.set_data(values=counts)
+        self.component_plot.redraw(relayout=full)

@@ -1,0 +1,237 @@
+"""Menu bar, toolbar and the file dialogs behind them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import QFileDialog, QInputDialog, QMessageBox
+
+import explorer
+
+if TYPE_CHECKING:
+    from explorer.gui.main_window import MainWindow
+
+SHORTCUTS = [
+    ("R / Ctrl+R", "Resample"),
+    ("Ctrl+O", "Open model…"),
+    ("Ctrl+D", "Open data set…"),
+    ("Ctrl+E", "Export grid…"),
+    ("Ctrl+Shift+E", "Export plots…"),
+    ("S", "Show / hide the sharpened grids"),
+    ("Ctrl+W", "Swap slots A and B"),
+    ("Ctrl+Q", "Quit"),
+]
+
+
+def _action(
+    w: MainWindow, name: str, text: str, slot=None, shortcut=None, tip: str = ""
+) -> QAction:
+    action = QAction(text, w, objectName=name)
+    if shortcut:
+        action.setShortcuts([QKeySequence(s) for s in shortcut.split("|")])
+    if tip:
+        action.setStatusTip(tip)
+        action.setToolTip(tip)
+    if slot is not None:
+        action.triggered.connect(slot)
+    return action
+
+
+def build(w: MainWindow) -> None:
+    """Create File / View / Help menus and the toolbar on ``w``."""
+    a = {
+        "open": _action(
+            w,
+            "actionOpenModel",
+            "Open model…",
+            lambda: open_model_dialog(w),
+            "Ctrl+O",
+            "Load a model bundle folder into slot A or B",
+        ),
+        "pair": _action(
+            w,
+            "actionOpenPair",
+            "Open encoder/decoder pair…",
+            lambda: open_pair_dialog(w),
+            tip="Load two .keras files as one model",
+        ),
+        "data": _action(
+            w,
+            "actionOpenDataset",
+            "Open data set…",
+            lambda: open_dataset_dialog(w),
+            "Ctrl+D",
+            "Encode another data set with both models",
+        ),
+        "grid": _action(
+            w,
+            "actionExportGrid",
+            "Export grid…",
+            lambda: export_grid_dialog(w),
+            "Ctrl+E",
+            "Save a grid as PNG + JSON + .npy (and sharpened PNG)",
+        ),
+        "plots": _action(
+            w,
+            "actionExportPlots",
+            "Export plots…",
+            lambda: export_plots_dialog(w),
+            "Ctrl+Shift+E",
+            "Save every plot as PNG, SVG and PDF",
+        ),
+        "z": _action(
+            w,
+            "actionExportZ",
+            "Export z-points…",
+            lambda: export_z_dialog(w),
+            tip="Save the current z-points as .npy",
+        ),
+        "quit": _action(w, "actionQuit", "Quit", w.close, "Ctrl+Q"),
+        "train": _action(
+            w, "actionTrain", "Train…", w.training.show, "Ctrl+T", "Design and train an AE or VAE"
+        ),
+        "resample": _action(
+            w,
+            "actionResample",
+            "Resample",
+            w.resample,
+            "R|Ctrl+R",
+            "Draw new z-points and decode them",
+        ),
+        "sharp": _action(
+            w,
+            "actionSharpened",
+            "Sharpened",
+            None,
+            "S",
+            "Show the sharpened grids beside the decoded ones",
+        ),
+        "swap": _action(w, "actionSwap", "Swap A ⇄ B", w.swap_slots, "Ctrl+W"),
+    }
+    a["sharp"].setCheckable(True)
+    a["sharp"].setChecked(True)
+    a["sharp"].toggled.connect(w.grids.set_show_sharpened)
+    w.actions_by_key = a
+    bar = w.menuBar()
+    file_menu = bar.addMenu("&File")
+    for key in ("open", "pair", "data", None, "grid", "plots", "z", None, "train", None, "quit"):
+        file_menu.addSeparator() if key is None else file_menu.addAction(a[key])
+    view = bar.addMenu("&View")
+    for dock in w.docks.values():
+        view.addAction(dock.toggleViewAction())
+    view.addSeparator()
+    view.addAction(a["sharp"])
+    help_menu = bar.addMenu("&Help")
+    help_menu.addAction(_action(w, "actionAbout", "About", lambda: about(w)))
+    help_menu.addAction(_action(w, "actionShortcuts", "Keyboard shortcuts", lambda: shortcuts(w)))
+    tools = w.addToolBar("Main")
+    tools.setObjectName("mainToolBar")
+    for key in ("open", "resample", "sharp", "swap", "grid", "plots", "train"):
+        tools.addAction(a[key])
+
+
+def _slot(w: MainWindow, title: str) -> str | None:
+    slot, ok = QInputDialog.getItem(w, title, "Slot:", ["A", "B"], 0, False)
+    return slot if ok else None
+
+
+def open_model_dialog(w: MainWindow, slot: str | None = None) -> None:
+    folder = QFileDialog.getExistingDirectory(w, "Open model bundle (folder with model.keras)")
+    if folder and (slot or (slot := _slot(w, "Load into slot"))):
+        w.load_model(slot, folder)
+
+
+def open_pair_dialog(w: MainWindow) -> None:
+    kind = "Keras model (*.keras)"
+    enc, _ = QFileDialog.getOpenFileName(w, "Encoder (.keras)", "", kind)
+    if not enc:
+        return
+    dec, _ = QFileDialog.getOpenFileName(w, "Decoder (.keras)", str(Path(enc).parent), kind)
+    if dec and (slot := _slot(w, "Load pair into slot")):
+        w.load_model(slot, encoder=enc, decoder=dec)
+
+
+def open_dataset_dialog(w: MainWindow) -> None:
+    choices = ["mnist-5k", "mnist", "fashion-mnist", "a folder of images…", "a .npz / .npy file…"]
+    choice, ok = QInputDialog.getItem(w, "Open data set", "Data set:", choices, 0, False)
+    if not ok:
+        return
+    if choice.startswith("a folder"):
+        choice = QFileDialog.getExistingDirectory(w, "Folder of images")
+    elif choice.startswith("a .npz"):
+        choice, _ = QFileDialog.getOpenFileName(w, "Image array", "", "Arrays (*.npz *.npy)")
+    if choice:
+        w.set_dataset(choice)
+
+
+def _guard(w: MainWindow, fn) -> None:
+    from explorer.core.errors import ExplorerError
+
+    try:
+        fn()
+    except (ExplorerError, OSError) as exc:
+        w.error(str(exc))
+        QMessageBox.warning(w, "Export failed", str(exc))
+
+
+def export_grid_dialog(w: MainWindow) -> None:
+    slot = _slot(w, "Export the grid of slot")
+    if not slot:
+        return
+    path, _ = QFileDialog.getSaveFileName(
+        w, f"Export grid {slot}", f"grid_{slot}.png", "PNG image (*.png)"
+    )
+    if path:
+        sharp = w.actions_by_key["sharp"].isChecked()
+        _guard(
+            w,
+            lambda: w.statusBar().showMessage(
+                "wrote " + ", ".join(p.name for p in w.export_grid(slot, path, sharp)), 8000
+            ),
+        )
+
+
+def export_plots_dialog(w: MainWindow) -> None:
+    folder = QFileDialog.getExistingDirectory(w, "Folder for the plots (PNG, SVG, PDF each)")
+    if folder:
+        _guard(w, lambda: export_plots(w, folder))
+
+
+def export_plots(w: MainWindow, folder: str) -> list[Path]:
+    from explorer.core.export import save_figure_all
+
+    plots = {**w.histograms.plots(), "tsne": w.projection.plot, "kmeans_inertia": w.clusters.plot}
+    written = [
+        p for name, plot in plots.items() for p in save_figure_all(plot.figure, Path(folder) / name)
+    ]
+    w.statusBar().showMessage(f"wrote {len(written)} files to {folder}", 8000)
+    return written
+
+
+def export_z_dialog(w: MainWindow) -> None:
+    from explorer.core.export import save_npy
+
+    slot = _slot(w, "Export the z-points of slot")
+    s = w.slots.get(slot) if slot else None
+    if s is None or s.grid is None:
+        return
+    path, _ = QFileDialog.getSaveFileName(w, "Export z-points", f"z_{slot}.npy", "NumPy (*.npy)")
+    if path:
+        _guard(w, lambda: save_npy(path, s.grid.samples.z))
+
+
+def about(w: MainWindow) -> None:
+    QMessageBox.about(
+        w,
+        "About Latent Explorer",
+        f"<b>Latent Explorer {explorer.__version__}</b><p>Look inside the latent "
+        "space of autoencoders and variational autoencoders: sample, decode, "
+        "compare A and B side by side.</p>",
+    )
+
+
+def shortcuts(w: MainWindow) -> None:
+    rows = "".join(f"<tr><td><b>{k}</b>&nbsp;&nbsp;</td><td>{t}</td></tr>" for k, t in SHORTCUTS)
+    QMessageBox.information(w, "Keyboard shortcuts", f"<table>{rows}</table>")

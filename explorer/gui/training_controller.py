@@ -1,0 +1,257 @@
+"""Main-thread handle of training: validates settings, queues trainings, runs one at a time.
+
+Each training runs in a :class:`~explorer.gui.training_worker.TrainingWorker` on its own
+``QThread`` (registered with :func:`explorer.gui.workers.register_thread`). Settings are
+checked with :meth:`TrainConfig.validate` before anything is queued, so invalid settings
+never start a thread. The window connects the signals below and calls :meth:`shutdown` when
+it closes.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QCoreApplication, QEventLoop, QObject, Qt, QThread, Signal, Slot
+
+from explorer.core.errors import InvalidParameter
+from explorer.core.progress import TaskState
+from explorer.gui.training_worker import TrainingWorker
+
+try:
+    from explorer.gui.workers import register_thread
+except ImportError:  # pragma: no cover - the registry module belongs to the window
+    _THREADS: list[QThread] = []
+
+    def register_thread(thread: QThread) -> QThread:
+        _THREADS.append(thread)
+        return thread
+
+
+@dataclass
+class _Job:
+    id: int
+    options: dict[str, Any]
+    callbacks: list = field(default_factory=list)
+    strategy: Any = None
+
+    def describe(self) -> dict[str, Any]:
+        o = self.options
+        what = "resume" if o.get("resume") else str(o.get("kind", "vae")).upper()
+        return {"job": self.id, "out": str(o.get("out", "")), "what": what,
+                "epochs": o.get("epochs")}  # fmt: skip
+
+
+def check_options(options: dict[str, Any], pending_outs: set[str] | None = None) -> None:
+    """Raise :class:`InvalidParameter` (one sentence) if ``options`` cannot start a training.
+
+    ``pending_outs``: output folders of trainings already running or queued; a second
+    training into one of them is refused, a resume of one is accepted (it will exist).
+    """
+    from explorer.core.training import TrainConfig
+
+    config = TrainConfig.from_options(**options)
+    key = _key(config.out) if config.out else ""
+    if pending_outs and key in pending_outs:
+        if not config.resume:
+            raise InvalidParameter(
+                f"{config.out}: another training into this folder is already running or queued"
+            )
+        if config.epochs < 1:
+            raise InvalidParameter(f"epochs must be >= 1, got {config.epochs}")
+        return
+    config.validate()
+
+
+def _key(out: str) -> str:
+    return str(Path(out).expanduser().resolve())
+
+
+class TrainingController(QObject):
+    """Queue of trainings, one running at a time (signals carry plain dicts with ``"job"``).
+
+    Signals
+    -------
+    started(dict), progress(dict), epochCompleted(dict), finished(dict), cancelled(dict),
+    failed(str)
+        forwarded from the running worker (see :class:`TrainingWorker`).
+    queueChanged(list)
+        the running job first (if any), then the queued ones: ``{"job", "out", "what",
+        "epochs", "running"}`` each.
+    busyChanged(bool)
+        a training started running / the last one ended.
+
+    ``strategy``: how every training uses the devices (``"auto"``: all GPUs with a
+    ``MirroredStrategy`` when there are several; see :class:`TrainingWorker`).
+    """
+
+    started = Signal(object)
+    progress = Signal(object)
+    epochCompleted = Signal(object)  # noqa: N815 - Qt signal naming
+    finished = Signal(object)
+    cancelled = Signal(object)
+    failed = Signal(str)
+    queueChanged = Signal(list)  # noqa: N815
+    busyChanged = Signal(bool)  # noqa: N815
+
+    def __init__(self, parent: QObject | None = None, strategy: Any = "auto") -> None:
+        super().__init__(parent)
+        self._strategy = strategy
+        self._queue: list[_Job] = []
+        self._current: tuple[_Job, QThread, TrainingWorker, TaskState] | None = None
+        self._next_id = 0
+        self._closing = False
+
+    # ----------------------------------------------------------------- queries
+    def is_busy(self) -> bool:
+        """A training is running or queued."""
+        return self._current is not None or bool(self._queue)
+
+    def is_running(self) -> bool:
+        return self._current is not None
+
+    def running_job(self) -> int | None:
+        return self._current[0].id if self._current is not None else None
+
+    def queued_jobs(self) -> list[int]:
+        return [job.id for job in self._queue]
+
+    def current_thread(self) -> QThread | None:
+        return self._current[1] if self._current is not None else None
+
+    def pending_outs(self) -> set[str]:
+        jobs = [*([self._current[0]] if self._current else []), *self._queue]
+        return {_key(j.options["out"]) for j in jobs if j.options.get("out")}
+
+    def validate(self, **options: Any) -> None:
+        """Raise :class:`InvalidParameter` if ``start_training(**options)`` would refuse."""
+        check_options(options, self.pending_outs())
+
+    # ----------------------------------------------------------------- commands
+    def start_training(
+        self, *, callbacks: list | None = None, strategy: Any = None, **options: Any
+    ) -> int:
+        """Queue a training with ``latent-explorer train`` options; return its job id.
+
+        Raises :class:`InvalidParameter` (nothing is queued, no thread starts) when the
+        settings are invalid. ``callbacks``: extra Keras callbacks (tests, e.g. poisoning
+        weights); ``strategy``: a ``tf.distribute`` strategy (default: the controller's).
+        """
+        if self._closing:
+            raise InvalidParameter("the training queue is shut down")
+        self.validate(**options)
+        self._next_id += 1
+        job = _Job(self._next_id, dict(options), list(callbacks or []), strategy)
+        self._queue.append(job)
+        self._emit_queue()
+        self._start_next()
+        return job.id
+
+    def cancel_training(self, job: int | None = None) -> None:
+        """Stop the running training after its current batch (``job=None``), or drop a job:
+        the running one is stopped, a queued one removed from the queue."""
+        if job is not None:
+            before = len(self._queue)
+            self._queue = [j for j in self._queue if j.id != job]
+            if len(self._queue) != before:
+                self._emit_queue()
+                return
+        if self._current is not None and (job is None or self._current[0].id == job):
+            self._stop_current()
+
+    def clear_queue(self) -> None:
+        """Drop every queued (not yet running) training."""
+        if self._queue:
+            self._queue.clear()
+            self._emit_queue()
+
+    def wait_training(self, timeout_ms: int = 30000) -> bool:
+        """Run the event loop until the running and queued trainings have ended; ``False``
+        if ``timeout_ms`` passed first."""
+        deadline = time.monotonic() + timeout_ms / 1000
+        # QEventLoop.processEvents, not QCoreApplication.processEvents: in PySide6 6.12 on
+        # Python 3.11 every call of a void Qt function drops a reference to None
+        loop = QEventLoop()
+        flags = QEventLoop.ProcessEventsFlag.AllEvents
+        while self.is_busy():
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return False
+            if self._current is not None:
+                self._current[1].wait(int(min(left, 0.02) * 1000) + 1)
+            loop.processEvents(flags)
+        return True
+
+    def shutdown(self, timeout_ms: int = 10000) -> bool:
+        """Cancel everything and wait for the worker thread (for the window's close);
+        return ``False`` if it did not end within ``timeout_ms``."""
+        self._closing = True
+        self.clear_queue()
+        if self._current is None:
+            return True
+        job, thread = self._current[:2]
+        self._stop_current()
+        if not thread.wait(timeout_ms):
+            return False
+        app = QCoreApplication.instance()
+        if app is not None:  # deliver the worker's last signals before cleaning up
+            app.sendPostedEvents(self)
+        if self._current is not None and self._current[0] is job:
+            self._on_thread_finished()
+        return True
+
+    # ----------------------------------------------------------------- internals
+    def _stop_current(self) -> None:
+        # the worker's TaskState is plain Python: usable even once the thread has ended and
+        # deleted the worker's QObject
+        if self._current is not None:
+            self._current[3].request_stop()
+
+    def _emit_queue(self) -> None:
+        rows = []
+        if self._current is not None:
+            rows.append({**self._current[0].describe(), "running": True})
+        rows.extend({**j.describe(), "running": False} for j in self._queue)
+        self.queueChanged.emit(rows)
+
+    def _start_next(self) -> None:
+        if self._current is not None or not self._queue or self._closing:
+            return
+        job = self._queue.pop(0)
+        thread = register_thread(QThread())
+        thread.setObjectName(f"training-{job.id}")
+        strategy = job.strategy if job.strategy is not None else self._strategy
+        worker = TrainingWorker(job.options, job.id, job.callbacks, strategy)
+        worker.moveToThread(thread)
+        thread.started.connect(worker.run)
+        worker.done.connect(thread.quit, Qt.ConnectionType.DirectConnection)
+        worker.started.connect(self.started)
+        worker.progress.connect(self.progress)
+        worker.epochCompleted.connect(self.epochCompleted)
+        worker.finished.connect(self.finished)
+        worker.cancelled.connect(self.cancelled)
+        worker.failed.connect(self.failed)
+        thread.finished.connect(worker.deleteLater)  # runs in the thread as it ends
+        thread.finished.connect(self._on_thread_finished)
+        self._current = (job, thread, worker, worker.state)
+        self._emit_queue()
+        self.busyChanged.emit(True)
+        thread.start()
+
+    @Slot()
+    def _on_thread_finished(self) -> None:
+        # one thread at a time: the current one is the one that finished (a stale, queued
+        # notification after shutdown() cleaned up finds a running thread or none)
+        if self._current is None or not self._current[1].isFinished():
+            return
+        thread = self._current[1]
+        thread.wait()
+        self._current = None
+        thread.deleteLater()
+        self._emit_queue()
+        if self._queue and not self._closing:
+            self._start_next()
+        else:
+            self.busyChanged.emit(False)

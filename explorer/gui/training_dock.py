@@ -1,0 +1,57 @@
+"""The training dock of the main window: panel, controller, and the close-while-training
+question. Kept apart so that main_window.py stays about exploring."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtWidgets import QMessageBox
+
+from explorer.gui.training_controller import TrainingController
+from explorer.gui.training_panel import TrainingPanel
+
+if TYPE_CHECKING:
+    from explorer.gui.main_window import MainWindow
+
+
+class TrainingDock:
+    """Owns the training controller of a window and connects its panel to the window."""
+
+    def __init__(self, window: MainWindow) -> None:
+        self.window = window
+        self.controller = TrainingController(window)
+        self.panel = TrainingPanel(self.controller)
+        # "Explore latest checkpoint" loads a separate copy of the bundle into A or B: the
+        # slot's own model thread loads it from disk, never the model being trained.
+        self.panel.exploreCheckpoint.connect(lambda path, slot: window.load_model(slot, path))
+        self.controller.failed.connect(
+            lambda text: window.statusBar().showMessage(f"training: {text}")
+        )
+        self.controller.finished.connect(
+            lambda r: window.statusBar().showMessage(
+                f"training finished: {r.get('epochs_done')} epochs in {r.get('bundle')}"
+            )
+        )
+
+    def show(self) -> None:
+        dock = self.window.docks["Training"]
+        dock.show()
+        dock.raise_()
+
+    def start(self, **options: Any) -> int:
+        self.show()
+        return self.controller.start_training(**options)
+
+    def confirm_close(self) -> bool:
+        """Ask before closing while training runs; the answer ``No`` keeps the window open."""
+        if not self.controller.is_busy():
+            return True
+        answer = QMessageBox.question(
+            self.window,
+            "Training is running",
+            "A training is running. Stop it (the last finished epoch is kept) and quit?",
+        )
+        return answer == QMessageBox.StandardButton.Yes
+
+    def shutdown(self) -> None:
+        self.controller.shutdown()

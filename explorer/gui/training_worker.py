@@ -1,0 +1,187 @@
+"""The training worker: runs :func:`explorer.core.training.train` on its own ``QThread``.
+
+The worker owns the model it trains (``train`` builds or loads it in the worker's thread);
+the window explores checkpoints through its own loaded copies, never this model. It receives
+plain option values and reports through signals (all carry plain dicts or strings); it never
+touches a widget. Cancel is :meth:`TaskState.request_stop`: training stops after the current
+batch and keeps the last complete epoch's checkpoint.
+
+TensorFlow runs of two models in two threads at the same moment crashed the process in
+testing (see :mod:`explorer.gui.model_thread`), so the worker holds the shared ``TF_LOCK``
+while a batch (or a validation batch) runs and lets it go between batches: exploring a
+checkpoint waits for at most one batch, and training is never blocked for long.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+import traceback
+from typing import Any
+
+from PySide6.QtCore import QObject, Signal, Slot
+
+from explorer.core.errors import ExplorerError
+from explorer.core.progress import TaskState
+
+
+def shared_tf_lock() -> Any:
+    """The lock every model thread holds while it runs TensorFlow (a private one if the
+    window's model threads are not available)."""
+    try:
+        from explorer.gui.model_thread import TF_LOCK
+    except ImportError:  # pragma: no cover - the window module is optional here
+        return _FALLBACK_LOCK
+    return TF_LOCK
+
+
+_FALLBACK_LOCK = threading.Lock()
+
+
+def _error_text(exc: BaseException) -> str:
+    if isinstance(exc, ExplorerError):
+        return str(exc)
+    return f"{type(exc).__name__}: {exc}"
+
+
+class TrainingWorker(QObject):
+    """Trains one configuration when :meth:`run` is called in its thread.
+
+    Signals (each carries a plain ``dict`` with a ``"job"`` key, or a message):
+
+    ``started(dict)``
+        the core's ``started`` event (device, epochs, initial_epoch, steps_per_epoch, ...).
+    ``progress(dict)``
+        each ``batch`` event, plus ``fraction`` (0..1 of the whole run).
+    ``epochCompleted(dict)``
+        each ``epoch`` event (``row`` with train and validation losses, ``checkpoint``).
+    ``finished(dict)`` / ``cancelled(dict)``
+        the result: ``status``, ``bundle``, ``epochs_done``, ``history``.
+    ``failed(str)``
+        one line for the user (invalid settings, NaN loss, out of memory, a data set error).
+    ``done()``
+        always last, after one of the three above.
+
+    ``strategy``: ``"auto"`` (a ``MirroredStrategy`` when TensorFlow sees several GPUs, see
+    :func:`explorer.core.devices.strategy_for`), ``None``/``"default"``, a list of device
+    names, or a ``tf.distribute.Strategy``.
+    """
+
+    started = Signal(object)
+    progress = Signal(object)
+    epochCompleted = Signal(object)  # noqa: N815 - Qt signal naming
+    finished = Signal(object)
+    cancelled = Signal(object)
+    failed = Signal(str)
+    done = Signal()
+
+    def __init__(
+        self,
+        options: dict[str, Any],
+        job: int = 0,
+        callbacks: list | None = None,
+        strategy: Any = "auto",
+        tf_lock: Any = None,
+    ) -> None:
+        super().__init__()
+        self.options = dict(options)
+        self.job = job
+        self.state = TaskState()
+        self._callbacks = list(callbacks or [])
+        self._strategy = strategy
+        self._lock = tf_lock if tf_lock is not None else shared_tf_lock()
+        self.t_started: float | None = None
+
+    def cancel(self) -> None:
+        """Ask the training to stop after the current batch (thread-safe)."""
+        self.state.request_stop()
+
+    @Slot()
+    def run(self) -> None:
+        """Train (blocking, in the worker's thread), report, then emit ``done``."""
+        gate = None
+        try:
+            from explorer.core.training import TrainConfig, train
+
+            config = TrainConfig.from_options(**self.options)
+            if self.state.stop_requested:
+                self.cancelled.emit(self._result_dict("cancelled", config.out, None, []))
+                return
+            strategy = self._strategy
+            if strategy is None or isinstance(strategy, (str, list, tuple)):
+                from explorer.core.devices import strategy_for
+
+                strategy = strategy_for(strategy)  # created in this thread, used only here
+            gate = _batch_gate(self._lock)
+            result = train(
+                config,
+                self.state,
+                self._on_event,
+                callbacks=[gate, *self._callbacks],
+                strategy=strategy,
+            )
+        except Exception as exc:  # reported to the window, never raised into Qt
+            if not isinstance(exc, ExplorerError):
+                traceback.print_exc()
+            self.failed.emit(_error_text(exc))
+        else:
+            payload = self._result_dict(
+                result.status, str(result.bundle), result.epochs_done, result.history
+            )
+            if result.status == "cancelled":
+                self.cancelled.emit(payload)
+            else:
+                self.finished.emit(payload)
+        finally:
+            if gate is not None:
+                gate.release_if_held()
+            self.done.emit()
+
+    def _result_dict(self, status: str, bundle: str, epochs_done, history) -> dict:
+        return {
+            "job": self.job,
+            "status": status,
+            "bundle": bundle,
+            "epochs_done": epochs_done,
+            "history": list(history),
+        }
+
+    def _on_event(self, event: dict) -> None:
+        kind = event["type"]
+        event = {**event, "job": self.job}
+        if kind == "batch":
+            done = event["epoch"] * event["steps"] + event["batch"] + 1
+            event["fraction"] = done / max(1, event["steps"] * event["epochs"])
+            self.progress.emit(event)
+        elif kind == "epoch":
+            self.epochCompleted.emit(event)
+        elif kind == "started":
+            self.t_started = time.perf_counter()
+            self.started.emit(event)
+
+
+def _batch_gate(lock: Any) -> Any:
+    """A Keras callback holding ``lock`` while each training or validation batch runs."""
+    from explorer.core.tf_setup import keras
+
+    class BatchGate(keras().callbacks.Callback):
+        def __init__(self) -> None:
+            super().__init__()
+            self.held = False
+
+        def _acquire(self, *_args: Any, **_kwargs: Any) -> None:
+            if not self.held:
+                lock.acquire()
+                self.held = True
+
+        def release_if_held(self, *_args: Any, **_kwargs: Any) -> None:
+            if self.held:
+                self.held = False
+                lock.release()
+
+        on_train_batch_begin = _acquire
+        on_test_batch_begin = _acquire
+        on_train_batch_end = release_if_held
+        on_test_batch_end = release_if_held
+
+    return BatchGate()

@@ -1,0 +1,207 @@
+"""The window on the shipped models: start, sampling, shared z-points, export, errors, t-SNE."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+from PIL import Image
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QAction
+from PySide6.QtWidgets import QComboBox, QLabel, QLineEdit, QMessageBox, QPushButton, QWidget
+
+METHODS = [
+    "Normal",
+    "Uniform",
+    "PCA axis",
+    "Fitted Gaussian",
+    "Gaussian mixture",
+    "Interpolate",
+    "2-D grid",
+]
+NAMES = [
+    "modelSlotA",
+    "modelSlotB",
+    "samplerMethod",
+    "uniformLimit",
+    "normalStd",
+    "pcaAxis",
+    "gridRows",
+    "gridCols",
+    "samplerSeed",
+    "resampleButton",
+    "gridViewA",
+    "gridViewB",
+    "radiusHistogram",
+    "componentHistogram",
+    "tsneView",
+]
+
+
+def child(window, cls, name):
+    found = window.findChild(cls, name)
+    assert found is not None, name
+    return found
+
+
+def test_opens_with_shipped_models(window):
+    assert window.objectName() == "MainWindow"
+    assert window.slots["A"].model.name == "mnist_ae"
+    assert window.slots["B"].model.name == "mnist_vae"
+    for name in NAMES:
+        child(window, QWidget, name)
+    combo = child(window, QComboBox, "samplerMethod")
+    assert [combo.itemText(i) for i in range(combo.count())] == METHODS
+    assert child(window, QAction, "actionOpenModel").isEnabled()
+    assert child(window, QAction, "actionExportGrid").isEnabled()
+    assert not child(window, QAction, "actionTrain").isEnabled()
+    for slot in "AB":
+        assert window.slots[slot].grid is not None
+        assert window.grids.views[slot].images
+        assert window.slots[slot].summary is not None
+    assert "mnist_ae" in child(window, QLabel, "modelInfoA").text()
+    assert window.sampler_result is not None
+
+
+def _select(window, qtbot, method, field=None, text=None):
+    combo = child(window, QComboBox, "samplerMethod")
+    combo.setCurrentIndex(METHODS.index(method))
+    if field is not None:
+        edit = child(window, QLineEdit, field)
+        edit.selectAll()
+        qtbot.keyClicks(edit, text)
+
+
+def test_uniform_resample_changes_both_grids(window, qtbot):
+    before = {s: window.slots[s].grid.image.copy() for s in "AB"}
+    _select(window, qtbot, "Uniform", "uniformLimit", "2")
+    qtbot.mouseClick(child(window, QPushButton, "resampleButton"), Qt.MouseButton.LeftButton)
+    assert window.wait_idle(60_000)
+    for s in "AB":
+        grid = window.slots[s].grid
+        assert window.slots[s].spec.sampler == "uniform"
+        assert grid.samples.description["limit"] == 2.0
+        assert not np.array_equal(grid.image, before[s])
+        assert np.abs(grid.samples.z).max() <= 2.0
+
+
+def test_same_z_points_reach_a_and_b(window):
+    assert window.sampler.same_points()
+    za, zb = (window.slots[s].grid.samples.z for s in "AB")
+    assert za.shape == (64, 16)
+    np.testing.assert_array_equal(za, zb)
+
+
+def test_live_histogram_update(window, qtbot):
+    _select(window, qtbot, "Normal", "normalStd", "3")
+    assert window.debounce.isActive()
+    assert window.wait_idle(60_000)
+    radii = window.sampler_result["A"]["radii"]
+    assert 8 < radii.mean() < 16  # about 3 * sqrt(16)
+    assert window.sampler_result["A"]["expected"]["mean"] == pytest.approx(3 * 3.94, rel=0.02)
+
+
+def test_export_grid_png_and_sidecar(window, tmp_path):
+    spec = window.slots["A"].spec
+    written = window.export_grid("A", tmp_path / "a.png")
+    names = sorted(p.name for p in written)
+    assert names == ["a.json", "a.npy", "a.png"]
+    size = (
+        spec.cols * 28 + (spec.cols + 1) * spec.padding,
+        spec.rows * 28 + (spec.rows + 1) * spec.padding,
+    )
+    assert Image.open(tmp_path / "a.png").size == size
+    info = json.loads((tmp_path / "a.json").read_text())
+    assert info["sampler"] == spec.sampler and info["model"]["name"] == "mnist_ae"
+    np.testing.assert_array_equal(np.load(tmp_path / "a.npy"), window.slots["A"].grid.samples.z)
+    sharp = window.export_grid("B", tmp_path / "b.png", sharpened=True)
+    assert (tmp_path / "b.sharp.png") in sharp
+    assert Image.open(tmp_path / "b.sharp.png").size == Image.open(tmp_path / "b.png").size
+
+
+def test_invalid_parameter_shows_message_and_changes_nothing(window, qtbot):
+    _select(window, qtbot, "Uniform", "uniformLimit", "2")
+    assert window.wait_idle(60_000)
+    grids = {s: window.slots[s].grid for s in "AB"}
+    _select(window, qtbot, "Uniform", "uniformLimit", "-1")
+    error = child(window, QLabel, "samplerError")
+    assert "greater than 0" in error.text()
+    assert not child(window, QPushButton, "resampleButton").isEnabled()
+    assert "ffd6d6" in child(window, QLineEdit, "uniformLimit").styleSheet()
+    assert window.resample() is False
+    assert window.wait_idle(10_000)
+    assert all(window.slots[s].grid is grids[s] for s in "AB")
+    _select(window, qtbot, "Uniform", "uniformLimit", "2")
+    assert error.text() == ""
+    assert child(window, QPushButton, "resampleButton").isEnabled()
+
+
+def test_click_tile_shows_z_and_nearest_image(window, qtbot):
+    view = window.grids.views["B"]
+    target = view._rects[0]
+    pos = target.topLeft().toPoint() + (target.bottomRight() - target.topLeft()).toPoint() / 16
+    qtbot.mouseClick(view, Qt.MouseButton.LeftButton, pos=pos)
+    text = child(window, QLabel, "tileInfo").text()
+    assert "B, tile 0" in text and "radius" in text and "nearest encoded image" in text
+    assert not child(window, QLabel, "tileNearest").pixmap().isNull()
+
+
+def test_load_failure_keeps_the_model(window, tmp_path):
+    window.load_model("A", tmp_path / "missing_bundle")
+    assert window.wait_idle(60_000)
+    assert window.slots["A"].model.name == "mnist_ae"
+    assert "could not load" in window.statusBar().currentMessage()
+    box = window.findChild(QMessageBox, "loadErrorBox")
+    assert box is not None and box.isVisible()
+    box.close()
+
+
+def test_tsne_completes_then_cancel(window, qtbot):
+    panel = window.projection
+    panel.points.setValue(500)
+    panel.iterations.setValue(250)
+    qtbot.mouseClick(panel.controls.run_button, Qt.MouseButton.LeftButton)
+    assert window.wait_idle(120_000)
+    slot, embedding, rows = panel.result
+    assert embedding.shape == (500, 2) and len(rows) == 500
+    assert panel.controls.status.text().startswith("done")
+    first = panel.result
+    panel.iterations.setValue(5000)
+    qtbot.mouseClick(panel.controls.run_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: panel.controls.bar.value() > 0, timeout=60_000)
+    qtbot.mouseClick(panel.controls.cancel_button, Qt.MouseButton.LeftButton)
+    assert window.wait_idle(30_000)
+    assert panel.controls.status.text() == "cancelled"
+    assert panel.result is first
+    panel.show_point("A", 3)
+    assert window.wait_idle(30_000)
+    assert not panel.rebuilt.pixmap().isNull()
+
+
+def test_export_plots_and_z_points(window, tmp_path):
+    from explorer.gui.menus import export_plots
+
+    written = export_plots(window, str(tmp_path))
+    names = {p.name for p in written}
+    for stem in ("radius_histogram", "component_histograms", "tsne", "kmeans_inertia"):
+        assert {f"{stem}.png", f"{stem}.svg", f"{stem}.pdf"} <= names
+    assert all(p.stat().st_size > 0 for p in written)
+
+
+def test_swap_clear_and_reload(window, qtbot):
+    window.swap_slots()
+    assert window.slots["A"].model.name == "mnist_vae"
+    assert "mnist_vae" in window.grids.views["A"].title
+    window.swap_slots()
+    window.clear_slot("B")
+    assert window.wait_idle(30_000)
+    assert window.slots["B"].model is None and not window.grids.views["B"].images
+    from explorer.core.paths import shipped_model
+
+    with qtbot.waitSignal(window.idle, timeout=120_000):
+        window.load_model("B", shipped_model("mnist_vae_tinykl"))
+    assert window.wait_idle(60_000)
+    assert window.slots["B"].model.name == "mnist_vae_tinykl"
+    assert window.slots["B"].grid is not None
+    assert window.slots["B"].summary["diagnostics"]["logvar_mean"] < -5

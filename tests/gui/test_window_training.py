@@ -1,0 +1,52 @@
+"""Training from the window: the script API, exploring the checkpoint, closing mid-training."""
+
+from __future__ import annotations
+
+import pytest
+
+from explorer.core.errors import InvalidParameter
+from explorer.core.store import read_meta
+
+TINY = {"preset": "mnist", "filters": [8, 16, 16], "max_images": 256, "batch_size": 32, "seed": 0}
+
+
+def test_train_from_window_then_explore_checkpoint(window, tmp_path, qtbot):
+    out = tmp_path / "w_ae"
+    action = window.findChild(type(window.actions_by_key["train"]), "actionTrain")
+    assert action.isEnabled()
+    action.trigger()
+    assert window.docks["Training"].isVisible()
+    window.start_training(kind="ae", epochs=1, out=str(out), **TINY)
+    assert window.wait_training(120_000)
+    assert read_meta(out)["training"]["epochs_done"] == 1
+    window.training.panel.exploreCheckpoint.emit(str(out), "B")
+    assert window.wait_idle(120_000)
+    assert window.slots["B"].source == {"spec": str(out)}
+
+
+def test_invalid_training_options_are_refused_before_a_thread(window, tmp_path):
+    with pytest.raises(InvalidParameter, match="strides"):
+        window.start_training(
+            kind="vae", epochs=1, out=str(tmp_path / "x"), strides=[3, 3, 3], **TINY
+        )
+    assert not window.training.controller.is_busy()
+
+
+def test_close_during_training_asks_then_stops(qapp, tmp_path, qtbot, monkeypatch):
+    from explorer.gui.app import create_window
+    from explorer.gui.workers import running_threads
+
+    before = {id(t) for t in running_threads()}  # the module's shared window, if any
+    _, win = create_window([])
+    asked = []
+    monkeypatch.setattr(win.training, "confirm_close", lambda: asked.append(1) or len(asked) > 1)
+    win.start_training(kind="vae", epochs=5, out=str(tmp_path / "long"), **TINY)
+    qtbot.waitUntil(lambda: win.training.controller.is_running(), timeout=60_000)
+    win.close()  # first answer: No, keep training
+    assert win.isVisible() and win.training.controller.is_busy()
+    win.close()  # second answer: Yes
+    assert not win.training.controller.is_busy()
+    mine = [t for t in running_threads() if id(t) not in before]
+    for thread in mine:
+        thread.wait(5000)
+    assert not [t for t in running_threads() if id(t) not in before]
