@@ -9,6 +9,7 @@ import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +18,7 @@ import numpy as np
 from explorer.core import store
 from explorer.core.config import Architecture, ModelConfig, preset
 from explorer.core.datasets import open_dataset, split_indices
-from explorer.core.errors import InvalidParameter, TrainingDiverged
+from explorer.core.errors import ExplorerError, InvalidParameter, TrainingDiverged
 from explorer.core.progress import TaskState, ensure_state
 
 Event = dict[str, Any]
@@ -64,6 +65,7 @@ class TrainConfig:
     dropout: float | None = None
     dense_units: int | None = None
     z_dim: int | None = None
+    cache_decoded: bool = False  # folders: decode once into a memory-mapped uint8 cache
 
     @classmethod
     def from_options(cls, **options: Any) -> TrainConfig:
@@ -125,6 +127,10 @@ class TrainConfig:
                 raise InvalidParameter(f"{out}: exists, is not empty and is not a model bundle")
 
 
+class TrainingOutOfMemory(ExplorerError):
+    """The device ran out of memory (``tf.errors.ResourceExhaustedError``) while training."""
+
+
 @dataclass
 class TrainResult:
     status: str  # "finished" or "cancelled"
@@ -146,7 +152,11 @@ def train(
     own losses, images/s), ``epoch`` (train and validation means, checkpoint written),
     ``finished``. ``state.request_stop()`` stops after the current batch and keeps the last
     complete epoch's checkpoint. A NaN/inf loss raises :class:`TrainingDiverged` after the
-    same clean stop.
+    same clean stop; running out of device memory raises :class:`TrainingOutOfMemory`.
+
+    ``strategy`` (a ``tf.distribute.Strategy``, see :func:`explorer.core.devices.strategy_for`)
+    builds, or on resume loads, the model inside ``strategy.scope()`` so ``fit`` runs on all
+    its replicas; the batch size is the global one, split between the replicas.
     """
     config.validate()
     state = ensure_state(state)
@@ -155,9 +165,11 @@ def train(
 
     keras, tf = keras(), tensorflow()
     out = Path(config.out)
+    scope = strategy.scope() if strategy is not None else _null_scope()
     if config.resume:
         meta = store.read_meta(out)
-        model = store.load_keras_file(out / store.MODEL_FILE)
+        with scope:
+            model = store.load_keras_file(out / store.MODEL_FILE)
         data_meta = meta["dataset"]
         input_shape = tuple(meta["input_shape"])
         ds = open_dataset(
@@ -181,7 +193,6 @@ def train(
         keras.utils.set_random_seed(config.seed)
         from explorer.core.nets import build_model
 
-        scope = strategy.scope() if strategy is not None else _null_scope()
         with scope:
             model = build_model(mcfg)
             model.compile(optimizer=keras.optimizers.Adam(config.learning_rate))
@@ -189,13 +200,17 @@ def train(
         epochs_done, history = 0, []
         meta = _initial_meta(config, mcfg, ds, train_idx, val_idx)
         out.mkdir(parents=True, exist_ok=True)
+    if config.cache_decoded and ds.streamed:
+        from explorer.core.decoded_cache import use_decoded_cache
+
+        ds, train_idx, val_idx = use_decoded_cache(ds, train_idx, val_idx, state)
     target = epochs_done + config.epochs
     train_ds = ds.tf_dataset(
         batch_size, train_idx, shuffle=True, seed=int(meta["training"]["seed"]) + epochs_done
     )
     val_ds = ds.tf_dataset(batch_size, val_idx) if len(val_idx) else None
     steps = math.ceil(len(train_idx) / batch_size)
-    watcher = _Watcher(state, emit, out, meta, history, val_ds, steps, batch_size, target)
+    watcher = _watcher_class()(state, emit, out, meta, history, val_ds, steps, batch_size, target)
     emit(
         {
             "type": "started",
@@ -207,16 +222,29 @@ def train(
             "n_train": len(train_idx),
             "n_val": len(val_idx),
             "device": _device_line(tf),
+            "replicas": int(strategy.num_replicas_in_sync) if strategy is not None else 1,
         }
     )
-    model.fit(
-        train_ds,
-        epochs=target,
-        initial_epoch=epochs_done,
-        verbose=0,
-        shuffle=False,
-        callbacks=[watcher, *(callbacks or [])],
-    )
+    try:
+        if not state.stop_requested:  # a stop asked for while setting up: skip fit entirely
+            model.fit(
+                train_ds,
+                epochs=target,
+                initial_epoch=epochs_done,
+                verbose=0,
+                shuffle=False,
+                callbacks=[watcher, *(callbacks or [])],
+            )
+    except tf.errors.ResourceExhaustedError as exc:
+        kept = (
+            f"the checkpoint of epoch {watcher.epochs_done} is kept in {out}"
+            if watcher.epochs_done
+            else "no epoch had finished"
+        )
+        raise TrainingOutOfMemory(
+            f"out of memory while training with batch size {batch_size} on {_device_line(tf)}; "
+            f"try a smaller batch size (or smaller images or layers); {kept}"
+        ) from exc
     if watcher.diverged is not None:
         epoch, batch = watcher.diverged
         kept = (
@@ -302,13 +330,16 @@ def _initial_meta(config: TrainConfig, mcfg: ModelConfig, ds, train_idx, val_idx
     }
 
 
-def _watcher_base():
+@lru_cache(maxsize=1)
+def _watcher_class() -> type:
+    """The Keras callback class, defined on first use so that importing this module (to
+    validate a :class:`TrainConfig` in the window) does not import TensorFlow."""
     from explorer.core.tf_setup import keras
 
-    return keras().callbacks.Callback
+    return type("_Watcher", (_Watcher, keras().callbacks.Callback), {})
 
 
-class _Watcher(_watcher_base()):
+class _Watcher:
     """Keras callback: events, stop requests, NaN checks, validation and checkpoints."""
 
     def __init__(self, state, emit, out, meta, history, val_ds, steps, batch_size, target) -> None:

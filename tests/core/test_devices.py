@@ -1,0 +1,100 @@
+"""Devices: MirroredStrategy training over logical CPUs (in a subprocess), device line,
+out-of-memory message."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from explorer.core.errors import InvalidParameter
+
+ROOT = Path(__file__).resolve().parents[2]
+
+MIRRORED = textwrap.dedent(
+    """
+    import json, sys
+    from explorer.core.devices import configure_logical_cpus, device_line, strategy_for
+    names = configure_logical_cpus(2)
+    strategy = strategy_for(names)
+    from explorer.core.store import load_bundle, read_meta
+    from explorer.core.training import TrainConfig, train
+    from tests.conftest import TINY
+    events = []
+    options = {**TINY, "kind": "vae", "epochs": 1, "out": sys.argv[1]}
+    result = train(TrainConfig.from_options(**options), on_event=events.append,
+                   strategy=strategy)
+    load_bundle(result.bundle)
+    started = events[0]
+    meta_epochs = read_meta(result.bundle)["training"]["epochs_done"]
+    again = train(TrainConfig(out=sys.argv[1], resume=True, epochs=1), strategy=strategy)
+    print(json.dumps({
+        "names": names,
+        "replicas": strategy.num_replicas_in_sync,
+        "started_replicas": started["replicas"],
+        "status": result.status,
+        "epochs_done": result.epochs_done,
+        "loss": result.history[-1]["total_loss"],
+        "meta_epochs": meta_epochs,
+        "line": device_line(strategy),
+        "auto": strategy_for("auto") is None,
+        "resumed": [again.status, again.epochs_done, len(again.history)],
+    }))
+    """
+)
+
+
+@pytest.mark.slow
+def test_mirrored_strategy_over_two_logical_cpus_and_resume(tmp_path):
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "KERAS_BACKEND": "tensorflow"}
+    proc = subprocess.run(
+        [sys.executable, "-c", MIRRORED, str(tmp_path / "m")],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    out = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert out["replicas"] == 2 and out["started_replicas"] == 2
+    assert len(out["names"]) == 2
+    assert out["status"] == "finished" and out["epochs_done"] == 1 and out["meta_epochs"] == 1
+    assert out["loss"] == out["loss"]  # finite, not NaN
+    assert "2 replicas" in out["line"]
+    assert out["auto"]  # no GPUs here: "auto" means the default device
+    assert out["resumed"] == ["finished", 2, 2]  # resumed under the strategy
+
+
+def test_strategy_for_defaults_and_bad_names():
+    from explorer.core.devices import device_line, strategy_for
+
+    assert strategy_for(None) is None and strategy_for("default") is None
+    assert strategy_for("auto") is None or strategy_for("auto").num_replicas_in_sync > 1
+    with pytest.raises(InvalidParameter, match="does not see"):
+        strategy_for(["/gpu:7"])
+    with pytest.raises(InvalidParameter, match="devices must be"):
+        strategy_for("fastest")
+    assert device_line() == "CPU" or device_line().startswith("GPU: ")
+
+
+def test_out_of_memory_is_a_clear_message(tmp_path):
+    from explorer.core.tf_setup import keras, tensorflow
+    from explorer.core.training import TrainConfig, TrainingOutOfMemory, train
+    from tests.conftest import TINY
+
+    tf = tensorflow()
+
+    class Exhaust(keras().callbacks.Callback):
+        def on_train_batch_begin(self, batch, logs=None):
+            raise tf.errors.ResourceExhaustedError(None, None, "OOM when allocating tensor")
+
+    config = TrainConfig.from_options(**{**TINY, "kind": "ae", "out": str(tmp_path / "o")})
+    with pytest.raises(TrainingOutOfMemory, match="smaller batch size") as info:
+        train(config, callbacks=[Exhaust()])
+    assert "batch size 32" in str(info.value)
