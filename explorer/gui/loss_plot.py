@@ -18,7 +18,7 @@ from PySide6.QtWidgets import QWidget
 from explorer.gui.plot_canvas import PlotCanvas
 
 KEYS = ("total_loss", "reco_loss", "kl_loss")
-TITLES = {"total_loss": "total", "reco_loss": "reconstruction", "kl_loss": "KL"}
+TITLES = {"total_loss": "total", "reco_loss": "reco", "kl_loss": "KL"}
 MAX_REDRAWS_PER_S = 5
 MAX_DRAWN = 4000
 

@@ -94,7 +94,7 @@ class MainWindow(QMainWindow):
         self._dock("Projection", self.projection, bottom)
         self._dock("Clusters", self.clusters, bottom)
         self.training = TrainingDock(self)
-        self._dock("Training", self.training.panel, right)
+        self._dock("Training", self.training.widget, right)
         self.tabifyDockWidget(self.docks["Histograms"], self.docks["Training"])
         self.setCorner(Qt.Corner.BottomLeftCorner, Qt.DockWidgetArea.LeftDockWidgetArea)
         self.setCorner(Qt.Corner.BottomRightCorner, Qt.DockWidgetArea.RightDockWidgetArea)

@@ -21,6 +21,7 @@ SHORTCUTS = [
     ("Ctrl+Shift+E", "Export plots…"),
     ("S", "Show / hide the sharpened grids"),
     ("Ctrl+W", "Swap slots A and B"),
+    ("Ctrl+T", "Training panel"),
     ("Ctrl+Q", "Quit"),
 ]
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtWidgets import QMessageBox
+from PySide6.QtWidgets import QMessageBox, QScrollArea
 
 from explorer.gui.training_controller import TrainingController
 from explorer.gui.training_panel import TrainingPanel
@@ -21,6 +21,10 @@ class TrainingDock:
         self.window = window
         self.controller = TrainingController(window)
         self.panel = TrainingPanel(self.controller)
+        # The form is tall: scroll it rather than forcing the window taller than the screen.
+        self.widget = QScrollArea(objectName="trainingScroll")
+        self.widget.setWidget(self.panel)
+        self.widget.setWidgetResizable(True)
         # "Explore latest checkpoint" loads a separate copy of the bundle into A or B: the
         # slot's own model thread loads it from disk, never the model being trained.
         self.panel.exploreCheckpoint.connect(lambda path, slot: window.load_model(slot, path))
@@ -39,8 +43,11 @@ class TrainingDock:
         dock.raise_()
 
     def start(self, **options: Any) -> int:
+        """Start (or queue) a training from a script; the form shows what was asked."""
+        job = self.controller.start_training(**options)
+        self.panel.set_options(**options)
         self.show()
-        return self.controller.start_training(**options)
+        return job
 
     def confirm_close(self) -> bool:
         """Ask before closing while training runs; the answer ``No`` keeps the window open."""

@@ -55,7 +55,7 @@ def test_opens_with_shipped_models(window):
     assert [combo.itemText(i) for i in range(combo.count())] == METHODS
     assert child(window, QAction, "actionOpenModel").isEnabled()
     assert child(window, QAction, "actionExportGrid").isEnabled()
-    assert not child(window, QAction, "actionTrain").isEnabled()
+    assert child(window, QAction, "actionTrain").isEnabled()
     for slot in "AB":
         assert window.slots[slot].grid is not None
         assert window.grids.views[slot].images
