@@ -4,14 +4,7 @@ import json
 import subprocess
 import sys
 
-
-def cli(*args, timeout=600):
-    return subprocess.run(
-        [sys.executable, "-m", "explorer.cli", *map(str, args)],
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-    )
+from tests.helpers import run_cli as cli
 
 
 def test_train_then_info(tmp_path):

@@ -1,13 +1,12 @@
 """``analyze`` and ``compare`` end to end on the shipped models."""
 
 import json
-import subprocess
-import sys
 
 import numpy as np
 from PIL import Image
 
 from explorer.core.paths import shipped_model
+from tests.helpers import run_cli as cli
 
 REQUIRED = {
     "n_points",
@@ -30,15 +29,6 @@ VAE_KEYS = {
     "radius_rel_diff_max",
     "active_dims",
 }
-
-
-def cli(*args, timeout=900):
-    return subprocess.run(
-        [sys.executable, "-m", "explorer.cli", *map(str, args)],
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-    )
 
 
 def test_analyze_vae_writes_plots_and_summary(tmp_path):

@@ -1,25 +1,15 @@
 """``sample``, ``encode`` (and bad options) end to end on the shipped models."""
 
 import json
-import subprocess
-import sys
 
 import numpy as np
 import pytest
 from PIL import Image
 
 from explorer.core.paths import shipped_model
+from tests.helpers import run_cli as cli
 
 VAE = shipped_model("mnist_vae")
-
-
-def cli(*args, timeout=600):
-    return subprocess.run(
-        [sys.executable, "-m", "explorer.cli", *map(str, args)],
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-    )
 
 
 def test_sample_writes_grid_sidecar_and_z(tmp_path):

@@ -81,23 +81,24 @@ def sampler_params(args: argparse.Namespace) -> dict[str, Any]:
         "components": args.components,
         "covariance": args.covariance,
         "method": args.method,
-        "x_range": args.x_range or args.range,
-        "y_range": args.y_range or args.range,
+        "x_range": args.x_range,
+        "y_range": args.y_range,
     }
+    if args.range is not None:  # --range LO:HI is both axes of the 2-D grid
+        given["x_range"] = given["x_range"] or args.range
+        given["y_range"] = given["y_range"] or args.range
     allowed = SAMPLER_PARAMS[args.sampler]
-    params = {k: v for k, v in given.items() if v is not None and k in allowed}
     stray = sorted(
-        k
-        for k, v in given.items()
-        if v is not None
-        and k not in allowed
-        and not (
-            k in ("x_range", "y_range") and args.range is not None and args.sampler != "grid2d"
-        )
+        {
+            ("range" if args.range is not None and k in ("x_range", "y_range") else k)
+            for k, v in given.items()
+            if v is not None and k not in allowed
+        }
     )
     if stray:
         flags = ", ".join("--" + k.replace("_", "-") for k in stray)
         raise InvalidParameter(f"{flags} does not apply to the {args.sampler} sampler")
+    params = {k: v for k, v in given.items() if v is not None}
     return params
 
 

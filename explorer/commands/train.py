@@ -58,34 +58,16 @@ def add_parser(sub) -> None:
 
 
 def options_from_args(args: argparse.Namespace) -> dict:
-    names = (
-        "out",
-        "resume",
-        "overwrite",
-        "kind",
-        "preset",
-        "kl_weight",
-        "eps_clip",
-        "reconstruction",
-        "dataset",
-        "image_size",
-        "max_images",
-        "validation_split",
-        "epochs",
-        "batch_size",
-        "learning_rate",
-        "seed",
-        "filters",
-        "kernel_sizes",
-        "strides",
-        "padding",
-        "activation",
-        "batch_norm",
-        "dropout",
-        "dense_units",
-        "z_dim",
-    )
-    return {n: getattr(args, n) for n in names}
+    """The flags as ``TrainConfig`` options (the flag names are its field names)."""
+    import dataclasses
+
+    from explorer.core.training import TrainConfig
+
+    return {
+        f.name: getattr(args, f.name)
+        for f in dataclasses.fields(TrainConfig)
+        if hasattr(args, f.name)
+    }
 
 
 def run(args: argparse.Namespace) -> int:

@@ -1,0 +1,41 @@
+"""Helpers shared by the tests that run the command line and the benchmarks as a user would."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _env() -> dict[str, str]:
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
+    return env
+
+
+def run_cli(*args, timeout: int = 900) -> subprocess.CompletedProcess:
+    """``latent-explorer ARGS`` in a fresh interpreter."""
+    return subprocess.run(
+        [sys.executable, "-m", "explorer.cli", *map(str, args)],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env=_env(),
+    )
+
+
+def run_quick_bench(script: str, *extra: str, timeout: int = 300) -> str:
+    """``bench/SCRIPT --quick``; asserts it succeeds and returns what it printed."""
+    proc = subprocess.run(
+        [sys.executable, str(ROOT / "bench" / script), "--quick", *extra],
+        cwd=ROOT,
+        env=_env(),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+    assert proc.returncode == 0, proc.stderr
+    return proc.stdout

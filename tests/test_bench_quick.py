@@ -1,0 +1,40 @@
+"""Every benchmark's ``--quick`` mode runs and prints its side-by-side comparison, so the
+benchmarks cannot rot. No timing assertions: the machine may be busy."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from tests.helpers import run_quick_bench
+
+N = r"\d+(\.\d+)?"
+EXPECTED = {
+    "bench_histograms.py": [
+        r"np\.histogram loop",
+        rf"time ratio \(loop / component_histograms\): {N}x",
+    ],
+    "bench_decode.py": [
+        r"latent\.decode \(compiled\)",
+        rf"time ratio \(predict / compiled\): 8x8 {N}x, 32x32 {N}x",
+    ],
+    "bench_encode.py": [
+        r"bare model\.encoder loop",
+        rf"throughput ratio \(ours / bare\): {N} wall, {N} CPU",
+    ],
+    "bench_tsne.py": [r"scikit-learn", r"time ratio \(scikit-learn / openTSNE\):"],
+    "bench_training.py": [
+        rf"throughput ratio \(worker / plain\): {N}",
+        r"event loop worst stall while training: \d+ ms",
+    ],
+    "bench_gui_startup.py": [rf"ratio window / tensorflow import: {N}"],
+    "bench_gui_latency.py": [rf"worst stall: {N} ms during"],
+}
+
+
+@pytest.mark.parametrize("script", sorted(EXPECTED))
+def test_quick_mode_prints_the_comparison(script: str) -> None:
+    out = run_quick_bench(script)
+    for pattern in EXPECTED[script]:
+        assert re.search(pattern, out), f"{script}: no /{pattern}/ in\n{out}"
