@@ -221,7 +221,7 @@ def train(
             "steps_per_epoch": steps,
             "n_train": len(train_idx),
             "n_val": len(val_idx),
-            "device": _device_line(tf),
+            "device": _device_line(),
             "replicas": int(strategy.num_replicas_in_sync) if strategy is not None else 1,
         }
     )
@@ -242,7 +242,7 @@ def train(
             else "no epoch had finished"
         )
         raise TrainingOutOfMemory(
-            f"out of memory while training with batch size {batch_size} on {_device_line(tf)}; "
+            f"out of memory while training with batch size {batch_size} on {_device_line()}; "
             f"try a smaller batch size (or smaller images or layers); {kept}"
         ) from exc
     if watcher.diverged is not None:
@@ -286,7 +286,7 @@ def _split(subset: np.ndarray, fraction: float, seed: int) -> tuple[np.ndarray, 
     return subset[tr], subset[va]
 
 
-def _device_line(tf) -> str:
+def _device_line() -> str:
     from explorer.core.tf_setup import device_description
 
     return device_description()
