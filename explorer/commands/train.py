@@ -40,6 +40,12 @@ def add_parser(sub) -> None:
         help="square image size for folder data sets (default: the preset's)",
     )
     p.add_argument("--max-images", type=int, help="use only this many images (a seeded subset)")
+    p.add_argument(
+        "--cache-decoded",
+        action="store_true",
+        help="folder data sets: decode and resize once into a memory-mapped uint8 cache, "
+        "so later epochs do not decode JPEGs again",
+    )
     p.add_argument("--validation-split", type=float, default=0.1)
     p.add_argument("--epochs", type=int, default=10)
     p.add_argument("--batch-size", type=int, default=128)
