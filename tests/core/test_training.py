@@ -1,5 +1,3 @@
-import json
-
 import numpy as np
 import pytest
 
@@ -114,4 +112,3 @@ def test_output_folder_checks(tmp_path):
         TrainConfig(out=str(tmp_path / "none"), resume=True).validate()
     with pytest.raises(InvalidParameter, match="epochs"):
         _config(tmp_path / "x", "ae", epochs=0).validate()
-    assert json.loads(json.dumps(TINY))  # the shared options stay plain data

@@ -9,8 +9,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ["LATENT_EXPLORER_SETTINGS_DIR"] = tempfile.mkdtemp(prefix="latent-explorer-settings-")
 
 import pytest  # noqa: E402
-
-pytest.importorskip("pytestqt")
+import pytestqt  # noqa: E402,F401 - a missing pytest-qt must fail the run, not skip the GUI tests
 
 LOAD_TIMEOUT_MS = 240_000
 
