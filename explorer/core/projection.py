@@ -9,6 +9,7 @@ index, and approximately (Annoy) beyond ``EXACT_KNN_MAX_SIZE`` values.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -31,6 +32,9 @@ class TSNEResult:
     embedding: np.ndarray
     kl_divergence: float
     params: dict[str, Any] = field(default_factory=dict)
+    # (iteration, seconds since the start of the call, KL) every ``CALLBACK_EVERY``
+    # iterations: how fast the map converges (the benchmark compares at equal KL with it).
+    kl_trace: list[tuple[int, float, float]] = field(default_factory=list)
 
 
 def pca_explained_variance(z: np.ndarray, n_components: int | None = None) -> np.ndarray:
@@ -122,6 +126,7 @@ def tsne(
     """
     from openTSNE import TSNE
 
+    started = time.perf_counter()
     state = ensure_state(state)
     z = _as_points(z, min_points=MIN_TSNE_POINTS)
     n_points = z.shape[0]
@@ -136,7 +141,7 @@ def tsne(
 
     state.set_progress(0.0, f"t-SNE: computing affinities of {n_points} points")
     neighbors = "exact" if n_points * z.shape[1] <= EXACT_KNN_MAX_SIZE else "annoy"
-    progress = _ProgressCallback(state, early_exaggeration_iter + n_iter)
+    progress = _ProgressCallback(state, early_exaggeration_iter + n_iter, started)
     model = TSNE(
         n_components=2,
         perplexity=float(perplexity),
@@ -172,6 +177,7 @@ def tsne(
         embedding=np.asarray(embedding, dtype=np.float32).copy(),
         kl_divergence=float(embedding.kl_divergence),
         params=params,
+        kl_trace=progress.trace,
     )
 
 
@@ -205,13 +211,16 @@ def _optimise(embedding: Any, model: Any, progress: _ProgressCallback) -> None:
 class _ProgressCallback:
     """openTSNE callback: reports progress and returns True (stop) once a stop is requested."""
 
-    def __init__(self, state: TaskState, total_iter: int) -> None:
+    def __init__(self, state: TaskState, total_iter: int, started: float) -> None:
         self.state = state
         self.total_iter = max(total_iter, 1)
         self.offset = 0
+        self.started = started
+        self.trace: list[tuple[int, float, float]] = []
 
     def __call__(self, iteration: int, error: float, embedding: np.ndarray) -> bool:
         done = self.offset + iteration
+        self.trace.append((done, time.perf_counter() - self.started, float(error)))
         fraction = AFFINITY_SHARE + (1.0 - AFFINITY_SHARE) * done / self.total_iter
         self.state.set_progress(
             fraction, f"t-SNE: iteration {done}/{self.total_iter}, KL {error:.3f}"
