@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 from PySide6.QtWidgets import QComboBox, QFormLayout, QHBoxLayout, QLineEdit, QVBoxLayout, QWidget
 
-from explorer.gui.plot_canvas import PlotCanvas
+from explorer.gui.plot_renderer import PlotRenderer, RenderedPlot
 from explorer.gui.task_controls import TaskControls
 from explorer.gui.workers import Runner
 
@@ -23,7 +23,11 @@ def run_kmeans(state, z, ks_text: str):
 
 class ClusterPanel(QWidget):
     def __init__(
-        self, runner: Runner, data: Callable[[str], Any], parent: QWidget | None = None
+        self,
+        runner: Runner,
+        renderer: PlotRenderer,
+        data: Callable[[str], Any],
+        parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
         self.runner, self.data = runner, data
@@ -34,7 +38,7 @@ class ClusterPanel(QWidget):
         self.controls = TaskControls("kmeans")
         self.controls.runClicked.connect(self.run)
         self.controls.cancelClicked.connect(self.cancel)
-        self.plot = PlotCanvas("kmeansView", "k-means inertia")
+        self.plot = RenderedPlot("kmeansView", "k-means inertia", renderer)
         self.plot.message("k-means inertia: choose k values and press Run")
         form = QFormLayout()
         form.addRow("slot", self.slot)
@@ -72,8 +76,10 @@ class ClusterPanel(QWidget):
     def _done(self, slot: str, sweep: Any) -> None:
         from explorer.core.plots import draw_kmeans_inertia
 
-        ax = self.plot.axes()
-        draw_kmeans_inertia(ax, sweep.k, sweep.inertia)
-        ax.set_title(f"k-means inertia, slot {slot}")
-        self.plot.redraw()
+        def build(fig):
+            ax = fig.subplots()
+            draw_kmeans_inertia(ax, sweep.k, sweep.inertia)
+            ax.set_title(f"k-means inertia, slot {slot}")
+
+        self.plot.show_figure(build)
         self.controls.ended(f"done: {len(sweep.k)} values of k")

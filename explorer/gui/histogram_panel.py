@@ -1,5 +1,6 @@
 """Radius histogram (data of A and B, current sampler, expected radius) and the per-component
-view (heatmap of all components + the curve of a chosen one, dominant components marked)."""
+view (heatmap of all components + the curve of a chosen one, dominant components marked).
+Both are drawn by the window's plot renderer thread (see ``plot_renderer``)."""
 
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from explorer.gui.plot_canvas import PlotCanvas
+from explorer.gui.plot_renderer import PlotRenderer, RenderedPlot
 
 BIN_WIDTH = 0.5
 
@@ -27,10 +28,10 @@ class HistogramPanel(QWidget):
 
     componentChanged = Signal()
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, renderer: PlotRenderer, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.radius_plot = PlotCanvas("radiusHistogram", "radius histogram")
-        self.component_plot = PlotCanvas("componentHistogram", "component histograms")
+        self.radius_plot = RenderedPlot("radiusHistogram", "radius histogram", renderer)
+        self.component_plot = RenderedPlot("componentHistogram", "component histograms", renderer)
         self.source = QComboBox(objectName="componentSource")
         self.source.addItems(["A", "B"])
         self.component = QSpinBox(objectName="componentIndex", minimum=0, maximum=15)
@@ -53,12 +54,10 @@ class HistogramPanel(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(2, 2, 2, 2)
         layout.addWidget(split)
-        self._component_key: tuple | None = None
-        self._overlay = None
         self.radius_plot.message("radius histogram: waiting for encoded data")
         self.component_plot.message("component histograms: waiting for encoded data")
 
-    def plots(self) -> dict[str, PlotCanvas]:
+    def plots(self) -> dict[str, RenderedPlot]:
         return {"radius_histogram": self.radius_plot, "component_histograms": self.component_plot}
 
     def draw_radius(
@@ -93,9 +92,9 @@ class HistogramPanel(QWidget):
         for label, r in radii:
             h = radius_histogram(r, BIN_WIDTH, range=(0.0, top + BIN_WIDTH))
             series.append((label, h.edges, h.counts))
-        ax = self.radius_plot.axes()
-        draw_radius_histograms(ax, series, expected or None)
-        self.radius_plot.redraw()
+        self.radius_plot.show_figure(
+            lambda fig: draw_radius_histograms(fig.subplots(), series, expected or None)
+        )
 
     def draw_components(
         self, data: dict[str, Any], sampler: dict[str, Any] | None, names: dict
@@ -107,44 +106,38 @@ class HistogramPanel(QWidget):
         summary = data.get(slot)
         if summary is None:
             self.component_plot.message(f"slot {slot}: no encoded data")
-            self._component_key = None
             return
         stats = summary["stats"]
         hist = stats.histograms
         z_dim = hist.counts.shape[0]
         self.component.setMaximum(z_dim - 1)
         j = min(self.component.value(), z_dim - 1)
-        key = (slot, id(stats), j, names.get(slot))
-        full = key != self._component_key
-        if full:  # a full redraw only when the data or component change
-            self._component_key = key
-            top, bottom = self.component_plot.axes(2, 1, height_ratios=[1.3, 1])
-            draw_component_heatmap(top, hist.edges, hist.counts, stats.dominant)
-            top.set_title(
-                f"{slot} ({names.get(slot, '')}): all {z_dim} components, "
-                f"{len(stats.dominant)} dominant",
-                fontsize="medium",
-            )
-            flag = " (dominant)" if j in stats.dominant else ""
-            draw_component_curve(
-                bottom,
-                hist.edges,
-                hist.counts[j],
-                float(stats.mean[j]),
-                float(stats.half_width[j]),
-                f"component {j}{flag}",
-            )
-            self._overlay = bottom.stairs(
-                np.zeros(len(hist.counts[j])),
-                hist.edges,
-                color="tab:purple",
-                linewidth=1.2,
-                label="sampler draws (scaled)",
-            )
-            bottom.legend(fontsize="small")
         draws = (sampler or {}).get(slot)
-        counts = np.zeros(len(hist.counts[j]))
+        overlay = None
         if draws is not None and draws.get("component_counts") is not None:
-            counts = draws["component_counts"][j] * (hist.counts[j].sum() / max(draws["n"], 1))
-        self._overlay.set_data(values=counts)
-        self.component_plot.redraw(relayout=full)
+            overlay = draws["component_counts"][j] * (hist.counts[j].sum() / max(draws["n"], 1))
+        title = (
+            f"{slot} ({names.get(slot, '')}): all {z_dim} components, "
+            f"{len(stats.dominant)} dominant"
+        )
+        flag = " (dominant)" if j in stats.dominant else ""
+        mean, half_width = float(stats.mean[j]), float(stats.half_width[j])
+
+        def build(fig):
+            top, bottom = fig.subplots(2, 1, height_ratios=[1.3, 1])
+            draw_component_heatmap(top, hist.edges, hist.counts, stats.dominant)
+            top.set_title(title, fontsize="medium")
+            draw_component_curve(
+                bottom, hist.edges, hist.counts[j], mean, half_width, f"component {j}{flag}"
+            )
+            if overlay is not None:
+                bottom.stairs(
+                    overlay,
+                    hist.edges,
+                    color="tab:purple",
+                    linewidth=1.2,
+                    label="sampler draws (scaled)",
+                )
+            bottom.legend(fontsize="small")
+
+        self.component_plot.show_figure(build)

@@ -24,6 +24,7 @@ from explorer.gui.grids_area import GridsArea
 from explorer.gui.histogram_panel import HistogramPanel
 from explorer.gui.model_slot import ModelsPanel, describe
 from explorer.gui.model_thread import ModelController
+from explorer.gui.plot_renderer import PlotRenderer, RenderedPlot
 from explorer.gui.projection_panel import ProjectionPanel
 from explorer.gui.sampler_panel import SamplerPanel
 from explorer.gui.settings import open_settings, read_json, write_json
@@ -77,10 +78,13 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(self.grids)
         self.models_panel = ModelsPanel()
         self.sampler = SamplerPanel()
-        self.histograms = HistogramPanel()
+        self.renderer = PlotRenderer(self)
+        self.histograms = HistogramPanel(self.renderer)
         self.diagnostics = DiagnosticsPanel()
-        self.projection = ProjectionPanel(self.runner, self._data_for, self.reconstruct)
-        self.clusters = ClusterPanel(self.runner, self._data_for)
+        self.projection = ProjectionPanel(
+            self.runner, self.renderer, self._data_for, self.reconstruct
+        )
+        self.clusters = ClusterPanel(self.runner, self.renderer, self._data_for)
         self.docks: dict[str, QDockWidget] = {}
         left, right, bottom = (
             Qt.DockWidgetArea.LeftDockWidgetArea,
@@ -131,6 +135,8 @@ class MainWindow(QMainWindow):
         self.sampler.changed.connect(self.debounce.start)
         self.sampler.changed.connect(self._mark_busy)
         self.histograms.componentChanged.connect(self.draw_plots)
+        for plot in self.plots().values():
+            plot.imageShown.connect(self._work_changed)
         for name in ("A", "B"):
             self.grids.views[name].tileClicked.connect(lambda i, n=name: self.show_tile(n, i))
 
@@ -156,7 +162,16 @@ class MainWindow(QMainWindow):
             or self.runner.busy()
             or self.debounce.isActive()
             or any(s.controller.busy() for s in self.slots.values())
+            or any(plot.busy() for plot in self.plots().values())
         )
+
+    def plots(self) -> dict[str, RenderedPlot]:
+        """Every plot of the window, by the file name its export gets."""
+        return {
+            **self.histograms.plots(),
+            "tsne": self.projection.plot,
+            "kmeans_inertia": self.clusters.plot,
+        }
 
     def _mark_busy(self) -> None:
         self._was_busy = True  # timers started: ``idle`` follows when they are done
@@ -469,6 +484,7 @@ class MainWindow(QMainWindow):
         self.debounce.stop()
         self.plot_timer.stop()
         self.runner.shutdown()
+        self.renderer.stop()
         for s in self.slots.values():
             s.controller.shutdown()
 

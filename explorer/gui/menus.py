@@ -203,9 +203,11 @@ def export_plots_dialog(w: MainWindow) -> None:
 def export_plots(w: MainWindow, folder: str) -> list[Path]:
     from explorer.core.export import save_figure_all
 
-    plots = {**w.histograms.plots(), "tsne": w.projection.plot, "kmeans_inertia": w.clusters.plot}
     written = [
-        p for name, plot in plots.items() for p in save_figure_all(plot.figure, Path(folder) / name)
+        p
+        for name, plot in w.plots().items()
+        if plot.figure is not None
+        for p in save_figure_all(plot.figure, Path(folder) / name)
     ]
     w.statusBar().showMessage(f"wrote {len(written)} files to {folder}", 8000)
     return written

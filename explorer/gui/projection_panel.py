@@ -1,5 +1,6 @@
 """t-SNE map of a slot's encoded data, coloured by label; a click shows the point's image and
-its reconstruction."""
+its reconstruction. Drag to pan, wheel to zoom, double-click to see everything again: the
+image moves at once and the renderer thread draws the new view (see ``plot_renderer``)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from collections.abc import Callable
 from typing import Any
 
 import numpy as np
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QEvent, QObject, QPointF, Qt
 from PySide6.QtGui import QPixmap
 from PySide6.QtWidgets import (
     QComboBox,
@@ -21,11 +22,13 @@ from PySide6.QtWidgets import (
 )
 
 from explorer.gui.grid_view import to_qimage
-from explorer.gui.plot_canvas import PlotCanvas
+from explorer.gui.plot_renderer import PlotRenderer, RenderedPlot
 from explorer.gui.task_controls import TaskControls
 from explorer.gui.workers import Runner
 
 THUMB = 96
+CLICK_SLOP = 4  # pixels a press may move and still be a click, not a pan
+ZOOM_STEP = 1.25  # one wheel notch
 
 
 def run_tsne(state, z, indices, n_points: int, perplexity: float, n_iter: int, seed: int):
@@ -45,6 +48,7 @@ class ProjectionPanel(QWidget):
     def __init__(
         self,
         runner: Runner,
+        renderer: PlotRenderer,
         data: Callable[[str], Any],
         reconstruct: Callable[[str, int, Callable], None],
         parent: QWidget | None = None,
@@ -52,6 +56,9 @@ class ProjectionPanel(QWidget):
         super().__init__(parent)
         self.runner, self.data, self.reconstruct = runner, data, reconstruct
         self.result: tuple[str, np.ndarray, np.ndarray] | None = None
+        self._draw_args: tuple | None = None
+        self.limits: tuple[tuple[float, float], tuple[float, float]] | None = None  # None: all
+        self._press: QPointF | None = None
         self.slot = QComboBox(objectName="tsneSlot")
         self.slot.addItems(["A", "B"])
         self.points = QSpinBox(objectName="tsnePoints", minimum=20, maximum=200_000, value=1000)
@@ -64,9 +71,12 @@ class ProjectionPanel(QWidget):
         self.controls = TaskControls("tsne")
         self.controls.runClicked.connect(self.run)
         self.controls.cancelClicked.connect(self.cancel)
-        self.plot = PlotCanvas("tsneView", "t-SNE map")
+        self.plot = RenderedPlot("tsneView", "t-SNE map", renderer)
+        self.plot.setToolTip(
+            "click: image and reconstruction; drag: pan; wheel: zoom; double-click: whole map"
+        )
         self.plot.message("t-SNE: choose the parameters and press Run")
-        self.plot.canvas.mpl_connect("button_press_event", self._clicked)
+        self.plot.installEventFilter(self)
         self.original, self.rebuilt = QLabel(), QLabel()
         for label in (self.original, self.rebuilt):
             label.setFixedSize(THUMB, THUMB)
@@ -119,24 +129,106 @@ class ProjectionPanel(QWidget):
         self.controls.ended("cancelled")
 
     def _done(self, slot: str, enc: Any, out: tuple) -> None:
-        from explorer.core.plots import draw_tsne
-
         embedding, rows = out
         labels = None if enc.labels is None else np.asarray(enc.labels)[rows]
         if labels is not None and labels.ndim != 1:
             labels = None
         self.result = (slot, embedding, rows)
-        ax = self.plot.axes()
-        draw_tsne(ax, embedding, labels, enc.label_names, s=6)
-        ax.set_title(f"t-SNE of {len(rows)} z-points of slot {slot}")
-        self.plot.redraw()
+        self._draw_args = (embedding, labels, enc.label_names, slot, len(rows))
+        self.limits = None
+        self.draw_map()
         self.controls.ended(f"done: {len(rows)} points")
 
-    def _clicked(self, event) -> None:
-        if self.result is None or event.xdata is None:
+    def draw_map(self) -> None:
+        """Draw the map (in the renderer thread) with the current view limits."""
+        if self._draw_args is None:
+            return
+        embedding, labels, names, slot, n = self._draw_args
+        limits = self.limits
+
+        def build(fig):
+            from explorer.core.plots import draw_tsne
+
+            ax = fig.subplots()
+            draw_tsne(ax, embedding, labels, names, s=6)
+            ax.set_title(f"t-SNE of {n} z-points of slot {slot}")
+            if limits is not None:
+                ax.set_xlim(*limits[0])
+                ax.set_ylim(*limits[1])
+            return ax
+
+        self.plot.show_figure(build)
+
+    # ------------------------------------------------------------------ mouse
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if watched is not self.plot or self.result is None:
+            return False
+        kind = event.type()
+        if kind == QEvent.Type.MouseButtonPress and event.button() == Qt.MouseButton.LeftButton:
+            self._press = event.position()
+            return True
+        if kind == QEvent.Type.MouseMove and self._press is not None:
+            self.plot.offset = event.position() - self._press  # the image follows at once
+            self.plot.update()
+            return True
+        if kind == QEvent.Type.MouseButtonRelease and self._press is not None:
+            start, self._press = self._press, None
+            moved = event.position() - start
+            if max(abs(moved.x()), abs(moved.y())) <= CLICK_SLOP:
+                self.plot.offset = QPointF(0, 0)
+                self.click_at(event.position())
+            else:
+                self.pan(start, event.position())
+            return True
+        if kind == QEvent.Type.MouseButtonDblClick:
+            self.limits = None
+            self.draw_map()
+            return True
+        if kind == QEvent.Type.Wheel:
+            steps = event.angleDelta().y() / 120
+            if steps:
+                self.zoom(event.position(), ZOOM_STEP ** (-steps))
+            return True
+        return False
+
+    def _data_at(self, pos: QPointF) -> tuple[float, float] | None:
+        ax = self.plot.info
+        if ax is None:
+            return None
+        x, y = ax.transData.inverted().transform(self.plot.figure_pixel(pos))
+        return float(x), float(y)
+
+    def _view(self) -> tuple[tuple[float, float], tuple[float, float]] | None:
+        ax = self.plot.info
+        return None if ax is None else (tuple(ax.get_xlim()), tuple(ax.get_ylim()))
+
+    def pan(self, start: QPointF, end: QPointF) -> None:
+        """Move the view by the data distance between two widget positions."""
+        a, b, view = self._data_at(start), self._data_at(end), self._view()
+        if a is None or b is None or view is None:
+            return
+        dx, dy = a[0] - b[0], a[1] - b[1]
+        self.limits = ((view[0][0] + dx, view[0][1] + dx), (view[1][0] + dy, view[1][1] + dy))
+        self.draw_map()
+
+    def zoom(self, pos: QPointF, factor: float) -> None:
+        """Scale the view by ``factor`` (< 1 zooms in) around the data point under ``pos``."""
+        centre, view = self._data_at(pos), self._view()
+        if centre is None or view is None:
+            return
+        self.limits = tuple(
+            (c + (lo - c) * factor, c + (hi - c) * factor)
+            for c, (lo, hi) in zip(centre, view, strict=True)
+        )
+        self.draw_map()
+
+    def click_at(self, pos: QPointF) -> None:
+        """Show the point nearest to the widget position ``pos``."""
+        point = self._data_at(pos)
+        if point is None or self.result is None:
             return
         slot, embedding, rows = self.result
-        i = int(np.argmin(np.sum((embedding - [event.xdata, event.ydata]) ** 2, axis=1)))
+        i = int(np.argmin(np.sum((embedding - point) ** 2, axis=1)))
         self.show_point(slot, int(rows[i]))
 
     def show_point(self, slot: str, row: int) -> None:

@@ -179,6 +179,49 @@ def test_tsne_completes_then_cancel(window, qtbot):
     assert not panel.rebuilt.pixmap().isNull()
 
 
+def test_tsne_map_click_pan_and_zoom(window, qtbot):
+    """Runs after the t-SNE test: a click picks the nearest point, a drag pans, zoom scales."""
+    from PySide6.QtCore import QPoint, QPointF
+
+    panel, plot = window.projection, window.projection.plot
+    window.docks["Projection"].raise_()
+    assert window.wait_idle(30_000)
+    slot, embedding, rows = panel.result
+    ax = plot.info
+    ratio = plot.devicePixelRatioF()
+
+    def widget_pos(x: float, y: float) -> QPoint:
+        px, py = ax.transData.transform((x, y))
+        return QPoint(round(px / ratio), round(plot._image.height() / ratio - py / ratio))
+
+    k = 7
+    pos = widget_pos(*embedding[k])
+    qtbot.mouseClick(plot, Qt.MouseButton.LeftButton, pos=pos)
+    clicked = panel._data_at(QPointF(pos))
+    nearest = int(np.argmin(((embedding - clicked) ** 2).sum(axis=1)))
+    assert np.hypot(*(embedding[nearest] - embedding[k])) < 0.05 * np.ptp(embedding[:, 0])
+    assert f"image #{rows[nearest]}" in panel.point_info.text()
+
+    (x0, x1), (y0, y1) = ax.get_xlim(), ax.get_ylim()
+    start = widget_pos((x0 + x1) / 2, (y0 + y1) / 2)
+    qtbot.mousePress(plot, Qt.MouseButton.LeftButton, pos=start)
+    qtbot.mouseMove(plot, start + QPoint(60, 0))
+    qtbot.mouseRelease(plot, Qt.MouseButton.LeftButton, pos=start + QPoint(60, 0))
+    assert window.wait_idle(30_000)
+    (nx0, nx1), (ny0, ny1) = plot.info.get_xlim(), plot.info.get_ylim()
+    assert nx0 < x0 and nx1 < x1  # dragged right: the view moved left
+    assert nx1 - nx0 == pytest.approx(x1 - x0, rel=1e-6)
+    assert (ny0, ny1) == pytest.approx((y0, y1), rel=1e-6)
+
+    panel.zoom(QPointF(start), 0.5)
+    assert window.wait_idle(30_000)
+    zx0, zx1 = plot.info.get_xlim()
+    assert zx1 - zx0 == pytest.approx((nx1 - nx0) / 2, rel=1e-6)
+    qtbot.mouseDClick(plot, Qt.MouseButton.LeftButton, pos=start)
+    assert window.wait_idle(30_000)
+    assert panel.limits is None and plot.info.get_xlim() == pytest.approx((x0, x1))
+
+
 def test_export_plots_and_z_points(window, tmp_path):
     from explorer.gui.menus import export_plots
 

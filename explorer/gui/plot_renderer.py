@@ -1,0 +1,245 @@
+"""Matplotlib plots drawn off the GUI thread.
+
+Drawing a figure with ticks, labels, a legend and a constrained layout takes 0.1-0.3 s,
+mostly in Python; on the GUI thread that is a stall the user feels. A :class:`RenderedPlot`
+therefore never draws itself: it hands a *build function* ``build(figure) -> info`` to the
+window's :class:`PlotRenderer` thread, which makes a fresh ``Figure`` at the widget's size,
+calls ``build`` on it, draws it with Agg into a ``QImage`` and sends that back. The GUI
+thread only paints images. Because the work is Python, the interpreter switches between
+the threads every few milliseconds and the event loop keeps running.
+
+Only the newest request of a plot is drawn; older ones still waiting are dropped, and an
+image that arrives after a newer request was made is not shown. A finished figure is never
+touched by the renderer again, so the widget keeps it for export (PNG/SVG/PDF) and for
+turning a click into data coordinates (``info`` is whatever ``build`` returned, e.g. axes).
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import traceback
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from PySide6.QtCore import QPointF, QSize, Qt, QThread, QTimer, Signal
+from PySide6.QtGui import QImage, QPainter
+from PySide6.QtWidgets import QFileDialog, QMenu, QSizePolicy, QWidget
+
+from explorer.gui.workers import error_text, register_thread
+
+FILTER = "PNG image (*.png);;SVG drawing (*.svg);;PDF document (*.pdf)"
+DPI = 90
+RESIZE_DELAY_MS = 120  # re-render this long after the last resize step
+
+Build = Callable[[Any], Any]  # build(figure) -> info
+
+
+@dataclass
+class _Request:
+    serial: int
+    build: Build
+    width: int  # device pixels
+    height: int
+    ratio: float
+
+
+class PlotRenderer(QThread):
+    """One thread that draws every plot of a window, newest request per plot first served.
+
+    ``rendered(plot_id, serial, image, figure, info, error)`` is emitted from the thread;
+    the widgets receive it queued, on the GUI thread.
+    """
+
+    rendered = Signal(object, int, object, object, object, str)
+
+    def __init__(self, parent=None) -> None:
+        super().__init__(parent)
+        self.setObjectName("plot-renderer")
+        self._cond = threading.Condition()
+        self._pending: OrderedDict[int, _Request] = OrderedDict()
+        self._stopping = False
+        register_thread(self)
+
+    def submit(self, plot_id: int, request: _Request) -> None:
+        """Queue ``request`` for ``plot_id``, replacing one of the same plot still waiting."""
+        with self._cond:
+            if self._stopping:
+                return
+            self._pending.pop(plot_id, None)
+            self._pending[plot_id] = request
+            self._cond.notify()
+        if not self.isRunning():
+            self.start()
+
+    def stop(self) -> None:
+        """Drop waiting requests, finish the current one and end the thread (idempotent)."""
+        with self._cond:
+            self._stopping = True
+            self._pending.clear()
+            self._cond.notify()
+        self.wait()
+
+    def run(self) -> None:
+        while True:
+            with self._cond:
+                while not self._pending and not self._stopping:
+                    self._cond.wait()
+                if self._stopping:
+                    return
+                plot_id, request = self._pending.popitem(last=False)
+            image = figure = info = None
+            error = ""
+            try:
+                image, figure, info = render(request)
+            except Exception as exc:  # shown in the plot, never raised into Qt
+                traceback.print_exc()
+                error = error_text(exc)
+            self.rendered.emit(plot_id, request.serial, image, figure, info, error)
+
+
+def render(request: _Request) -> tuple[QImage, Any, Any]:
+    """Build and draw one figure with Agg; returns (image, figure, build's info)."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    dpi = DPI * request.ratio
+    figure = Figure(
+        figsize=(request.width / dpi, request.height / dpi), dpi=dpi, layout="constrained"
+    )
+    canvas = FigureCanvasAgg(figure)
+    info = request.build(figure)
+    canvas.draw()
+    rgba = np.asarray(canvas.buffer_rgba())
+    h, w = rgba.shape[:2]
+    image = QImage(rgba.data, w, h, 4 * w, QImage.Format.Format_RGBA8888).copy()
+    image.setDevicePixelRatio(request.ratio)
+    return image, figure, info
+
+
+class RenderedPlot(QWidget):
+    """Shows the image of the last figure ``show(build)`` asked for; right-click exports it.
+
+    ``figure`` and ``info`` belong to the image on screen; ``busy()`` is true while a
+    requested image has not arrived yet. ``imageShown`` fires when a new one is on screen.
+    """
+
+    imageShown = Signal()
+
+    def __init__(
+        self, name: str, title: str, renderer: PlotRenderer, parent: QWidget | None = None
+    ) -> None:
+        super().__init__(parent)
+        self.setObjectName(name)
+        self.title = title
+        self.renderer = renderer
+        self.figure = None
+        self.info: Any = None
+        self.error = ""
+        self._image: QImage | None = None
+        self._build: Build | None = None
+        self._serial = 0
+        self._shown_serial = 0
+        self.offset = QPointF(0, 0)  # shift of the image while the user drags (panning)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+        self.setMinimumSize(260, 180)
+        self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent)
+        self._resize_timer = QTimer(self, singleShot=True, interval=RESIZE_DELAY_MS)
+        self._resize_timer.timeout.connect(self._rerender)
+        renderer.rendered.connect(self._rendered)
+        self.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.customContextMenuRequested.connect(self._menu)
+
+    # ------------------------------------------------------------------ requests
+    def show_figure(self, build: Build) -> None:
+        """Draw ``build(figure)`` in the renderer thread and show it when done."""
+        self._build = build
+        self._serial += 1
+        ratio = float(self.devicePixelRatioF()) or 1.0
+        size = self.size().expandedTo(QSize(260, 180))
+        self.renderer.submit(
+            id(self),
+            _Request(
+                self._serial, build, int(size.width() * ratio), int(size.height() * ratio), ratio
+            ),
+        )
+
+    def message(self, text: str) -> None:
+        """An empty plot saying ``text`` (waiting for data, nothing to show)."""
+
+        def build(fig):
+            fig.set_layout_engine("none")
+            fig.text(0.5, 0.5, text, ha="center", va="center", color="#666", wrap=True)
+
+        self.show_figure(build)
+
+    def busy(self) -> bool:
+        return self._shown_serial != self._serial
+
+    def _rerender(self) -> None:
+        if self._build is not None:
+            self.show_figure(self._build)
+
+    def _rendered(self, plot_id: int, serial: int, image, figure, info, error: str) -> None:
+        if plot_id != id(self) or serial != self._serial:
+            return  # another plot's image, or a request that was superseded
+        self._shown_serial = serial
+        self.error = error
+        if error:
+            self._image = None  # paintEvent says what went wrong
+        else:
+            self._image, self.figure, self.info = image, figure, info
+        self.offset = QPointF(0, 0)
+        self.update()
+        self.imageShown.emit()
+
+    # ------------------------------------------------------------------ coordinates
+    def figure_pixel(self, pos: QPointF) -> tuple[float, float]:
+        """Widget position -> figure display coordinates (pixels from the bottom left)."""
+        if self._image is None:
+            return 0.0, 0.0
+        ratio = self._image.devicePixelRatio()
+        return pos.x() * ratio, self._image.height() - pos.y() * ratio
+
+    # ------------------------------------------------------------------ Qt
+    def paintEvent(self, event) -> None:
+        painter = QPainter(self)
+        painter.fillRect(self.rect(), Qt.GlobalColor.white)
+        if self._image is not None:
+            painter.drawImage(self.offset, self._image)
+        elif self.error:
+            painter.setPen(Qt.GlobalColor.darkRed)
+            painter.drawText(
+                self.rect(), Qt.AlignmentFlag.AlignCenter, f"could not draw: {self.error}"
+            )
+        painter.end()
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        self._resize_timer.start()
+
+    def sizeHint(self) -> QSize:
+        return QSize(450, 315)
+
+    # ------------------------------------------------------------------ export
+    def export(self, path: str | os.PathLike) -> None:
+        """Save the figure on screen; the suffix picks PNG, SVG or PDF."""
+        from explorer.core.errors import InvalidParameter
+        from explorer.core.export import save_figure
+
+        if self.figure is None:
+            raise InvalidParameter(f"the {self.title} has not been drawn yet")
+        save_figure(self.figure, path)
+
+    def _menu(self, pos) -> None:
+        menu = QMenu(self)
+        menu.addAction("Export plot…", self.export_dialog)
+        menu.exec(self.mapToGlobal(pos))
+
+    def export_dialog(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(self, f"Export {self.title}", "", FILTER)
+        if path:
+            self.export(path)

@@ -1,0 +1,85 @@
+"""Plots drawn by the renderer thread: off the GUI thread, newest request wins, errors shown,
+export of the figure on screen."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+
+from explorer.core.errors import InvalidParameter
+
+
+@pytest.fixture
+def plot(qtbot):
+    from explorer.gui.plot_renderer import PlotRenderer, RenderedPlot
+
+    renderer = PlotRenderer()
+    widget = RenderedPlot("testPlot", "test plot", renderer)
+    qtbot.addWidget(widget)
+    widget.resize(400, 300)
+    yield widget
+    renderer.stop()
+    assert not renderer.isRunning()
+
+
+def _wait(qtbot, plot) -> None:
+    qtbot.waitUntil(lambda: not plot.busy(), timeout=20_000)
+
+
+def test_builds_and_draws_off_the_gui_thread(plot, qtbot, tmp_path):
+    threads = []
+
+    def build(fig):
+        threads.append(threading.get_ident())
+        ax = fig.subplots()
+        ax.plot([0, 1, 2], [1, 0, 1])
+        return ax
+
+    plot.show_figure(build)
+    assert plot.busy()
+    _wait(qtbot, plot)
+    assert threads and threads[0] != threading.get_ident()
+    ratio = plot.devicePixelRatioF()
+    assert plot._image.width() == int(400 * ratio) and plot._image.height() == int(300 * ratio)
+    assert plot.info.get_lines()[0].get_ydata().tolist() == [1, 0, 1]
+    plot.export(tmp_path / "plot.svg")
+    assert (tmp_path / "plot.svg").read_text().startswith("<?xml")
+
+
+def test_only_the_newest_waiting_request_is_drawn(plot, qtbot):
+    started, release = threading.Event(), threading.Event()
+    built = []
+
+    def build_for(i):
+        def build(fig):
+            if i == 0:
+                started.set()
+                release.wait(10)  # hold the renderer while requests 1-4 queue up
+            built.append(i)
+            return i
+
+        return build
+
+    plot.show_figure(build_for(0))
+    assert started.wait(10)
+    for i in range(1, 5):
+        plot.show_figure(build_for(i))
+    release.set()
+    _wait(qtbot, plot)
+    assert built == [0, 4]  # 1-3 were replaced while waiting
+    assert plot.info == 4  # request 0's image arrived late and was not shown
+
+
+def test_a_failing_build_shows_its_error(plot, qtbot):
+    def broken(fig):
+        raise InvalidParameter("no data to draw")
+
+    plot.show_figure(broken)
+    _wait(qtbot, plot)
+    assert plot.error == "no data to draw" and plot.figure is None
+    with pytest.raises(InvalidParameter, match="not been drawn"):
+        plot.export("never.png")
+    plot.message("fine again")
+    _wait(qtbot, plot)
+    assert plot.error == "" and plot.figure is not None
