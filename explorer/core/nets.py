@@ -172,10 +172,18 @@ class _LatentModel(keras.Model):
         """Return ``(total, reco, kl)`` batch means for images ``x``."""
         raise NotImplementedError  # each subclass defines its own loss
 
-    def _step_logs(self, total, reco, kl) -> dict[str, Any]:
-        self.total_tracker.update_state(total)
-        self.reco_tracker.update_state(reco)
-        self.kl_tracker.update_state(kl)
+    def _track(self, x, total, reco, kl) -> None:
+        # Each batch mean is weighted by its number of images. The weight must depend on the
+        # batch: with a constant count, the extra step that finds the end of a data set of
+        # unknown length (``ignore_errors``) still added 1 to the counts, and ``evaluate``
+        # reported n/(n+1) of the true loss (half of it for a one-batch validation set).
+        n = ops.cast(ops.shape(x)[0], total.dtype)
+        self.total_tracker.update_state(total, sample_weight=n)
+        self.reco_tracker.update_state(reco, sample_weight=n)
+        self.kl_tracker.update_state(kl, sample_weight=n)
+
+    def _step_logs(self, x, total, reco, kl) -> dict[str, Any]:
+        self._track(x, total, reco, kl)
         logs = {m.name: m.result() for m in self.metrics}
         logs.update({"batch_total_loss": total, "batch_reco_loss": reco, "batch_kl_loss": kl})
         return logs
@@ -184,16 +192,18 @@ class _LatentModel(keras.Model):
         x = data[0] if isinstance(data, tuple) else data
         with tf.GradientTape() as tape:
             total, reco, kl = self.losses_for(x, training=True)
-        grads = tape.gradient(total, self.trainable_weights)
+            # Under a tf.distribute strategy the optimizer sums the replicas' gradients, and
+            # each replica's loss is the mean over its own share of the batch: divide by the
+            # replica count (as Keras does for its own losses) to get the global batch mean.
+            scaled = total / tf.distribute.get_strategy().num_replicas_in_sync
+        grads = tape.gradient(scaled, self.trainable_weights)
         self.optimizer.apply_gradients(zip(grads, self.trainable_weights, strict=True))
-        return self._step_logs(total, reco, kl)
+        return self._step_logs(x, total, reco, kl)
 
     def test_step(self, data):
         x = data[0] if isinstance(data, tuple) else data
         total, reco, kl = self.losses_for(x, training=False)
-        self.total_tracker.update_state(total)
-        self.reco_tracker.update_state(reco)
-        self.kl_tracker.update_state(kl)
+        self._track(x, total, reco, kl)
         return {m.name: m.result() for m in self.metrics}
 
 
