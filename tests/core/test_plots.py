@@ -156,23 +156,48 @@ def test_correlation_scatter(ax):
         plots.draw_correlation(ax, np.zeros((4, 3)), 0.0, 0, 1)
 
 
-def test_tsne_classes_legend_and_rasterized(ax):
-    rng = np.random.default_rng(2)
-    embedding = rng.normal(size=(90, 2))
+def test_tsne_classes_legend_and_dots_where_the_points_are():
+    fig = plots.new_figure(4, 4, dpi=100)
+    ax = fig.add_subplot()
+    embedding = np.array([[0.0, 0.0], [1.0, 1.0], [0.0, 1.0]] * 30)
     labels = np.repeat([0, 1, 2], 30)
-    collections = plots.draw_tsne(ax, embedding, labels, ["zero", "one", "two"])
-    assert len(collections) == 3
-    assert all(c.get_rasterized() for c in collections)
-    assert legend_texts(ax) == ["zero", "one", "two"]
-    assert sum(len(c.get_xdata()) for c in collections) == 90
+    (layer,) = plots.draw_tsne(ax, embedding, labels[np.arange(90) % 3 * 30], ["a", "b", "c"])
+    assert layer.get_rasterized() and len(layer.xy) == 90
+    assert legend_texts(ax) == ["a", "b", "c"]
+    x0, x1 = ax.get_xlim()
+    assert x0 < 0 < 1 < x1  # the axes were scaled to the points
+    fig.canvas.draw()
+    pixels = np.asarray(fig.canvas.buffer_rgba())
+    for (x, y), index in (((0, 0), 0), ((1, 1), 1), ((0, 1), 2)):
+        px, py = ax.transData.transform((x, y))
+        expected = np.round(np.array(plots.color(index)) * 255)
+        assert tuple(pixels[int(pixels.shape[0] - py), int(px), :3]) == tuple(expected)
+
+
+def test_dot_layer_sizes_and_bounds():
+    from explorer.core.dot_layer import DotLayer
+
+    layer = DotLayer(np.zeros((3, 2)), np.array([0, 0, 0]), ["red"], size=2.5)
+    assert layer.offsets(72)[-1] == (0, 0) and len(layer.offsets(72)) == 5  # 2.5 px: a plus
+    assert layer.offsets(10) == [(0, 0)]  # one pixel
+    assert len(layer.offsets(300)) > 9  # bigger dots at a higher resolution
+    # (x, y) from the bottom left; off-canvas and NaN points are skipped; row 0 is the bottom
+    layer = DotLayer(np.zeros((4, 2)), np.zeros(4, dtype=int), ["red"], size=2.5)
+    image = layer.bitmap(6, 4, np.array([[0.5, 0.5], [-3, 1], [np.nan, 2], [5.9, 3.2]]), 10)
+    red = image[..., 0] == 255
+    assert red[0, 0] and red[3, 5] and red.sum() == 2
+    with pytest.raises(InvalidParameter):
+        DotLayer(np.zeros((3, 2)), np.array([0, 1, 0]), ["red"])
+    with pytest.raises(InvalidParameter):
+        DotLayer(np.zeros((3, 3)), np.zeros(3), ["red"])
 
 
 def test_tsne_without_labels_and_many_classes():
     fig = plots.new_figure(5, 4)
     ax = fig.add_subplot()
     embedding = np.random.default_rng(3).normal(size=(40, 2))
-    (dots,) = plots.draw_tsne(ax, embedding, None, None, rasterized=False, s=5)
-    assert not dots.get_rasterized() and ax.get_legend() is None
+    (dots,) = plots.draw_tsne(ax, embedding, None, None, s=5)
+    assert len(dots.xy) == 40 and ax.get_legend() is None
     fig2 = plots.new_figure(5, 4)
     ax2 = fig2.add_subplot()
     collections = plots.draw_tsne(ax2, embedding, np.arange(40) % 20)
