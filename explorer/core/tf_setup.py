@@ -9,6 +9,8 @@ from collections.abc import Iterator
 from functools import lru_cache
 from types import ModuleType
 
+from explorer.core import heap
+
 
 @contextlib.contextmanager
 def _quiet_stderr() -> Iterator[None]:
@@ -42,6 +44,7 @@ def keras() -> ModuleType:
     tensorflow()
     import keras as _keras
 
+    heap.settle()  # TensorFlow and Keras stay loaded: keep full collections short
     return _keras
 
 

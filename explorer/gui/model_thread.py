@@ -31,10 +31,13 @@ TF_LOCK = threading.Lock()
 
 
 def _load(worker: ModelWorker, state: TaskState, p: dict) -> dict:
+    from explorer.core import heap
     from explorer.core.datasets import open_dataset
     from explorer.core.latent import encode_dataset
     from explorer.core.store import load_model
 
+    if worker.model is not None:
+        heap.unsettle()  # the model this slot had becomes garbage: let it be collected
     state.set_progress(0.02, "loading TensorFlow and the model")
     model = load_model(p.get("spec"), encoder=p.get("encoder"), decoder=p.get("decoder"))
     state.check()
@@ -43,6 +46,7 @@ def _load(worker: ModelWorker, state: TaskState, p: dict) -> dict:
     progress = TaskState(_scaled(state, 0.3, 1.0))
     enc = encode_dataset(model, ds, state=progress, cache=p.get("cache", True))
     worker.model = model  # only a complete load replaces the model the slot had
+    heap.settle()  # TensorFlow and the model stay: keep full collections short (see heap)
     return {"model": model, "dataset": ds, "encodings": enc}
 
 

@@ -21,6 +21,7 @@ from typing import Any
 
 from PySide6.QtCore import QObject, Signal, Slot
 
+from explorer.core import heap
 from explorer.core.errors import ExplorerError
 from explorer.core.progress import TaskState
 
@@ -74,6 +75,7 @@ class TrainingWorker(QObject):
     cancelled = Signal(object)
     failed = Signal(str)
     done = Signal()
+    trained = False  # a training in this process got past its first batch (see heap)
 
     def __init__(
         self,
@@ -100,6 +102,8 @@ class TrainingWorker(QObject):
     def run(self) -> None:
         """Train (blocking, in the worker's thread), report, then emit ``done``."""
         gate = None
+        if TrainingWorker.trained:
+            heap.unsettle()  # the model trained before is garbage: let it be collected
         try:
             from explorer.core.training import TrainConfig, train
 
@@ -151,6 +155,9 @@ class TrainingWorker(QObject):
         event = {**event, "job": self.job}
         if kind == "batch":
             done = event["epoch"] * event["steps"] + event["batch"] + 1
+            if done == 1:
+                TrainingWorker.trained = True
+                heap.settle()  # TensorFlow, the model and its traced step stay (see heap)
             event["fraction"] = done / max(1, event["steps"] * event["epochs"])
             self.progress.emit(event)
         elif kind == "epoch":
