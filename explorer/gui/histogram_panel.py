@@ -1,6 +1,7 @@
 """Radius histogram (data of A and B, current sampler, expected radius) and the per-component
-view (heatmap of all components + the curve of a chosen one, dominant components marked).
-Both are drawn by the window's plot renderer thread (see ``plot_renderer``)."""
+view: a heatmap of all components (dominant ones marked) and, below it, the curve of a
+chosen one. The three are separate plots drawn by the window's plot renderer thread (see
+``plot_renderer``): choosing another component redraws only its curve."""
 
 from __future__ import annotations
 
@@ -26,12 +27,14 @@ BIN_WIDTH = 0.5
 class HistogramPanel(QWidget):
     """Draws what the window hands it; it computes nothing heavy itself."""
 
-    componentChanged = Signal()
+    componentChanged = Signal()  # another slot or component chosen
 
     def __init__(self, renderer: PlotRenderer, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.radius_plot = RenderedPlot("radiusHistogram", "radius histogram", renderer)
-        self.component_plot = RenderedPlot("componentHistogram", "component histograms", renderer)
+        self.component_plot = RenderedPlot("componentHistogram", "component heatmap", renderer)
+        self.curve_plot = RenderedPlot("componentCurve", "component curve", renderer)
+        self._heatmap_of: tuple | None = None  # (slot, model name, statistics) on screen
         self.source = QComboBox(objectName="componentSource")
         self.source.addItems(["A", "B"])
         self.component = QSpinBox(objectName="componentIndex", minimum=0, maximum=15)
@@ -47,18 +50,24 @@ class HistogramPanel(QWidget):
         lower_layout = QVBoxLayout(lower)
         lower_layout.setContentsMargins(0, 0, 0, 0)
         lower_layout.addLayout(controls)
-        lower_layout.addWidget(self.component_plot)
+        lower_layout.addWidget(self.curve_plot)
         split = QSplitter(Qt.Orientation.Vertical)
         split.addWidget(self.radius_plot)
+        split.addWidget(self.component_plot)
         split.addWidget(lower)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(2, 2, 2, 2)
         layout.addWidget(split)
         self.radius_plot.message("radius histogram: waiting for encoded data")
-        self.component_plot.message("component histograms: waiting for encoded data")
+        self.component_plot.message("component heatmap: waiting for encoded data")
+        self.curve_plot.message("component curve: waiting for encoded data")
 
     def plots(self) -> dict[str, RenderedPlot]:
-        return {"radius_histogram": self.radius_plot, "component_histograms": self.component_plot}
+        return {
+            "radius_histogram": self.radius_plot,
+            "component_histograms": self.component_plot,
+            "component_curve": self.curve_plot,
+        }
 
     def draw_radius(
         self, data: dict[str, Any], sampler: dict[str, Any] | None, names: dict, sampler_name: str
@@ -97,15 +106,23 @@ class HistogramPanel(QWidget):
         )
 
     def draw_components(
-        self, data: dict[str, Any], sampler: dict[str, Any] | None, names: dict
+        self,
+        data: dict[str, Any],
+        sampler: dict[str, Any] | None,
+        names: dict,
+        keep_layout: bool = False,
     ) -> None:
-        """Heatmap of the chosen slot's components and the curve of one component."""
+        """Heatmap of the chosen slot's components (only when it shows other data than the
+        one on screen) and the curve of the chosen component; ``keep_layout``: the axes
+        keep their boxes (another component or slot, same plot size)."""
         from explorer.core.plots import draw_component_curve, draw_component_heatmap
 
         slot = self.source.currentText()
         summary = data.get(slot)
         if summary is None:
+            self._heatmap_of = None
             self.component_plot.message(f"slot {slot}: no encoded data")
+            self.curve_plot.message(f"slot {slot}: no encoded data")
             return
         stats = summary["stats"]
         hist = stats.histograms
@@ -123,21 +140,28 @@ class HistogramPanel(QWidget):
         flag = " (dominant)" if j in stats.dominant else ""
         mean, half_width = float(stats.mean[j]), float(stats.half_width[j])
 
-        def build(fig):
-            top, bottom = fig.subplots(2, 1, height_ratios=[1.3, 1])
-            draw_component_heatmap(top, hist.edges, hist.counts, stats.dominant)
-            top.set_title(title, fontsize="medium")
+        def build_heatmap(fig):
+            ax = fig.subplots()
+            draw_component_heatmap(ax, hist.edges, hist.counts, stats.dominant)
+            ax.set_title(title, fontsize="medium")
+
+        def build_curve(fig):
+            ax = fig.subplots()
             draw_component_curve(
-                bottom, hist.edges, hist.counts[j], mean, half_width, f"component {j}{flag}"
+                ax, hist.edges, hist.counts[j], mean, half_width, f"component {j}{flag}"
             )
             if overlay is not None:
-                bottom.stairs(
+                ax.stairs(
                     overlay,
                     hist.edges,
                     color="tab:purple",
                     linewidth=1.2,
                     label="sampler draws (scaled)",
                 )
-            bottom.legend(fontsize="small")
+            ax.legend(fontsize="small")
 
-        self.component_plot.show_figure(build)
+        shown, last = (slot, names.get(slot, ""), stats), self._heatmap_of
+        if last is None or shown[:2] != last[:2] or shown[2] is not last[2]:
+            self._heatmap_of = shown
+            self.component_plot.show_figure(build_heatmap, keep_layout)
+        self.curve_plot.show_figure(build_curve, keep_layout)

@@ -134,7 +134,7 @@ class MainWindow(QMainWindow):
         self.sampler.resampleRequested.connect(self.resample)
         self.sampler.changed.connect(self.debounce.start)
         self.sampler.changed.connect(self._mark_busy)
-        self.histograms.componentChanged.connect(self.draw_plots)
+        self.histograms.componentChanged.connect(self._draw_components_now)
         for plot in self.plots().values():
             plot.imageShown.connect(self._work_changed)
         for name in ("A", "B"):
@@ -406,11 +406,20 @@ class MainWindow(QMainWindow):
         self.plot_timer.start()
         self._mark_busy()
 
-    def _draw_plots_now(self) -> None:
+    def _plot_inputs(self) -> tuple[dict, dict, dict, str]:
+        """(data summaries, model names, sampler summaries, sampler label) by slot."""
         data = {s.name: s.summary for s in self.loaded() if s.summary is not None}
         names = {s.name: s.model.name for s in self.loaded()}
         sampler = {k: v for k, v in (self.sampler_result or {}).items() if k in data}
-        label = self.sampler.method.currentText()
+        return data, names, sampler, self.sampler.method.currentText()
+
+    def _draw_components_now(self) -> None:
+        """Another slot or component of the component view: only its plots are redrawn."""
+        data, names, sampler, _ = self._plot_inputs()
+        self.histograms.draw_components(data, sampler or None, names, keep_layout=True)
+
+    def _draw_plots_now(self) -> None:
+        data, names, sampler, label = self._plot_inputs()
         self.histograms.draw_radius(data, sampler or None, names, label)
         self.histograms.draw_components(data, sampler or None, names)
         table = {

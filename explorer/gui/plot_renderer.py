@@ -45,6 +45,7 @@ class _Request:
     width: int  # device pixels
     height: int
     ratio: float
+    positions: list | None = None  # axes boxes to reuse instead of a constrained layout
 
 
 class PlotRenderer(QThread):
@@ -107,11 +108,20 @@ def render(request: _Request) -> tuple[QImage, Any, Any]:
     from matplotlib.figure import Figure
 
     dpi = DPI * request.ratio
+    reuse = request.positions is not None
     figure = Figure(
-        figsize=(request.width / dpi, request.height / dpi), dpi=dpi, layout="constrained"
+        figsize=(request.width / dpi, request.height / dpi),
+        dpi=dpi,
+        layout=None if reuse else "constrained",
     )
     canvas = FigureCanvasAgg(figure)
     info = request.build(figure)
+    if reuse:
+        if len(figure.axes) == len(request.positions):
+            for ax, box in zip(figure.axes, request.positions, strict=True):
+                ax.set_position(box)
+        else:  # a different figure after all: lay it out afresh
+            figure.set_layout_engine("constrained")
     canvas.draw()
     rgba = np.asarray(canvas.buffer_rgba())
     h, w = rgba.shape[:2]
@@ -125,6 +135,10 @@ class RenderedPlot(QWidget):
 
     ``figure`` and ``info`` belong to the image on screen; ``busy()`` is true while a
     requested image has not arrived yet. ``imageShown`` fires when a new one is on screen.
+
+    A constrained layout costs as much as drawing (0.1-0.15 s for two axes with ticks), so
+    ``show_figure(build, keep_layout=True)`` (a pan, a zoom, another component of the same
+    plot) reuses the axes boxes of the image on screen when its size has not changed.
     """
 
     imageShown = Signal()
@@ -143,6 +157,7 @@ class RenderedPlot(QWidget):
         self._build: Build | None = None
         self._serial = 0
         self._shown_serial = 0
+        self._layout: tuple[int, int, list] | None = None  # (width, height, axes boxes)
         self.offset = QPointF(0, 0)  # shift of the image while the user drags (panning)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         self.setMinimumSize(260, 180)
@@ -154,17 +169,20 @@ class RenderedPlot(QWidget):
         self.customContextMenuRequested.connect(self._menu)
 
     # ------------------------------------------------------------------ requests
-    def show_figure(self, build: Build) -> None:
-        """Draw ``build(figure)`` in the renderer thread and show it when done."""
+    def show_figure(self, build: Build, keep_layout: bool = False) -> None:
+        """Draw ``build(figure)`` in the renderer thread and show it when done; with
+        ``keep_layout`` its axes take the boxes of the image on screen if the size is
+        unchanged (``build`` must then make the same axes)."""
         self._build = build
         self._serial += 1
         ratio = float(self.devicePixelRatioF()) or 1.0
         size = self.size().expandedTo(QSize(260, 180))
+        width, height = int(size.width() * ratio), int(size.height() * ratio)
+        positions = None
+        if keep_layout and self._layout is not None and self._layout[:2] == (width, height):
+            positions = self._layout[2]
         self.renderer.submit(
-            id(self),
-            _Request(
-                self._serial, build, int(size.width() * ratio), int(size.height() * ratio), ratio
-            ),
+            id(self), _Request(self._serial, build, width, height, ratio, positions)
         )
 
     def message(self, text: str) -> None:
@@ -192,6 +210,8 @@ class RenderedPlot(QWidget):
             self._image = None  # paintEvent says what went wrong
         else:
             self._image, self.figure, self.info = image, figure, info
+            boxes = [ax.get_position().frozen() for ax in figure.axes]
+            self._layout = (image.width(), image.height(), boxes)
         self.offset = QPointF(0, 0)
         self.update()
         self.imageShown.emit()

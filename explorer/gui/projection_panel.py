@@ -139,8 +139,9 @@ class ProjectionPanel(QWidget):
         self.draw_map()
         self.controls.ended(f"done: {len(rows)} points")
 
-    def draw_map(self) -> None:
-        """Draw the map (in the renderer thread) with the current view limits."""
+    def draw_map(self, keep_layout: bool = False) -> None:
+        """Draw the map (in the renderer thread) with the current view limits; a pan or a
+        zoom keeps the axes where they are (``keep_layout``)."""
         if self._draw_args is None:
             return
         embedding, labels, names, slot, n = self._draw_args
@@ -157,7 +158,7 @@ class ProjectionPanel(QWidget):
                 ax.set_ylim(*limits[1])
             return ax
 
-        self.plot.show_figure(build)
+        self.plot.show_figure(build, keep_layout)
 
     # ------------------------------------------------------------------ mouse
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
@@ -182,7 +183,7 @@ class ProjectionPanel(QWidget):
             return True
         if kind == QEvent.Type.MouseButtonDblClick:
             self.limits = None
-            self.draw_map()
+            self.draw_map(keep_layout=True)
             return True
         if kind == QEvent.Type.Wheel:
             steps = event.angleDelta().y() / 120
@@ -209,7 +210,7 @@ class ProjectionPanel(QWidget):
             return
         dx, dy = a[0] - b[0], a[1] - b[1]
         self.limits = ((view[0][0] + dx, view[0][1] + dx), (view[1][0] + dy, view[1][1] + dy))
-        self.draw_map()
+        self.draw_map(keep_layout=True)
 
     def zoom(self, pos: QPointF, factor: float) -> None:
         """Scale the view by ``factor`` (< 1 zooms in) around the data point under ``pos``."""
@@ -220,7 +221,7 @@ class ProjectionPanel(QWidget):
             (c + (lo - c) * factor, c + (hi - c) * factor)
             for c, (lo, hi) in zip(centre, view, strict=True)
         )
-        self.draw_map()
+        self.draw_map(keep_layout=True)
 
     def click_at(self, pos: QPointF) -> None:
         """Show the point nearest to the widget position ``pos``."""

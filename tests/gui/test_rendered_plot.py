@@ -83,3 +83,29 @@ def test_a_failing_build_shows_its_error(plot, qtbot):
     plot.message("fine again")
     _wait(qtbot, plot)
     assert plot.error == "" and plot.figure is not None
+
+
+def test_keep_layout_reuses_the_axes_boxes_of_the_same_size(plot, qtbot):
+    def build_for(top):
+        def build(fig):
+            ax = fig.subplots()
+            ax.plot([0, 1], [0, top])
+            ax.set_ylabel("a long label that takes room")
+            return ax
+
+        return build
+
+    plot.show_figure(build_for(1))
+    _wait(qtbot, plot)
+    first = plot.info.get_position().bounds
+    assert plot.figure.get_layout_engine() is not None  # constrained layout the first time
+    plot.show_figure(build_for(10_000_000), keep_layout=True)
+    _wait(qtbot, plot)
+    assert plot.figure.get_layout_engine() is None and plot.info.get_position().bounds == first
+    plot.resize(500, 300)  # another size: a fresh layout even when asked to keep it
+    plot.show_figure(build_for(1), keep_layout=True)
+    _wait(qtbot, plot)
+    assert plot.figure.get_layout_engine() is not None
+    plot.show_figure(lambda fig: fig.subplots(1, 2)[0], keep_layout=True)  # other axes
+    _wait(qtbot, plot)
+    assert plot.figure.get_layout_engine() is not None

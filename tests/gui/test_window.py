@@ -102,6 +102,27 @@ def test_live_histogram_update(window, qtbot):
     assert window.sampler_result["A"]["expected"]["mean"] == pytest.approx(3 * 3.94, rel=0.02)
 
 
+def test_component_change_redraws_only_its_curve(window):
+    panel = window.histograms
+    assert window.wait_idle(60_000)
+    heatmap, curve = panel.component_plot.figure, panel.curve_plot.figure
+    assert heatmap.axes[0].get_images()  # the heatmap of all components is on screen
+    panel.component.setValue(5)
+    assert window.wait_idle(30_000)
+    assert panel.component_plot.figure is heatmap  # untouched
+    assert panel.curve_plot.figure is not curve
+    assert "component 5" in panel.curve_plot.figure.axes[0].get_title()
+    window.refresh_sampler_summary()  # new sampler draws: the curve's overlay, not the heatmap
+    assert window.wait_idle(30_000)
+    assert panel.component_plot.figure is heatmap
+    panel.source.setCurrentText("B")
+    assert window.wait_idle(30_000)
+    assert panel.component_plot.figure is not heatmap
+    assert "B (mnist_vae)" in panel.component_plot.figure.axes[0].get_title()
+    panel.source.setCurrentText("A")
+    assert window.wait_idle(30_000)
+
+
 def test_export_grid_png_and_sidecar(window, tmp_path):
     spec = window.slots["A"].spec
     written = window.export_grid("A", tmp_path / "a.png")
@@ -227,7 +248,14 @@ def test_export_plots_and_z_points(window, tmp_path):
 
     written = export_plots(window, str(tmp_path))
     names = {p.name for p in written}
-    for stem in ("radius_histogram", "component_histograms", "tsne", "kmeans_inertia"):
+    stems = (
+        "radius_histogram",
+        "component_histograms",
+        "component_curve",
+        "tsne",
+        "kmeans_inertia",
+    )
+    for stem in stems:
         assert {f"{stem}.png", f"{stem}.svg", f"{stem}.pdf"} <= names
     assert all(p.stat().st_size > 0 for p in written)
 
