@@ -30,6 +30,11 @@ EXPECTED = {
     ],
     "bench_gui_startup.py": [rf"ratio window / tensorflow import: {N}"],
     "bench_gui_latency.py": [rf"worst stall: {N} ms during"],
+    "bench_gui_scale.py": [
+        rf"slot change -> 256-row heatmap +median +{N} ms",
+        rf"pan the \d+-point map +median +{N} ms",
+        rf"worst stall: {N} ms during",
+    ],
 }
 
 
