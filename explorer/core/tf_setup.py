@@ -41,10 +41,10 @@ def _quiet_stderr() -> Iterator[None]:
 @lru_cache(maxsize=1)
 def keras() -> ModuleType:
     """Return the ``keras`` module (TensorFlow backend), configuring TensorFlow first."""
-    tensorflow()
-    import keras as _keras
+    with heap.paused():  # TensorFlow and Keras stay loaded: keep collections out of the way
+        tensorflow()
+        import keras as _keras
 
-    heap.settle()  # TensorFlow and Keras stay loaded: keep full collections short
     return _keras
 
 
@@ -53,7 +53,7 @@ def tensorflow() -> ModuleType:
     """Return ``tensorflow`` after enabling memory growth on every GPU."""
     os.environ.setdefault("KERAS_BACKEND", "tensorflow")
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    with _quiet_stderr():
+    with _quiet_stderr(), heap.paused():
         import tensorflow as tf
 
         gpus = tf.config.list_physical_devices("GPU")

@@ -39,7 +39,8 @@ def _load(worker: ModelWorker, state: TaskState, p: dict) -> dict:
     if worker.model is not None:
         heap.unsettle()  # the model this slot had becomes garbage: let it be collected
     state.set_progress(0.02, "loading TensorFlow and the model")
-    model = load_model(p.get("spec"), encoder=p.get("encoder"), decoder=p.get("decoder"))
+    with heap.paused():  # loading makes many objects and little garbage (see heap)
+        model = load_model(p.get("spec"), encoder=p.get("encoder"), decoder=p.get("decoder"))
     state.check()
     state.set_progress(0.3, f"opening data set {p['dataset']}")
     ds = open_dataset(p["dataset"], model.input_shape)
