@@ -2,8 +2,10 @@
 
 Per batch: each batch's own loss (faint) and its exponential moving average (span about
 half an epoch); per epoch: training and validation means (markers). The x axis is in epochs
-(fractional for batches), so long runs stay readable. Artists are created once and updated
-with ``set_data``; redraws are throttled to at most :data:`MAX_REDRAWS_PER_S` per second.
+(fractional for batches), so long runs stay readable. The figure is built and drawn by the
+window's plot renderer thread (see ``plot_renderer``) from a copy of the curves, at most
+:data:`MAX_REDRAWS_PER_S` times per second, with a fixed layout (margins in pixels, y tick
+labels in scientific notation beyond 4 digits) so no constrained-layout pass is needed.
 Long runs are thinned for drawing (at most :data:`MAX_DRAWN` points per curve).
 """
 
@@ -15,12 +17,21 @@ import numpy as np
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QWidget
 
-from explorer.gui.plot_canvas import PlotCanvas
+from explorer.gui.plot_renderer import PlotRenderer, RenderedPlot
 
 KEYS = ("total_loss", "reco_loss", "kl_loss")
 TITLES = {"total_loss": "total", "reco_loss": "reco", "kl_loss": "KL"}
 MAX_REDRAWS_PER_S = 5
 MAX_DRAWN = 4000
+STYLES = {
+    "raw": {"color": "C0", "alpha": 0.25, "lw": 0.8, "label": "batch"},
+    "ema": {"color": "C0", "lw": 1.6, "label": "batch (smoothed)"},
+    "epoch": {"color": "C1", "marker": "o", "ms": 3.5, "lw": 1.0, "label": "epoch train"},
+    "val": {
+        "color": "C2", "marker": "s", "ms": 3.5, "lw": 1.0, "linestyle": "--",
+        "label": "epoch validation",
+    },
+}  # fmt: skip
 
 
 def ema_alpha(steps: int) -> float:
@@ -51,50 +62,61 @@ class _Curve:
         self.n = 0
 
 
-class LossPlot(PlotCanvas):
-    """Three stacked axes sharing the epoch axis; right-click exports PNG/SVG/PDF."""
+def draw_losses(fig, curves: dict, log: bool, kind: str) -> dict:
+    """Three stacked axes sharing the epoch axis; ``curves[(key, what)] = (x, y)``."""
+    fig.set_layout_engine("none")
+    width, height = fig.get_size_inches() * fig.dpi
+    px = fig.dpi / 90  # the margins below are pixels at 90 dpi
+    margins = {
+        "left": min(0.3, 64 * px / width),
+        "right": 1 - 10 * px / width,
+        "top": 1 - 30 * px / height,
+        "bottom": min(0.3, 40 * px / height),
+        "hspace": 0.3,
+    }
+    axes = dict(zip(KEYS, fig.subplots(3, 1, sharex=True, gridspec_kw=margins), strict=True))
+    for key, ax in axes.items():
+        for what, style in STYLES.items():
+            ax.plot(*curves[(key, what)], **style)
+        ax.set_ylabel(TITLES[key])
+        ax.grid(True, alpha=0.3)
+        if log:
+            ax.set_yscale("log")
+        else:
+            ax.ticklabel_format(axis="y", style="sci", scilimits=(-3, 4), useMathText=True)
+    if kind != "vae":
+        axes["kl_loss"].set_title("KL: none for an AE", fontsize="small")
+    fig.legend(
+        handles=axes["total_loss"].get_lines(),
+        loc="upper center",
+        ncols=4,
+        fontsize="x-small",
+        frameon=False,
+    )
+    axes["kl_loss"].set_xlabel("epoch")
+    return axes
 
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__("lossPlot", "Training losses", parent)
-        self.figure.set_size_inches(5, 5)
+
+class LossPlot(RenderedPlot):
+    """Loss curves of the running training; right-click exports PNG/SVG/PDF. ``info`` (of
+    the image on screen) maps each loss key to its axes."""
+
+    def __init__(self, renderer: PlotRenderer, parent: QWidget | None = None) -> None:
+        super().__init__("lossPlot", "training losses", renderer, parent)
         self.redraws = 0
         self._log = False
-        self._dirty = False
+        self._kind = "vae"
+        self._dirty = True
         self._ema: dict[str, float | None] = dict.fromkeys(KEYS)
         self._ema_n = 0
         self._curves = {
             (key, what): _Curve() for key in KEYS for what in ("raw", "ema", "epoch", "val")
         }
-        self._build()
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
         self._timer.setInterval(int(1000 / MAX_REDRAWS_PER_S))
         self._timer.timeout.connect(self.flush)
-
-    def _build(self) -> None:
-        self.figure.clear()
-        axes = self.figure.subplots(3, 1, sharex=True)
-        self._axes = dict(zip(KEYS, axes, strict=True))
-        self._lines = {}
-        for key, ax in self._axes.items():
-            (raw,) = ax.plot([], [], color="C0", alpha=0.25, lw=0.8, label="batch")
-            (ema,) = ax.plot([], [], color="C0", lw=1.6, label="batch (smoothed)")
-            (ep,) = ax.plot([], [], "o-", color="C1", ms=3.5, lw=1.0, label="epoch train")
-            (val,) = ax.plot([], [], "s--", color="C2", ms=3.5, lw=1.0, label="epoch validation")
-            self._lines.update({(key, "raw"): raw, (key, "ema"): ema})
-            self._lines.update({(key, "epoch"): ep, (key, "val"): val})
-            ax.set_ylabel(TITLES[key])
-            ax.grid(True, alpha=0.3)
-            ax.set_yscale("log" if self._log else "linear")
-        self.figure.legend(
-            handles=[self._lines[("total_loss", w)] for w in ("raw", "ema", "epoch", "val")],
-            loc="outside upper center",
-            ncols=4,
-            fontsize="x-small",
-            frameon=False,
-        )
-        axes[-1].set_xlabel("epoch")
-        self.redraw()
+        self.flush()
 
     # ------------------------------------------------------------------ data in
     def reset(self, kind: str = "vae") -> None:
@@ -103,8 +125,7 @@ class LossPlot(PlotCanvas):
             curve.clear()
         self._ema = dict.fromkeys(KEYS)
         self._ema_n = 0
-        kl = self._axes["kl_loss"]
-        kl.set_title("" if kind == "vae" else "KL: none for an AE", fontsize="small")
+        self._kind = kind
         self._dirty = True
         self.flush()
 
@@ -146,8 +167,6 @@ class LossPlot(PlotCanvas):
 
     def set_log_scale(self, on: bool) -> None:
         self._log = bool(on)
-        for ax in self._axes.values():
-            ax.set_yscale("log" if self._log else "linear")
         self._dirty = True
         self.flush()
 
@@ -166,16 +185,11 @@ class LossPlot(PlotCanvas):
             self._timer.start()
 
     def flush(self) -> None:
-        """Push the data into the artists and ask for one redraw (if anything changed)."""
+        """Ask the renderer for a new image of the curves (if anything changed)."""
         if not self._dirty:
             return
         self._dirty = False
-        for (key, what), line in self._lines.items():
-            line.set_data(*self._curves[(key, what)].drawn())
-        for ax in self._axes.values():
-            ax.relim(visible_only=True)
-            ax.autoscale_view()
-            if self._log:
-                ax.set_yscale("log")
+        curves = {k: tuple(a.copy() for a in c.drawn()) for k, c in self._curves.items()}
+        log, kind = self._log, self._kind
         self.redraws += 1
-        self.redraw()
+        self.show_figure(lambda fig: draw_losses(fig, curves, log, kind))

@@ -171,6 +171,7 @@ class MainWindow(QMainWindow):
             **self.histograms.plots(),
             "tsne": self.projection.plot,
             "kmeans_inertia": self.clusters.plot,
+            "training_losses": self.training.panel.plot,
         }
 
     def _mark_busy(self) -> None:

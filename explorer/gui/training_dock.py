@@ -20,7 +20,7 @@ class TrainingDock:
     def __init__(self, window: MainWindow) -> None:
         self.window = window
         self.controller = TrainingController(window)
-        self.panel = TrainingPanel(self.controller)
+        self.panel = TrainingPanel(window.renderer, self.controller)
         # The form is tall: scroll it rather than forcing the window taller than the screen.
         self.widget = QScrollArea(objectName="trainingScroll")
         self.widget.setWidget(self.panel)

@@ -34,6 +34,7 @@ from PySide6.QtWidgets import (
 
 from explorer.core.errors import ExplorerError
 from explorer.gui.loss_plot import LossPlot
+from explorer.gui.plot_renderer import PlotRenderer
 from explorer.gui.training_controller import TrainingController
 
 PRESETS = ("mnist", "celeba96", "celeba64")
@@ -89,10 +90,14 @@ class TrainingPanel(QWidget):
     exploreCheckpoint = Signal(str, str)  # noqa: N815 - Qt signal naming
 
     def __init__(
-        self, controller: TrainingController | None = None, parent: QWidget | None = None
+        self,
+        renderer: PlotRenderer,
+        controller: TrainingController | None = None,
+        parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
         self.setObjectName("trainingPanel")
+        self.renderer = renderer  # draws the loss curves (the window's plot renderer)
         self.controller = controller or TrainingController(self)
         self.latest_checkpoint = ""
         self._build()
@@ -162,7 +167,7 @@ class TrainingPanel(QWidget):
         self.queue_label = QLabel(objectName="trainQueue", wordWrap=True)
         self.device = QLabel("device: shown when training starts", objectName="trainDevice")
         self.log_scale = QCheckBox("log scale", objectName="trainLogScale")
-        self.plot = LossPlot(self)
+        self.plot = LossPlot(self.renderer)
         self.explore_slot = QComboBox(objectName="trainExploreSlot")
         self.explore_slot.addItems(["A", "B"])
         self.explore_button = QPushButton(

@@ -199,14 +199,23 @@ def test_shutdown_during_training_stops_the_worker(qtbot, tmp_path):
         c.start_training(**tiny(tmp_path / "s3"))
 
 
-def test_loss_plot_updates_artists_and_throttles(qtbot):
+@pytest.fixture
+def renderer():
+    from explorer.gui.plot_renderer import PlotRenderer
+
+    renderer = PlotRenderer()
+    yield renderer
+    renderer.stop()
+
+
+def test_loss_plot_draws_off_the_gui_thread_and_throttles(qtbot, renderer):
     from explorer.gui.loss_plot import LossPlot
 
-    plot = LossPlot()
+    plot = LossPlot(renderer)
     qtbot.addWidget(plot)
+    plot.resize(500, 420)
     plot.reset("vae")
     draws_before = plot.redraws
-    lines_before = dict(plot._lines)
     t0 = time.perf_counter()
     for epoch in range(3):
         for batch in range(100):
@@ -217,23 +226,34 @@ def test_loss_plot_updates_artists_and_throttles(qtbot):
         plot.add_epoch({"epoch": epoch + 1, "total_loss": 1.0, "val_total_loss": 1.2})
     elapsed = time.perf_counter() - t0
     assert plot.redraws - draws_before <= 1 + elapsed * 5  # throttled
-    qtbot.waitUntil(lambda: not plot._timer.isActive(), timeout=2000)
-    assert plot._lines == lines_before  # the same artists, updated
+    qtbot.waitUntil(lambda: not plot._timer.isActive() and not plot.busy(), timeout=20_000)
     x, y = plot.line_data("total_loss", "raw")
     assert len(x) == 300 and x[0] == pytest.approx(0.01) and x[-1] == pytest.approx(3.0)
-    xs, ys = plot._lines[("total_loss", "ema")].get_data()
+    lines = {line.get_label(): line for line in plot.info["total_loss"].get_lines()}
+    xs, ys = lines["batch (smoothed)"].get_data()
     assert len(xs) == 300 and ys[-1] < ys[0]
-    ex, ey = plot._lines[("total_loss", "val")].get_data()
+    ex, ey = lines["epoch validation"].get_data()
     assert list(ex) == [1.0, 2.0, 3.0] and list(ey) == [1.2, 1.2, 1.2]
+    # the fixed layout leaves room for the tick labels: nothing is cut off at the left
+    plot.figure.canvas.draw()
+    renderer_ = plot.figure.canvas.get_renderer()
+    for ax in plot.info.values():
+        for label in ax.get_yticklabels():
+            if label.get_text():
+                assert label.get_window_extent(renderer_).x0 >= 0
     plot.set_log_scale(True)
-    assert all(ax.get_yscale() == "log" for ax in plot._axes.values())
-    plot.canvas.draw()  # renders without errors on log scale
+    qtbot.waitUntil(lambda: not plot.busy(), timeout=20_000)
+    assert not plot.error
+    assert all(ax.get_yscale() == "log" for ax in plot.info.values())
+    plot.reset("ae")
+    qtbot.waitUntil(lambda: not plot.busy(), timeout=20_000)
+    assert "none for an AE" in plot.info["kl_loss"].get_title()
 
 
-def test_panel_flags_invalid_settings(qtbot, tmp_path):
+def test_panel_flags_invalid_settings(qtbot, tmp_path, renderer):
     from explorer.gui.training_panel import TrainingPanel
 
-    panel = TrainingPanel()
+    panel = TrainingPanel(renderer)
     qtbot.addWidget(panel)
     names = [
         "trainingPanel", "trainKind", "trainPreset", "trainEpochs", "trainBatchSize",
@@ -257,10 +277,10 @@ def test_panel_flags_invalid_settings(qtbot, tmp_path):
     panel.controller.shutdown()
 
 
-def test_panel_trains_and_offers_the_checkpoint(qtbot, tmp_path):
+def test_panel_trains_and_offers_the_checkpoint(qtbot, tmp_path, renderer):
     from explorer.gui.training_panel import TrainingPanel
 
-    panel = TrainingPanel()
+    panel = TrainingPanel(renderer)
     qtbot.addWidget(panel)
     panel.set_options(**tiny(tmp_path / "pt", kind="ae"))
     explored = []
