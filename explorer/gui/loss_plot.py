@@ -106,7 +106,7 @@ class LossPlot(RenderedPlot):
         self.redraws = 0
         self._log = False
         self._kind = "vae"
-        self._dirty = True
+        self._dirty = False  # nothing to draw before the first training
         self._ema: dict[str, float | None] = dict.fromkeys(KEYS)
         self._ema_n = 0
         self._curves = {
@@ -116,7 +116,7 @@ class LossPlot(RenderedPlot):
         self._timer.setSingleShot(True)
         self._timer.setInterval(int(1000 / MAX_REDRAWS_PER_S))
         self._timer.timeout.connect(self.flush)
-        self.flush()
+        self.message("loss curves: they appear when a training starts")
 
     # ------------------------------------------------------------------ data in
     def reset(self, kind: str = "vae") -> None:

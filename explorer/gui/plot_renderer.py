@@ -158,6 +158,7 @@ class RenderedPlot(QWidget):
         self._serial = 0
         self._shown_serial = 0
         self._layout: tuple[int, int, list] | None = None  # (width, height, axes boxes)
+        self._message = ""
         self.offset = QPointF(0, 0)  # shift of the image while the user drags (panning)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         self.setMinimumSize(260, 180)
@@ -186,13 +187,13 @@ class RenderedPlot(QWidget):
         )
 
     def message(self, text: str) -> None:
-        """An empty plot saying ``text`` (waiting for data, nothing to show)."""
-
-        def build(fig):
-            fig.set_layout_engine("none")
-            fig.text(0.5, 0.5, text, ha="center", va="center", color="#666", wrap=True)
-
-        self.show_figure(build)
+        """Show ``text`` instead of a plot (waiting for data, nothing to show). Painted by
+        Qt: no figure, nothing to export, and no matplotlib import while the window opens."""
+        self._serial += 1  # an image still being drawn is stale now
+        self._shown_serial = self._serial
+        self._build, self._image, self.figure, self.info = None, None, None, None
+        self.error, self._message = "", text
+        self.update()
 
     def busy(self) -> bool:
         return self._shown_serial != self._serial
@@ -205,7 +206,7 @@ class RenderedPlot(QWidget):
         if plot_id != id(self) or serial != self._serial:
             return  # another plot's image, or a request that was superseded
         self._shown_serial = serial
-        self.error = error
+        self.error, self._message = error, ""
         if error:
             self._image = None  # paintEvent says what went wrong
         else:
@@ -230,11 +231,11 @@ class RenderedPlot(QWidget):
         painter.fillRect(self.rect(), Qt.GlobalColor.white)
         if self._image is not None:
             painter.drawImage(self.offset, self._image)
-        elif self.error:
-            painter.setPen(Qt.GlobalColor.darkRed)
-            painter.drawText(
-                self.rect(), Qt.AlignmentFlag.AlignCenter, f"could not draw: {self.error}"
-            )
+        elif self.error or self._message:
+            painter.setPen(Qt.GlobalColor.darkRed if self.error else Qt.GlobalColor.darkGray)
+            text = f"could not draw: {self.error}" if self.error else self._message
+            flags = Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap
+            painter.drawText(self.rect().adjusted(12, 12, -12, -12), flags, text)
         painter.end()
 
     def resizeEvent(self, event) -> None:

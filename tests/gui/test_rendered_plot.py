@@ -81,8 +81,27 @@ def test_a_failing_build_shows_its_error(plot, qtbot):
     with pytest.raises(InvalidParameter, match="not been drawn"):
         plot.export("never.png")
     plot.message("fine again")
+    assert plot.error == "" and plot._message == "fine again" and not plot.busy()
+
+
+def test_a_message_replaces_the_figure_and_a_late_image(plot, qtbot):
+    release = threading.Event()
+
+    def slow(fig):
+        release.wait(10)
+        return fig.subplots()
+
+    plot.show_figure(lambda fig: fig.subplots())
     _wait(qtbot, plot)
-    assert plot.error == "" and plot.figure is not None
+    assert plot.figure is not None
+    plot.show_figure(slow)
+    plot.message("slot A: no encoded data")  # painted by Qt, no figure to export
+    assert plot.figure is None and not plot.busy()
+    release.set()
+    qtbot.wait(300)  # the slow image arrives and is dropped
+    assert plot.figure is None and plot._message.startswith("slot A")
+    with pytest.raises(InvalidParameter, match="not been drawn"):
+        plot.export("message.png")
 
 
 def test_keep_layout_reuses_the_axes_boxes_of_the_same_size(plot, qtbot):
