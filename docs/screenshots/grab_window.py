@@ -44,9 +44,34 @@ def main() -> int:
     window.docks["Clusters"].raise_()
     app.processEvents()
     window.grab().save(str(HERE / "window_kmeans.png"))
+    grab_training(app, window)
     window.close()
-    print("saved", *sorted(p.name for p in HERE.glob("window*.png")))
+    print("saved", *sorted(p.name for p in HERE.glob("*.png")))
     return 0
+
+
+def grab_training(app, window) -> None:
+    """training.png: a VAE training in its third epoch, loss curves live, models explored."""
+    import time
+
+    out = Path(tempfile.mkdtemp()) / "vae_demo"
+    window.docks["Training"].raise_()
+    window.start_training(preset="mnist", kind="vae", epochs=4, max_images=3000, out=str(out))
+    plot = window.training.panel.plot
+    end = time.monotonic() + 600
+    while time.monotonic() < end and len(plot.line_data("total_loss", "epoch")[0]) < 2:
+        app.processEvents()
+        time.sleep(0.02)
+    end = time.monotonic() + 3  # into the third epoch, the next image drawn
+    while time.monotonic() < end:
+        app.processEvents()
+        time.sleep(0.02)
+    scroll = window.training.widget  # the form is tall: show the progress and the curves
+    scroll.verticalScrollBar().setValue(scroll.verticalScrollBar().maximum())
+    app.processEvents()
+    window.grab().save(str(HERE / "training.png"))
+    window.cancel_training()
+    window.wait_training(60_000)
 
 
 if __name__ == "__main__":
