@@ -117,13 +117,13 @@ def bench_compare(n: int, sk_n: int, dims: int, n_iter: int, jobs: int) -> None:
 
     x, _ = bench_tsne.make_mixture(n, dims, seed=0)
     x = PCA(50, random_state=0).fit_transform(x).astype(np.float32)
-    (_, own_kl), ours, ours_cpu = timed(lambda: bench_tsne.run_opentsne(x, n_iter, jobs, 0))
+    (_, own_kl, _), ours, ours_cpu = timed(lambda: bench_tsne.run_opentsne(x, n_iter, jobs, 0))
     print(
         f"[compare] openTSNE (ours) on {n} x 50: {ours:.1f} s (cpu {ours_cpu:.1f} s), KL {own_kl:.3f}",
         flush=True,
     )
     xs = x[:sk_n]
-    (_, sk_kl), sk, sk_cpu = timed(lambda: bench_tsne.run_sklearn(xs, n_iter, jobs, 0))
+    (_, sk_kl, _), sk, sk_cpu = timed(lambda: bench_tsne.run_sklearn(xs, n_iter, jobs, 0))
     print(
         f"[compare] scikit-learn TSNE on {sk_n} x 50: {sk:.1f} s (cpu {sk_cpu:.1f} s), KL {sk_kl:.3f}"
     )

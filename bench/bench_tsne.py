@@ -71,7 +71,8 @@ def iterations_to_reach(trace: list[tuple[int, float, float]], kl: float) -> int
 
 
 def run_sklearn(x: np.ndarray, n_iter: int, n_jobs: int, seed: int):
-    """scikit-learn Barnes-Hut t-SNE with the same settings; returns (embedding, own KL)."""
+    """scikit-learn Barnes-Hut t-SNE with the same settings; returns (embedding, own KL,
+    an empty KL trace: scikit-learn reports none)."""
     from sklearn.manifold import TSNE
 
     total = EARLY_EXAGGERATION_ITER + n_iter

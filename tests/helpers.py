@@ -39,3 +39,20 @@ def run_quick_bench(script: str, *extra: str, timeout: int = 300) -> str:
     )
     assert proc.returncode == 0, proc.stderr
     return proc.stdout
+
+
+def run_python_json(code: str, *args, timeout: int = 300) -> dict:
+    """Run ``code`` with ``args`` in a fresh interpreter (TensorFlow set up anew, e.g. with
+    logical devices); it must succeed and print a JSON object as its last line."""
+    import json
+
+    proc = subprocess.run(
+        [sys.executable, "-c", code, *map(str, args)],
+        cwd=ROOT,
+        env={**_env(), "KERAS_BACKEND": "tensorflow"},
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    return json.loads(proc.stdout.strip().splitlines()[-1])

@@ -131,7 +131,8 @@ def render(request: _Request) -> tuple[QImage, Any, Any]:
 
 
 class RenderedPlot(QWidget):
-    """Shows the image of the last figure ``show(build)`` asked for; right-click exports it.
+    """Shows the image of the last figure ``show_figure(build)`` asked for; right-click
+    exports it.
 
     ``figure`` and ``info`` belong to the image on screen; ``busy()`` is true while a
     requested image has not arrived yet. ``imageShown`` fires when a new one is on screen.

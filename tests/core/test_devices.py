@@ -3,18 +3,12 @@ out-of-memory message."""
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import sys
 import textwrap
-from pathlib import Path
 
 import pytest
 
 from explorer.core.errors import InvalidParameter
-
-ROOT = Path(__file__).resolve().parents[2]
+from tests.helpers import run_python_json
 
 MIRRORED = textwrap.dedent(
     """
@@ -51,17 +45,7 @@ MIRRORED = textwrap.dedent(
 
 @pytest.mark.slow
 def test_mirrored_strategy_over_two_logical_cpus_and_resume(tmp_path):
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "KERAS_BACKEND": "tensorflow"}
-    proc = subprocess.run(
-        [sys.executable, "-c", MIRRORED, str(tmp_path / "m")],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert proc.returncode == 0, proc.stderr[-3000:]
-    out = json.loads(proc.stdout.strip().splitlines()[-1])
+    out = run_python_json(MIRRORED, tmp_path / "m")
     assert out["replicas"] == 2 and out["started_replicas"] == 2
     assert len(out["names"]) == 2
     assert out["status"] == "finished" and out["epochs_done"] == 1 and out["meta_epochs"] == 1

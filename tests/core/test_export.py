@@ -59,10 +59,17 @@ def test_save_figure_all(fig, tmp_path):
 
 def test_rasterized_tsne_keeps_svg_small(tmp_path):
     embedding = np.random.default_rng(0).normal(size=(5000, 2))
+    # up to 10 classes: one bitmap of dots, an <image> in the SVG however many points
+    figure = plots.new_figure(4, 3)
+    plots.draw_tsne(figure.add_subplot(), embedding, np.arange(5000) % 3)
+    svg = save_figure(figure, tmp_path / "dots.svg")
+    assert "<image" in svg.read_text() and svg.stat().st_size < 150_000
+    # more classes: a colour-mapped scatter, rasterized on request
     sizes = {}
     for rasterized in (True, False):
         figure = plots.new_figure(4, 3)
-        plots.draw_tsne(figure.add_subplot(), embedding, np.arange(5000) % 3, rasterized=rasterized)
+        labels = np.arange(5000) % 20
+        plots.draw_tsne(figure.add_subplot(), embedding, labels, rasterized=rasterized)
         sizes[rasterized] = save_figure(figure, tmp_path / f"{rasterized}.svg").stat().st_size
     assert sizes[True] < sizes[False] / 2
 

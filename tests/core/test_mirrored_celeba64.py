@@ -8,8 +8,6 @@ initialises its devices.
 from __future__ import annotations
 
 import json
-import os
-import subprocess
 import sys
 import textwrap
 from pathlib import Path
@@ -21,6 +19,8 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "bench"))
 
 import make_faces  # noqa: E402
+
+from tests.helpers import run_python_json  # noqa: E402
 
 # 160 images: 16 for validation, 144 for training (4 batches of 32 and one of 16). Under two
 # replicas every batch then splits evenly. Keras 3.15 fails on an uneven *first* batch of a
@@ -60,17 +60,7 @@ TRAIN = textwrap.dedent(
 
 
 def _train(images: Path, out: Path, replicas: int) -> dict:
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "KERAS_BACKEND": "tensorflow"}
-    proc = subprocess.run(
-        [sys.executable, "-c", TRAIN, str(replicas), str(images), str(out), json.dumps(OPTIONS)],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert proc.returncode == 0, proc.stderr[-3000:]
-    return json.loads(proc.stdout.strip().splitlines()[-1])
+    return run_python_json(TRAIN, replicas, images, out, json.dumps(OPTIONS))
 
 
 def _relative(a, b) -> np.ndarray:
