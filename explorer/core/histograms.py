@@ -13,8 +13,11 @@ several times faster than that loop:
    re-binned with numpy's own uniform-bin computation, including its correction against
    the edges, so floating point edge cases agree exactly. So are all values when the
    rounding bound does not hold (integer data, absurd ranges or bin counts).
-3. Row chunks keep the buffers in cache and let ``state`` report progress and cancel; large
-   inputs are split between threads (numpy releases the GIL in these loops).
+3. Row chunks bound the buffers and let ``state`` report progress and cancel; large inputs
+   are split between threads. numpy releases the GIL inside each loop, but every call
+   takes it again: with chunks of 64k values the two threads spent their time handing the
+   GIL over (2 threads 0.34 s, 1 thread 0.22-0.30 s for 200k x 256); with 512k values per
+   chunk 2 threads take 0.19-0.22 s.
 """
 
 from __future__ import annotations
@@ -32,7 +35,7 @@ import numpy as np
 from explorer.core.errors import InvalidParameter
 from explorer.core.progress import TaskState, ensure_state
 
-CHUNK_ELEMENTS = 1 << 16  # values per chunk: buffers stay in the L2 cache
+CHUNK_ELEMENTS = 1 << 19  # values per chunk (see 3. above)
 _MAX_ERROR = 2.0**-8  # larger position errors (in bins) use numpy's algorithm throughout
 
 
