@@ -1,7 +1,7 @@
 """Matplotlib plots of latent-space analyses, drawn into a given ``Axes``.
 
 Every ``draw_*`` function draws into an existing :class:`matplotlib.axes.Axes`, so the window
-(``FigureCanvasQTAgg``) and the command line (:func:`new_figure`, Agg) share them. They take
+(its plot renderer thread, Agg) and the command line (:func:`new_figure`, Agg) share them. They take
 plain numpy arrays and lists, never the result classes of the analysis modules. Colours come
 from the colour-blind friendly ``tab10`` palette; images and heatmaps use ``viridis``/grey.
 
