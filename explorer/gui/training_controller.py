@@ -57,7 +57,8 @@ def check_options(options: dict[str, Any], pending_outs: set[str] | None = None)
     if pending_outs and key in pending_outs:
         if not config.resume:
             raise InvalidParameter(
-                f"{config.out}: another training into this folder is already running or queued"
+                f"{config.out}: a training into this folder is already running or queued; "
+                "choose another output, or resume it when it has finished"
             )
         if config.epochs < 1:
             raise InvalidParameter(f"epochs must be >= 1, got {config.epochs}")
