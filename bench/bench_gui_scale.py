@@ -232,7 +232,7 @@ def run(args, work: Path) -> int:
     panel.iterations.setValue(250 if args.quick else 500)
     rows.append(run_phase(window, probe, f"t-SNE of {n_tsne} points", panel.run))
 
-    embedding, labels = clustered_embedding(n_map, 0)
+    embedding, _ = clustered_embedding(n_map, 0)  # coloured by the slot's labels of the rows
     enc = window.slots["A"].encodings
     rows_used = np.arange(n_map) % len(enc.z)
     plot = panel.plot
