@@ -31,14 +31,19 @@ CLICK_SLOP = 4  # pixels a press may move and still be a click, not a pan
 ZOOM_STEP = 1.25  # one wheel notch
 
 
+CHILD_PROCESS_POINTS = 5000  # from this size t-SNE runs in a child process (tsne_process)
+
+
 def run_tsne(state, z, indices, n_points: int, perplexity: float, n_iter: int, seed: int):
-    """Worker: t-SNE of ``n_points`` of ``z``; returns (embedding, rows used)."""
+    """Worker: t-SNE of ``n_points`` of ``z``; returns (embedding, rows used). Large maps
+    are computed in a child process, so openTSNE never holds this interpreter's GIL."""
     from explorer.core.projection import subsample, tsne
+    from explorer.core.tsne_process import tsne_in_child
 
     rows = subsample(len(z), n_points, seed)
-    result = tsne(
-        np.asarray(z)[rows], perplexity=perplexity, n_iter=n_iter, seed=seed, n_jobs=1, state=state
-    )
+    run = tsne_in_child if len(rows) >= CHILD_PROCESS_POINTS else tsne
+    params = {"perplexity": perplexity, "n_iter": n_iter, "seed": seed, "n_jobs": 1}
+    result = run(np.asarray(z)[rows], state=state, **params)
     return result.embedding, rows
 
 

@@ -200,6 +200,32 @@ def test_tsne_completes_then_cancel(window, qtbot):
     assert not panel.rebuilt.pixmap().isNull()
 
 
+def test_large_tsne_runs_in_a_child_process_and_cancels(window, qtbot, monkeypatch):
+    import explorer.gui.projection_panel as projection_panel
+
+    monkeypatch.setattr(projection_panel, "CHILD_PROCESS_POINTS", 300)  # 5000 in real use
+    calls = []
+    real = projection_panel.run_tsne
+    monkeypatch.setattr(
+        projection_panel, "run_tsne", lambda *a, **k: calls.append(a[3]) or real(*a, **k)
+    )
+    panel = window.projection
+    first = panel.result
+    panel.points.setValue(400)
+    panel.iterations.setValue(5000)
+    panel.run()
+    # progress from the child: its optimisation has started
+    qtbot.waitUntil(lambda: "iteration" in panel.controls.status.text(), timeout=60_000)
+    panel.cancel()
+    assert window.wait_idle(30_000)
+    assert panel.controls.status.text() == "cancelled" and panel.result is first
+    panel.iterations.setValue(100)
+    panel.run()
+    assert window.wait_idle(120_000)
+    assert panel.result[1].shape == (400, 2) and calls == [400, 400]
+    assert panel.controls.status.text().startswith("done")
+
+
 def test_tsne_map_click_pan_and_zoom(window, qtbot):
     """Runs after the t-SNE test: a click picks the nearest point, a drag pans, zoom scales."""
     from PySide6.QtCore import QPoint, QPointF

@@ -1,0 +1,55 @@
+"""t-SNE in a child process: the same result as in-process, progress, errors, cancel."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import numpy as np
+import pytest
+
+from explorer.core.errors import Cancelled, InvalidParameter
+from explorer.core.progress import TaskState
+from explorer.core.projection import tsne
+from explorer.core.tsne_process import tsne_in_child
+
+PARAMS = {"perplexity": 10.0, "n_iter": 60, "early_exaggeration_iter": 40, "seed": 3, "n_jobs": 1}
+
+
+def blobs(n: int = 240) -> np.ndarray:
+    rng = np.random.default_rng(0)
+    return (rng.normal(size=(n, 8)) + np.repeat(np.eye(8)[:3] * 8, n // 3, axis=0)).astype(
+        np.float32
+    )
+
+
+@pytest.mark.slow
+def test_child_gives_the_in_process_result_with_progress():
+    z = blobs()
+    seen = []
+    child = tsne_in_child(z, TaskState(lambda f, m: seen.append((f, m))), **PARAMS)
+    here = tsne(z, **PARAMS)
+    np.testing.assert_allclose(child.embedding, here.embedding, rtol=1e-4, atol=1e-4)
+    assert child.kl_divergence == pytest.approx(here.kl_divergence, rel=1e-6)
+    assert child.params == here.params and len(child.kl_trace) == len(here.kl_trace)
+    fractions = [f for f, _ in seen]
+    assert fractions == sorted(fractions) and fractions[-1] == 1.0
+    assert any("affinities" in m for _, m in seen)
+
+
+def test_child_errors_come_back_as_the_same_exception():
+    with pytest.raises(InvalidParameter, match="(?i)perplexity"):
+        tsne_in_child(blobs(30), perplexity=50.0, n_iter=60)
+
+
+@pytest.mark.slow
+def test_cancel_kills_the_child_at_once():
+    state = TaskState()
+    z = np.random.default_rng(1).normal(size=(3000, 16)).astype(np.float32)
+    timer = threading.Timer(4.0, state.request_stop)
+    timer.start()
+    start = time.perf_counter()
+    with pytest.raises(Cancelled):
+        tsne_in_child(z, state, n_iter=5000, n_jobs=1)
+    assert time.perf_counter() - start < 4.0 + 2.0
+    timer.cancel()
