@@ -54,7 +54,7 @@ def tsne_in_child(z: np.ndarray, state: TaskState | None = None, **params: Any) 
                 env=env,
             )
         try:
-            done = _follow(proc, state)
+            done = _follow(proc, state, folder)
             embedding = np.load(folder / "embedding.npy")
         finally:
             if proc.poll() is None:
@@ -70,7 +70,7 @@ def tsne_in_child(z: np.ndarray, state: TaskState | None = None, **params: Any) 
         )
 
 
-def _follow(proc: subprocess.Popen, state: TaskState) -> dict:
+def _follow(proc: subprocess.Popen, state: TaskState, folder: Path) -> dict:
     """Relay the child's messages until it reports its result; raise what it raised."""
     lines: queue.Queue[str | None] = queue.Queue()
 
@@ -90,8 +90,8 @@ def _follow(proc: subprocess.Popen, state: TaskState) -> dict:
             continue
         if line is None:
             code = proc.wait()
-            stderr = Path(proc.args[3]) / "stderr.txt"
-            tail = stderr.read_text(errors="replace").strip().splitlines()[-1:] or [""]
+            stderr = (folder / "stderr.txt").read_text(errors="replace")
+            tail = stderr.strip().splitlines()[-1:] or [""]
             raise ExplorerError(
                 f"the t-SNE process ended without a result (exit {code}): {tail[0]}"
             )

@@ -29,8 +29,6 @@ from explorer.gui.workers import Runner
 THUMB = 96
 CLICK_SLOP = 4  # pixels a press may move and still be a click, not a pan
 ZOOM_STEP = 1.25  # one wheel notch
-
-
 CHILD_PROCESS_POINTS = 5000  # from this size t-SNE runs in a child process (tsne_process)
 
 
@@ -205,6 +203,10 @@ class ProjectionPanel(QWidget):
         return float(x), float(y)
 
     def _view(self) -> tuple[tuple[float, float], tuple[float, float]] | None:
+        """The view last asked for (a second wheel notch before the first image has
+        arrived builds on it), else the one on screen."""
+        if self.limits is not None:
+            return self.limits
         ax = self.plot.info
         return None if ax is None else (tuple(ax.get_xlim()), tuple(ax.get_ylim()))
 

@@ -92,6 +92,7 @@ class TrainingWorker(QObject):
         self._callbacks = list(callbacks or [])
         self._strategy = strategy
         self._lock = tf_lock if tf_lock is not None else shared_tf_lock()
+        self._settled = False  # heap settled after this training's first batch
         self.t_started: float | None = None
 
     def cancel(self) -> None:
@@ -155,8 +156,8 @@ class TrainingWorker(QObject):
         event = {**event, "job": self.job}
         if kind == "batch":
             done = event["epoch"] * event["steps"] + event["batch"] + 1
-            if done == 1:
-                TrainingWorker.trained = True
+            if not self._settled:  # the first batch, also of a resumed training
+                self._settled = TrainingWorker.trained = True
                 heap.settle()  # TensorFlow, the model and its traced step stay (see heap)
             event["fraction"] = done / max(1, event["steps"] * event["epochs"])
             self.progress.emit(event)

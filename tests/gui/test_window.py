@@ -264,6 +264,11 @@ def test_tsne_map_click_pan_and_zoom(window, qtbot):
     assert window.wait_idle(30_000)
     zx0, zx1 = plot.info.get_xlim()
     assert zx1 - zx0 == pytest.approx((nx1 - nx0) / 2, rel=1e-6)
+    panel.zoom(QPointF(start), 0.5)  # two notches before the first image arrives: both count
+    panel.zoom(QPointF(start), 0.5)
+    assert window.wait_idle(30_000)
+    qx0, qx1 = plot.info.get_xlim()
+    assert qx1 - qx0 == pytest.approx((zx1 - zx0) / 4, rel=1e-6)
     qtbot.mouseDClick(plot, Qt.MouseButton.LeftButton, pos=start)
     assert window.wait_idle(30_000)
     assert panel.limits is None and plot.info.get_xlim() == pytest.approx((x0, x1))
