@@ -29,7 +29,7 @@ from explorer.gui.projection_panel import ProjectionPanel
 from explorer.gui.sampler_panel import SamplerPanel
 from explorer.gui.settings import open_settings, read_json, write_json
 from explorer.gui.training_dock import TrainingDock
-from explorer.gui.workers import Runner
+from explorer.gui.workers import Runner, favour_event_loop
 
 DEBOUNCE_MS = 200
 
@@ -62,6 +62,7 @@ class MainWindow(QMainWindow):
         self.setObjectName("MainWindow")
         self.setWindowTitle("Latent Explorer")
         self.dataset_name = dataset
+        favour_event_loop()  # the GIL changes hands every 1 ms while workers run
         self.runner = Runner(self)
         self.slots = {n: Slot(n, ModelController(n, self)) for n in ("A", "B")}
         self.sampler_result: dict | None = None

@@ -64,6 +64,15 @@ def test_opens_with_shipped_models(window):
     assert window.sampler_result is not None
 
 
+def test_window_hands_the_gil_over_every_millisecond(window):
+    import sys
+
+    from explorer.gui.workers import GIL_SWITCH_INTERVAL_S
+
+    assert GIL_SWITCH_INTERVAL_S == 0.001
+    assert sys.getswitchinterval() == pytest.approx(GIL_SWITCH_INTERVAL_S)
+
+
 def _select(window, qtbot, method, field=None, text=None):
     combo = child(window, QComboBox, "samplerMethod")
     combo.setCurrentIndex(METHODS.index(method))
