@@ -12,7 +12,8 @@ ratio. Modes (alternating, so machine load hits both alike):
 
 Both modes switch the garbage collector off during the import (``heap.paused``).
 
-Usage: ``python bench/bench_tf_import_stall.py [--runs N]`` (default 5 per mode).
+Usage: ``python bench/bench_tf_import_stall.py [--quick] [--runs N]`` (default 5 per mode,
+1 with ``--quick``).
 """
 
 from __future__ import annotations
@@ -70,8 +71,10 @@ def run(preload: str) -> dict:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--runs", type=int, default=5, help="runs per mode (default 5)")
+    parser.add_argument("--runs", type=int, default=None, help="runs per mode (default 5)")
+    parser.add_argument("--quick", action="store_true", help="one run per mode")
     args = parser.parse_args(argv)
+    args.runs = args.runs or (1 if args.quick else 5)
     results: dict[str, list[dict]] = {mode: [] for mode in MODES}
     for i in range(args.runs):
         for mode, flag in MODES.items():

@@ -31,6 +31,7 @@ EXPECTED = {
         rf"throughput ratio \(worker / plain\): {N}",
         r"event loop worst stall while training: \d+ ms",
     ],
+    "bench_tf_import_stall.py": [rf"worst gap, preload / import only: {N}"],
     "bench_gui_startup.py": [rf"ratio window / tensorflow import: {N}"],
     "bench_gui_latency.py": [rf"worst stall: {N} ms during"],
     "bench_gui_scale.py": [
