@@ -265,13 +265,20 @@ def draw_correlation(ax: Axes, points: np.ndarray, r: float, i: int, j: int) -> 
     return dots
 
 
+def tsne_dot_area(n_points: int) -> float:
+    """Dot area (points^2) that keeps a map of ``n_points`` readable on a report figure:
+    large dots for a few hundred points, down to 3 from 8000 points on, where dots overlap
+    anyway (2000 points: 12)."""
+    return float(np.clip(24_000 / max(n_points, 1), 3.0, 16.0))
+
+
 def draw_tsne(
     ax: Axes,
     embedding: np.ndarray,
     labels: Sequence | np.ndarray | None = None,
     label_names: Sequence[str] | None = None,
     rasterized: bool = True,
-    s: float = 3,
+    s: float | None = None,
 ) -> list[Artist]:
     """t-SNE map coloured by class: a legend up to 10 classes, a colorbar above.
 
@@ -285,7 +292,8 @@ def draw_tsne(
     labels : ``(n,)`` class of every point, or None for one colour.
     label_names : name of class ``c`` is ``label_names[c]`` (integer classes only).
     rasterized : for the colorbar case: draw the scatter as a bitmap in SVG/PDF.
-    s : marker size in points^2 (the area, as in ``scatter``).
+    s : marker size in points^2 (the area, as in ``scatter``); by default
+        :func:`tsne_dot_area` of the point count.
 
     Returns
     -------
@@ -299,6 +307,8 @@ def draw_tsne(
     if embedding.ndim != 2 or embedding.shape[1] != 2:
         raise InvalidParameter(f"t-SNE embedding must be (n, 2), got shape {embedding.shape}")
     _style(ax, f"t-SNE map of {embedding.shape[0]} z-points", "t-SNE 1", "t-SNE 2")
+    if s is None:
+        s = tsne_dot_area(len(embedding))
     size = float(np.sqrt(s))
     if labels is None:
         classes, codes = np.array([]), np.zeros(len(embedding), dtype=np.intp)

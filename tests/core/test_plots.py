@@ -229,3 +229,16 @@ def test_grid_image(ax, shape):
 def test_grid_image_bad_shape(ax):
     with pytest.raises(InvalidParameter):
         plots.draw_grid_image(ax, np.zeros((4, 4, 2), np.uint8), "bad")
+
+
+def test_tsne_dots_shrink_as_points_grow():
+    assert plots.tsne_dot_area(200) == 16.0
+    assert plots.tsne_dot_area(2000) == 12.0
+    assert plots.tsne_dot_area(20000) == 3.0
+    sizes = []
+    for n in (300, 3000, 30000):
+        fig = plots.new_figure(5, 4)
+        embedding = np.random.default_rng(n).normal(size=(n, 2))
+        (layer,) = plots.draw_tsne(fig.add_subplot(), embedding, np.arange(n) % 3)
+        sizes.append(layer.size)
+    assert sizes[0] > sizes[1] > sizes[2] == pytest.approx(np.sqrt(3.0))
