@@ -53,6 +53,11 @@ class _Job:
                 "epochs": o.get("epochs")}  # fmt: skip
 
 
+class OutputInUse(InvalidParameter):
+    """The output folder belongs to a training that is running or queued (not a mistake in
+    the settings: the form shows it as a note, not as an error)."""
+
+
 def check_options(options: dict[str, Any], pending_outs: set[str] | None = None) -> None:
     """Raise :class:`InvalidParameter` (one sentence) if ``options`` cannot start a training.
 
@@ -65,7 +70,7 @@ def check_options(options: dict[str, Any], pending_outs: set[str] | None = None)
     key = _key(config.out) if config.out else ""
     if pending_outs and key in pending_outs:
         if not config.resume:
-            raise InvalidParameter(
+            raise OutputInUse(
                 f"{config.out}: a training into this folder is already running or queued; "
                 "choose another output, or resume it when it has finished"
             )

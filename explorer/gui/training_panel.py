@@ -35,9 +35,10 @@ from PySide6.QtWidgets import (
 from explorer.core.errors import ExplorerError
 from explorer.gui.loss_plot import LossPlot
 from explorer.gui.plot_renderer import PlotRenderer
-from explorer.gui.training_controller import TrainingController
+from explorer.gui.training_controller import OutputInUse, TrainingController
 
 PRESETS = ("mnist", "celeba96", "celeba64")
+ERROR_STYLE = "color: #c00;"
 DATASETS = ("mnist-5k", "mnist", "fashion-mnist")
 ACTIVATIONS = ("leaky_relu", "relu", "selu")
 
@@ -161,7 +162,7 @@ class TrainingPanel(QWidget):
         self.resume_button = QPushButton("Resume…", objectName="trainResume")
         self.resume_button.setToolTip("continue the bundle in Output for Epochs more epochs")
         self.message = QLabel(objectName="trainMessage", wordWrap=True)
-        self.message.setStyleSheet("color: #c00;")
+        self.message.setStyleSheet(ERROR_STYLE)
         self.progress = QProgressBar(objectName="trainProgress", maximum=1000)
         self.status = QLabel("idle", objectName="trainStatus", wordWrap=True)
         self.queue_label = QLabel(objectName="trainQueue", wordWrap=True)
@@ -364,8 +365,11 @@ class TrainingPanel(QWidget):
             _check_dataset(options["dataset"])
         except ExplorerError as exc:
             problem = str(exc)
+            in_use = isinstance(exc, OutputInUse)
         else:
-            problem = ""
+            problem, in_use = "", False
+        # the output folder of a running training: a note in the normal colour, not an error
+        self.message.setStyleSheet("" if in_use else ERROR_STYLE)
         self.message.setText(problem)
         self.message.setVisible(bool(problem))
         self.start_button.setEnabled(not problem)
@@ -429,6 +433,7 @@ class TrainingPanel(QWidget):
             self.exploreCheckpoint.emit(self.latest_checkpoint, self.explore_slot.currentText())
 
     def _show_problem(self, text: str) -> None:
+        self.message.setStyleSheet(ERROR_STYLE)
         self.message.setText(text)
         self.message.setVisible(True)
 

@@ -6,6 +6,7 @@ import pytest
 
 from explorer.core.errors import InvalidParameter
 from explorer.core.store import read_meta
+from explorer.gui.training_panel import ERROR_STYLE
 
 TINY = {"preset": "mnist", "filters": [8, 16, 16], "max_images": 256, "batch_size": 32, "seed": 0}
 
@@ -17,7 +18,17 @@ def test_train_from_window_then_explore_checkpoint(window, tmp_path, qtbot):
     action.trigger()
     assert window.docks["Training"].isVisible()
     window.start_training(kind="ae", epochs=1, out=str(out), **TINY)
+    panel = window.training.panel
+    panel.out.setText(str(out))
+    assert not panel.validate_now()  # its own running training's folder: Start is off ...
+    assert "already running" in panel.message.text()
+    assert panel.message.styleSheet() == ""  # ... shown as a note, not in red
     assert window.wait_training(120_000)
+    strides = panel.strides.text()
+    panel.strides.setText("3,3,3")
+    assert not panel.validate_now()
+    assert panel.message.styleSheet() == ERROR_STYLE  # a real problem is red
+    panel.strides.setText(strides)
     assert read_meta(out)["training"]["epochs_done"] == 1
     window.training.panel.exploreCheckpoint.emit(str(out), "B")
     assert window.wait_idle(120_000)
