@@ -11,8 +11,9 @@ Throughput is training images per second of the epochs after the first (the firs
 the ``tf.function``), measured from epoch begin to epoch end (validation and checkpoint
 writing happen after that and are not counted), the median over ``--repeats`` runs of each
 (interleaved, alternating which goes first). The worker runs with the window's GIL switch
-interval (``favour_event_loop``: 1 ms), the plain script with Python's default (5 ms). Goal: worker / plain >= 0.95. Also measured: the worst stall of the event
-loop while the worker trains, seen by a 10 ms ``QTimer`` probe (how late a tick came).
+interval (``favour_event_loop``: 1 ms), the plain script with Python's default (5 ms).
+Goal: worker / plain >= 0.95. Also measured: the worst stall of the event loop while the
+worker trains, seen by a 10 ms ``QTimer`` probe (how late a tick came).
 
 Usage: ``python bench/bench_training.py [--quick] [--preset tiny|mnist] [--epochs E]
 [--repeats R] [--max-images N] [--batch-size B]``.
