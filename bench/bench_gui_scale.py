@@ -9,7 +9,8 @@ CelebA's size. Encoding 200k real images is measured in ``bench_streaming.py``.
 
 Each phase runs with the 10 ms event-loop probe of ``bench_gui_latency.py`` and prints the
 wall time and the worst gap between ticks (a gap well above 10 ms is a stall the user
-feels). Phases:
+feels), beside the longest pause of the same bench's witness process (the machine's own
+pauses, see ``bench_gui_latency.py``). Phases:
 
 1. summaries: radii, component histograms and statistics, VAE diagnostics of both slots
    (2 x 200k x 256) in a worker, then both histogram plots drawn;
@@ -44,7 +45,7 @@ if not any(os.environ.get(v) for v in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLA
 os.environ.setdefault("LATENT_EXPLORER_SETTINGS_DIR", tempfile.mkdtemp())
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-from bench_gui_latency import Probe, run_phase  # noqa: E402
+from bench_gui_latency import Probe, Witness, run_phase  # noqa: E402
 
 GOAL_MS = 250
 STALL_GOAL_MS = 100
@@ -151,11 +152,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--map-points", type=int, help="points of the map (default 140000)")
     parser.add_argument("--tsne-points", type=int, help="t-SNE in the window (default 20000)")
     args = parser.parse_args(argv)
-    with tempfile.TemporaryDirectory(prefix="bench_gui_scale_") as work:
-        return run(args, Path(work))
+    witness = Witness()  # the machine's own pauses, beside the window's gaps
+    try:
+        with tempfile.TemporaryDirectory(prefix="bench_gui_scale_") as work:
+            return run(args, Path(work), witness)
+    finally:
+        witness.stop()
 
 
-def run(args, work: Path) -> int:
+def run(args, work: Path, witness: Witness) -> int:
     os.environ["XDG_CACHE_HOME"] = str(work / "cache")  # the throw-away model's encodings
     from PySide6.QtCore import QPointF
     from PySide6.QtWidgets import QApplication
@@ -179,7 +184,10 @@ def run(args, work: Path) -> int:
     app.processEvents()
     probe = Probe()
     rows = []
-    print(f"{'phase':<44} {'wall':>9} {'ticks':>6} {'median':>7} {'p99':>7} {'max gap':>8} (ms)")
+    print(
+        f"{'phase':<44} {'wall':>9} {'ticks':>6} {'median':>7} {'p99':>7} {'max gap':>8} "
+        f"{'witness':>8} (ms)"
+    )
 
     def load():
         for slot, enc in encodings.items():
@@ -193,14 +201,14 @@ def run(args, work: Path) -> int:
                 on_error=lambda text: print("load failed:", text),
             )
 
-    rows.append(run_phase(window, probe, f"load + summaries of 2 x {n} x 256", load))
+    rows.append(run_phase(window, probe, f"load + summaries of 2 x {n} x 256", load, witness))
 
     def resample():
         window.sampler.method.setCurrentText("Normal")
         window.sampler.seed.setValue(window.sampler.seed.value() + 1)
         window.resample()
 
-    rows.append(run_phase(window, probe, "resample Normal + sampler summary", resample))
+    rows.append(run_phase(window, probe, "resample Normal + sampler summary", resample, witness))
 
     panel = window.histograms
     probe.phase()
@@ -225,12 +233,14 @@ def run(args, work: Path) -> int:
     rows.append(gap_row("component plots: 10 redraws", probe))
 
     window.clusters.ks.setText(ks)
-    rows.append(run_phase(window, probe, f"k-means k = {ks} on {n} points", window.clusters.run))
+    rows.append(
+        run_phase(window, probe, f"k-means k = {ks} on {n} points", window.clusters.run, witness)
+    )
 
     panel = window.projection
     panel.points.setValue(n_tsne)
     panel.iterations.setValue(250 if args.quick else 500)
-    rows.append(run_phase(window, probe, f"t-SNE of {n_tsne} points", panel.run))
+    rows.append(run_phase(window, probe, f"t-SNE of {n_tsne} points", panel.run, witness))
 
     embedding, _ = clustered_embedding(n_map, 0)  # coloured by the slot's labels of the rows
     enc = window.slots["A"].encodings
@@ -261,6 +271,10 @@ def run(args, work: Path) -> int:
     print(
         f"worst stall: {worst[5]:.1f} ms during '{worst[0]}' "
         f"(goal <= {STALL_GOAL_MS} ms: {'met' if worst[5] <= STALL_GOAL_MS else 'MISSED'})"
+    )
+    print(
+        f"witness ({witness.priority()} priority): the machine's longest pause "
+        f"{witness.worst(0.0, time.monotonic()):.1f} ms"
     )
     window.shutdown()
     window.close()

@@ -41,6 +41,7 @@ EXPECTED = {
         rf"slot change -> 256-row heatmap +median +{N} ms",
         rf"pan the \d+-point map +median +{N} ms",
         rf"worst stall: {N} ms during",
+        rf"witness \((realtime|normal) priority\): the machine's longest pause {N} ms",
     ],
 }
 
