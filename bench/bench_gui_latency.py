@@ -80,6 +80,12 @@ class Witness:
                 worst = max(worst, gap)
         return worst
 
+    def summary(self) -> str:
+        """The last line of a bench: the witness's priority and the longest pause it saw."""
+        worst = self.worst(0.0, time.monotonic())
+        pause = f"{worst:.1f} ms" if worst else "under 15 ms"
+        return f"witness ({self.priority()} priority): the machine's longest pause {pause}"
+
     def stop(self) -> None:
         self.proc.kill()
         self.proc.wait()
@@ -196,10 +202,7 @@ def _run(app, args, witness: Witness) -> None:
         phase(train, f"training 1 epoch, {images} images", train.start)
     worst = max(rows, key=lambda r: r[5])
     print(f"worst stall: {worst[5]:.1f} ms during '{worst[0]}' (timer interval {TICK_MS} ms)")
-    print(
-        f"witness ({witness.priority()} priority): the machine's longest pause "
-        f"{witness.worst(0.0, time.monotonic()):.1f} ms"
-    )
+    print(witness.summary())
     window.close()
     app.processEvents()
 

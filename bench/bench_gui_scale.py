@@ -272,10 +272,7 @@ def run(args, work: Path, witness: Witness) -> int:
         f"worst stall: {worst[5]:.1f} ms during '{worst[0]}' "
         f"(goal <= {STALL_GOAL_MS} ms: {'met' if worst[5] <= STALL_GOAL_MS else 'MISSED'})"
     )
-    print(
-        f"witness ({witness.priority()} priority): the machine's longest pause "
-        f"{witness.worst(0.0, time.monotonic()):.1f} ms"
-    )
+    print(witness.summary())
     window.shutdown()
     window.close()
     app.processEvents()
