@@ -27,7 +27,7 @@ from typing import Any
 import numpy as np
 from PySide6.QtCore import QPointF, QSize, Qt, QThread, QTimer, Signal
 from PySide6.QtGui import QImage, QPainter
-from PySide6.QtWidgets import QFileDialog, QMenu, QSizePolicy, QWidget
+from PySide6.QtWidgets import QFileDialog, QMenu, QMessageBox, QSizePolicy, QWidget
 
 from explorer.gui.workers import error_text, register_thread
 
@@ -258,10 +258,18 @@ class RenderedPlot(QWidget):
 
     def _menu(self, pos) -> None:
         menu = QMenu(self)
-        menu.addAction("Export plot…", self.export_dialog)
+        action = menu.addAction("Export plot…", self.export_dialog)
+        action.setEnabled(self.figure is not None)  # a message has nothing to export
         menu.exec(self.mapToGlobal(pos))
 
     def export_dialog(self) -> None:
+        """Ask for a file and export; a failure (e.g. an unwritable folder) is a message."""
+        from explorer.core.errors import ExplorerError
+
         path, _ = QFileDialog.getSaveFileName(self, f"Export {self.title}", "", FILTER)
-        if path:
+        if not path:
+            return
+        try:
             self.export(path)
+        except (ExplorerError, OSError) as exc:
+            QMessageBox.warning(self, "Export failed", error_text(exc))

@@ -128,3 +128,23 @@ def test_keep_layout_reuses_the_axes_boxes_of_the_same_size(plot, qtbot):
     plot.show_figure(lambda fig: fig.subplots(1, 2)[0], keep_layout=True)  # other axes
     _wait(qtbot, plot)
     assert plot.figure.get_layout_engine() is not None
+
+
+def test_export_dialog_reports_a_failure_instead_of_raising(plot, qtbot, tmp_path, monkeypatch):
+    from PySide6.QtWidgets import QFileDialog, QMessageBox
+
+    warnings = []
+    monkeypatch.setattr(QMessageBox, "warning", lambda *a: warnings.append(a[2]))
+    (tmp_path / "a_file").write_text("")
+    target = tmp_path / "a_file" / "plot.png"  # its "folder" is a file: cannot be written
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a: (str(target), ""))
+    plot.message("nothing drawn yet")
+    plot.export_dialog()
+    assert len(warnings) == 1 and "not been drawn" in warnings[0]
+    plot.show_figure(lambda fig: fig.subplots())
+    _wait(qtbot, plot)
+    plot.export_dialog()
+    assert len(warnings) == 2 and not target.exists()
+    target = tmp_path / "plot.png"
+    plot.export_dialog()
+    assert len(warnings) == 2 and target.stat().st_size > 0
