@@ -2,8 +2,9 @@
 
 Every ``draw_*`` function draws into an existing :class:`matplotlib.axes.Axes`, so the window
 (its plot renderer thread, Agg) and the command line (:func:`new_figure`, Agg) share them.
-They take plain numpy arrays and lists, never the result classes of the analysis modules. Colours come
-from the colour-blind friendly ``tab10`` palette; images and heatmaps use ``viridis``/grey.
+They take plain numpy arrays and lists, never the result classes of the analysis modules.
+Colours come from the colour-blind friendly ``tab10`` palette; images and heatmaps use
+``viridis``/grey.
 
 No pyplot and no GUI backend are imported here. A draw function that adds a colorbar
 (:func:`draw_tsne` with many classes) takes room from its axes: redraw on a cleared figure.
