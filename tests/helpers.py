@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -56,3 +58,28 @@ def run_python_json(code: str, *args, timeout: int = 300) -> dict:
     )
     assert proc.returncode == 0, proc.stderr[-3000:]
     return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+@contextlib.contextmanager
+def read_only(folder: Path):
+    """Make ``folder`` read-only for the block, even for root (the tests run as root, who
+    ignores permission bits): ``chattr +i`` makes it immutable, so no file can be created,
+    renamed or removed in it, as on a read-only mount. Without ``chattr`` (or the capability
+    it needs) a non-root user gets ``chmod a-w``; otherwise the test is skipped."""
+    import pytest
+
+    chattr = shutil.which("chattr")
+    if chattr and subprocess.run([chattr, "+i", str(folder)], capture_output=True).returncode == 0:
+        try:
+            yield folder
+        finally:
+            subprocess.run([chattr, "-i", str(folder)], check=True)
+        return
+    if os.geteuid() == 0:
+        pytest.skip("cannot make a folder read-only for root here (no chattr +i)")
+    mode = folder.stat().st_mode
+    folder.chmod(mode & ~0o222)
+    try:
+        yield folder
+    finally:
+        folder.chmod(mode)

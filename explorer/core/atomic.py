@@ -1,23 +1,45 @@
-"""Atomic file writes: write to a temporary file beside the target, then rename."""
+"""Atomic writes: write beside the target, flush to disk, then rename over it.
+
+A target is only ever replaced by a complete file: the temporary file keeps the target's
+suffix (some writers pick the format from it), it is ``fsync``-ed before the rename and the
+folder is ``fsync``-ed after it, so a crash or a power cut leaves the old file or the new
+one, never a mix. Folders (caches) are written the same way with :func:`atomic_folder`.
+"""
 
 from __future__ import annotations
 
 import contextlib
+import glob
 import json
 import os
 import shutil
 import tempfile
+import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
+
+from explorer.core.errors import IncompleteWrite
 
 
 @contextlib.contextmanager
-def atomic_path(target: str | os.PathLike, suffix: str | None = None) -> Iterator[Path]:
+def atomic_path(
+    target: str | os.PathLike,
+    suffix: str | None = None,
+    verify: Callable[[Path], str | None] | None = None,
+) -> Iterator[Path]:
     """Yield a temporary path beside ``target``; on success rename it over ``target``.
 
-    The temporary file keeps ``target``'s suffix (some writers, e.g. Keras and Pillow, pick the
-    format from it). On any exception the temporary file is removed and ``target`` is untouched.
+    Parameters
+    ----------
+    target : the file to write; its folder is created if missing.
+    suffix : suffix of the temporary file (default: ``target``'s).
+    verify : called with the temporary path before the rename; returns why the file is not
+        complete, or None when it is.
+
+    An exception, an empty or absent temporary file or a reason from ``verify``
+    (:class:`IncompleteWrite`) leaves ``target`` untouched and removes the temporary file,
+    and any stray file a writer made by appending its own suffix to the temporary name.
     """
     target = Path(target)
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -27,16 +49,167 @@ def atomic_path(target: str | os.PathLike, suffix: str | None = None) -> Iterato
     tmp_path = Path(tmp)
     try:
         yield tmp_path
-        if tmp_path.is_file():  # mkstemp makes 0600 files; give the usual umask-based mode
-            os.chmod(tmp_path, 0o666 & ~_umask())
-        os.replace(tmp_path, target)
+        if not tmp_path.is_file() or tmp_path.stat().st_size == 0:
+            reason = "the write produced an empty file"
+        else:
+            reason = verify(tmp_path) if verify is not None else None
+        if reason:
+            raise IncompleteWrite(f"{target}: {reason}; the previous file, if any, is kept")
+        os.chmod(tmp_path, 0o666 & ~_umask())  # mkstemp makes 0600 files
+        fsync_file(tmp_path)
+        replace(tmp_path, target)
     except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            if tmp_path.is_dir():
-                shutil.rmtree(tmp_path)
-            else:
-                tmp_path.unlink()
+        remove(tmp_path)
         raise
+    finally:
+        for stray in glob.glob(glob.escape(tmp) + "?*"):  # e.g. np.savez appending ".npz"
+            remove(Path(stray))
+
+
+def temp_pattern(name: str) -> str:
+    """Glob pattern of the temporary files :func:`atomic_path` makes for a target ``name``
+    (left behind only by a killed process)."""
+    stem, suffix = os.path.splitext(name)
+    return f".{glob.escape(stem)}.*.tmp{glob.escape(suffix)}"
+
+
+@contextlib.contextmanager
+def atomic_open(
+    target: str | os.PathLike, verify: Callable[[Path], str | None] | None = None
+) -> Iterator[IO[bytes]]:
+    """An open binary file whose bytes replace ``target`` when the block ends without error.
+
+    Writers that add a suffix to a file *name* (``np.savez``) write to the handle instead.
+    """
+    with atomic_path(target, verify=verify) as tmp, open(tmp, "wb") as handle:
+        yield handle
+
+
+@contextlib.contextmanager
+def atomic_folder(
+    target: str | os.PathLike, keep: Callable[[Path], bool] | None = None
+) -> Iterator[Path]:
+    """Yield a new empty folder beside ``target``; on success it becomes ``target`` at once.
+
+    The folder has a unique name, so concurrent writers never share one. Its files are
+    ``fsync``-ed, then it is renamed to ``target``. When ``target`` already exists (another
+    process finished first) and ``keep(target)`` is true (or ``keep`` is None), the existing
+    folder stays and ours is discarded; otherwise the existing one is moved aside and removed.
+    Readers see no folder or a complete one.
+    """
+    target = Path(target)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    _remove_stale(target.parent.glob(f".{glob.escape(target.name)}.*.tmp"))
+    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent))
+    try:
+        yield tmp
+        for path in tmp.iterdir():
+            if path.is_file():
+                fsync_file(path)
+        os.chmod(tmp, 0o777 & ~_umask())  # mkdtemp makes 0700 folders
+        fsync_dir(tmp)
+        _install_folder(tmp, target, keep)
+    finally:
+        remove(tmp)  # already gone after a successful rename
+
+
+STALE_SECONDS = 3600
+
+
+def _remove_stale(paths) -> None:
+    """Delete temporary folders a killed writer left (older than an hour: a live writer's
+    folder is younger)."""
+    import time
+
+    for path in paths:
+        with contextlib.suppress(OSError):
+            if time.time() - path.stat().st_mtime > STALE_SECONDS:
+                remove(path)
+
+
+def _install_folder(tmp: Path, target: Path, keep: Callable[[Path], bool] | None) -> None:
+    for _ in range(5):
+        try:
+            os.rename(tmp, target)  # fails on an existing non-empty folder, never merges
+        except OSError:
+            if not target.exists() and not target.is_symlink():
+                raise
+            if keep is None or keep(target):
+                return
+            _discard(target)
+        else:
+            fsync_dir(target.parent)
+            return
+    raise IncompleteWrite(f"{target}: other processes keep replacing it; not written")
+
+
+def _discard(path: Path) -> None:
+    """Move ``path`` aside under a unique name (one atomic step), then delete it."""
+    trash = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}.old")
+    try:
+        os.rename(path, trash)
+    except FileNotFoundError:
+        return
+    remove(trash)
+
+
+def replace(src: str | os.PathLike, dst: str | os.PathLike) -> None:
+    """``os.replace(src, dst)``, then ``fsync`` the folder so the rename is on disk."""
+    os.replace(src, dst)
+    fsync_dir(Path(dst).parent)
+
+
+def remove(path: Path) -> None:
+    """Delete a file or a folder tree; missing is fine."""
+    with contextlib.suppress(FileNotFoundError):
+        if path.is_dir() and not path.is_symlink():
+            shutil.rmtree(path)
+        else:
+            path.unlink()
+
+
+def fsync_file(path: str | os.PathLike) -> None:
+    """Flush a file's bytes to the disk."""
+    fd = os.open(path, os.O_RDWR if os.name == "nt" else os.O_RDONLY)  # Windows needs write
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def fsync_dir(path: str | os.PathLike) -> None:
+    """``fsync`` a folder (its entries); a no-op where folders cannot be opened (Windows)."""
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def unwritable_reason(folder: str | os.PathLike) -> str | None:
+    """Why no file can be created in ``folder``, or None when one can.
+
+    A missing ``folder`` is judged by its nearest existing parent, where it would be
+    created. The test creates and removes a temporary file: unlike ``os.access`` this is
+    right for root, read-only mounts, immutable folders and network file systems.
+    """
+    path = Path(folder).absolute()
+    while not path.exists() and path.parent != path:
+        path = path.parent
+    if not path.is_dir():
+        return f"{path} is a file, not a folder"
+    try:
+        fd, name = tempfile.mkstemp(prefix=".write-test.", dir=path)
+    except OSError as exc:
+        return f"{path} is not writable ({exc.strerror or exc})"
+    os.close(fd)
+    os.unlink(name)
+    return None
 
 
 def _umask() -> int:
@@ -46,8 +219,8 @@ def _umask() -> int:
 
 
 def write_bytes(target: str | os.PathLike, data: bytes) -> None:
-    with atomic_path(target) as tmp:
-        tmp.write_bytes(data)
+    with atomic_open(target) as handle:
+        handle.write(data)
 
 
 def write_text(target: str | os.PathLike, text: str) -> None:
@@ -58,9 +231,13 @@ def write_json(target: str | os.PathLike, obj: Any) -> None:
     write_text(target, json.dumps(obj, indent=2, sort_keys=False, default=_json_default) + "\n")
 
 
-def write_with(target: str | os.PathLike, writer: Callable[[Path], None]) -> None:
+def write_with(
+    target: str | os.PathLike,
+    writer: Callable[[Path], None],
+    verify: Callable[[Path], str | None] | None = None,
+) -> None:
     """Call ``writer(tmp_path)`` and rename the result over ``target``."""
-    with atomic_path(target) as tmp:
+    with atomic_path(target, verify=verify) as tmp:
         writer(tmp)
 
 

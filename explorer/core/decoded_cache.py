@@ -12,8 +12,9 @@ folder and shape is removed. Layout of one entry ``<root>/<key>/``:
   absent and counted in ``info.json``);
 * ``info.json``: written last; an entry without it is incomplete and ignored.
 
-The entry is built in ``<key>.partial/`` and renamed into place, so a crash or a cancel
-never leaves a half-written cache behind.
+The entry is built in a folder of a unique name and renamed into place
+(:func:`explorer.core.atomic.atomic_folder`), so a crash or a cancel never leaves a
+half-written cache behind, and two processes building the same entry both succeed.
 """
 
 from __future__ import annotations
@@ -27,8 +28,10 @@ from pathlib import Path
 
 import numpy as np
 
+from explorer.core.atomic import atomic_folder
 from explorer.core.datasets import Dataset
 from explorer.core.errors import Cancelled, DatasetError
+from explorer.core.paths import user_cache_dir
 from explorer.core.progress import TaskState, ensure_state
 
 CACHE_FORMAT = 1
@@ -37,8 +40,7 @@ INFO = "info.json"
 
 def default_root() -> Path:
     """``$XDG_CACHE_HOME/latent-explorer/decoded`` (default ``~/.cache/...``)."""
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(base) / "latent-explorer" / "decoded"
+    return user_cache_dir("decoded")
 
 
 def cache_key(ds: Dataset) -> str:
@@ -107,10 +109,7 @@ def _build(ds: Dataset, folder: Path, state: TaskState, batch_size: int) -> None
     from explorer.core.pipeline import uint8_batches
 
     n = len(ds)
-    tmp = folder.with_name(folder.name + ".partial")
-    shutil.rmtree(tmp, ignore_errors=True)
-    tmp.mkdir(parents=True)
-    try:
+    with atomic_folder(folder, keep=lambda entry: _load(entry, ds) is not None) as tmp:
         path = tmp / "images.npy"
         header = _create_npy(path, (n, *ds.image_shape))
         row_bytes = int(np.prod(ds.image_shape))
@@ -140,11 +139,6 @@ def _build(ds: Dataset, folder: Path, state: TaskState, batch_size: int) -> None
             "skipped": n - rows,
         }
         (tmp / INFO).write_text(json.dumps(info))
-        shutil.rmtree(folder, ignore_errors=True)
-        os.replace(tmp, folder)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
 
 
 def _create_npy(path: Path, shape: tuple[int, ...]) -> int:

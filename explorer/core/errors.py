@@ -32,3 +32,7 @@ class Cancelled(ExplorerError):
 
 class TrainingDiverged(ExplorerError):
     """The loss became NaN or infinite; the last good checkpoint is kept."""
+
+
+class IncompleteWrite(ExplorerError):
+    """A write did not produce a complete file or folder; the previous one, if any, is kept."""

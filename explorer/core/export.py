@@ -16,7 +16,7 @@ import numpy as np
 from matplotlib.figure import Figure
 
 import explorer
-from explorer.core.atomic import atomic_path, write_json
+from explorer.core.atomic import atomic_open, atomic_path, write_json
 from explorer.core.errors import InvalidParameter
 
 FIGURE_FORMATS = {".png": "png", ".svg": "svg", ".pdf": "pdf"}
@@ -162,6 +162,6 @@ def save_npy(path: str | os.PathLike, array: np.ndarray) -> Path:
     if array.dtype.hasobject:
         raise InvalidParameter(f"cannot save an array of Python objects to {Path(path).name}")
     path = Path(path)
-    with atomic_path(path) as tmp, open(tmp, "wb") as handle:
+    with atomic_open(path) as handle:
         np.save(handle, array, allow_pickle=False)
     return path

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 _PACKAGE = Path(__file__).resolve().parent.parent  # .../explorer
@@ -25,3 +26,9 @@ def models_dir() -> Path:
 def shipped_model(name: str) -> Path:
     """Path of a shipped model bundle, e.g. ``shipped_model("mnist_vae")``."""
     return models_dir() / name
+
+
+def user_cache_dir(*parts: str) -> Path:
+    """``$XDG_CACHE_HOME/latent-explorer/PARTS`` (default ``~/.cache/latent-explorer/PARTS``)."""
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base, "latent-explorer", *parts)
