@@ -20,16 +20,34 @@ def find_images(folder: Path) -> list[Path]:
 def open_folder(folder: Path, image_shape: tuple[int, int, int]) -> Dataset:
     """A streamed data set of the images below ``folder``, centre-cropped to a square and
     resized to ``image_shape``. CelebA's attribute file, in the folder or its parent, gives
-    40 binary labels."""
+    40 binary labels. :class:`DatasetError` if no image is found or none can be read."""
     files = find_images(folder)
     if not files:
         raise DatasetError(f"{folder}: no JPEG or PNG images found (searched recursively)")
     ds = Dataset(folder.name, tuple(int(v) for v in image_shape), files=files, source=str(folder))
+    probe_readable(ds)
     for candidate in (folder / CELEBA_ATTRIBUTES, folder.parent / CELEBA_ATTRIBUTES):
         if candidate.exists():
             ds.labels, ds.label_names = read_celeba_attributes(candidate, files)
             break
     return ds
+
+
+def probe_readable(ds: Dataset) -> None:
+    """Read the folder's files in order until one decodes; :func:`none_readable` if none does."""
+    for path in ds.files or []:
+        try:
+            read_image(path, ds.image_shape)
+            return
+        except DatasetError:
+            continue
+    raise none_readable(ds.source, len(ds.files or []))
+
+
+def none_readable(folder, tried: int) -> DatasetError:
+    """The error for a folder in which no image can be read."""
+    files = "file" if tried == 1 else "files"
+    return DatasetError(f"{folder}: no image could be read ({tried} {files} tried)")
 
 
 def read_celeba_attributes(path: Path, files: list[Path]) -> tuple[np.ndarray, list[str]]:

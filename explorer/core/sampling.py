@@ -70,6 +70,9 @@ PARAM_CHOICES: dict[str, dict[str, tuple[str, ...]]] = {
 NEEDS_DATA = frozenset({"pca", "pca_grid", "fitted", "gmm"})
 """Samplers that need encoded data."""
 
+FLOAT32_MAX = float(np.finfo(np.float32).max)
+"""z-points are float32: parameters and drawn values must stay within +-this."""
+
 
 # ---------------------------------------------------------------- parameter checks
 
@@ -81,6 +84,10 @@ def _float(name: str, value: Any, positive: bool = False) -> float:
         raise InvalidParameter(f"{name} must be a number, got {value!r}.") from None
     if not math.isfinite(out):
         raise InvalidParameter(f"{name} must be finite, got {value!r}.")
+    if abs(out) > FLOAT32_MAX:
+        raise InvalidParameter(
+            f"{name} must be within float32 range (+-{FLOAT32_MAX:.3g}), got {out:g}."
+        )
     if positive and out <= 0:
         raise InvalidParameter(f"{name} must be greater than 0, got {value!r}.")
     return out
@@ -114,6 +121,8 @@ def _vector(name: str, value: Any, z_dim: int) -> np.ndarray:
         raise InvalidParameter(f"{name} must have {z_dim} values (z_dim), got shape {vec.shape}.")
     if not np.all(np.isfinite(vec)):
         raise InvalidParameter(f"{name} must contain only finite numbers.")
+    if np.abs(vec).max() > FLOAT32_MAX:
+        raise InvalidParameter(f"{name} must stay within float32 range (+-{FLOAT32_MAX:.3g}).")
     return vec
 
 
@@ -282,16 +291,30 @@ SAMPLERS: dict[str, SamplerFn] = {
 def _check_data(sampler: str, data: np.ndarray | None, z_dim: int) -> np.ndarray | None:
     if sampler not in NEEDS_DATA:
         return None
-    if data is None or len(data) == 0:
+    if data is None:
         raise NeedsDataError(
             f"the '{sampler}' sampler needs encoded data: pass a data set (--dataset)."
         )
+    if len(data) == 0:
+        raise NeedsDataError(f"the '{sampler}' sampler needs encoded data; the data set gave none.")
     arr = np.asarray(data, dtype=np.float64)
     if arr.ndim != 2 or arr.shape[1] != z_dim:
         raise InvalidParameter(f"encoded data must have shape (points, {z_dim}), got {arr.shape}.")
     if not np.all(np.isfinite(arr)):
         raise InvalidParameter("encoded data contains NaN or infinite values.")
     return arr
+
+
+def _float32_z(sampler: str, z: np.ndarray, resolved: dict[str, Any]) -> np.ndarray:
+    """``z`` as contiguous float32; :class:`InvalidParameter` naming the parameters if any
+    value overflows float32."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        z32 = np.ascontiguousarray(z, dtype=np.float32)
+    if np.all(np.isfinite(z32)):
+        return z32
+    named = ", ".join(f"{k}={v:g}" for k, v in resolved.items() if isinstance(v, float))
+    cause = f" with {named}; use smaller values" if named else "; the encoded data are too large"
+    raise InvalidParameter(f"the '{sampler}' sampler's z-points overflow float32{cause}.")
 
 
 def sample(
@@ -333,4 +356,4 @@ def sample(
     rng = np.random.default_rng(seed)
     z, resolved = SAMPLERS[sampler](rng, n, z_dim, arr, **{**SAMPLER_PARAMS[sampler], **params})
     description = {"sampler": sampler, "n": n, "z_dim": z_dim, "seed": seed, **resolved}
-    return Samples(z=np.ascontiguousarray(z, dtype=np.float32), description=description)
+    return Samples(z=_float32_z(sampler, z, resolved), description=description)

@@ -191,9 +191,11 @@ def test_grid2d_order() -> None:
 
 
 @pytest.mark.parametrize("name", sorted(NEEDS_DATA))
-@pytest.mark.parametrize("missing", [None, np.empty((0, Z_DIM))])
-def test_needs_data(name: str, missing) -> None:
-    with pytest.raises(NeedsDataError, match=f"'{name}' sampler needs encoded data.*--dataset"):
+@pytest.mark.parametrize(
+    ("missing", "says"), [(None, "pass a data set"), (np.empty((0, Z_DIM)), "gave none")]
+)
+def test_needs_data(name: str, missing, says: str) -> None:
+    with pytest.raises(NeedsDataError, match=f"'{name}' sampler needs encoded data.*{says}"):
         sample(name, 5, Z_DIM, data=missing)
 
 
