@@ -50,12 +50,12 @@ def compiled(model: LatentModel, z: np.ndarray, batch_size: int) -> np.ndarray:
 
 
 def predict(model: LatentModel, z: np.ndarray, batch_size: int) -> np.ndarray:
-    return to_uint8(model.decoder.predict(z, batch_size=batch_size, verbose=0))
+    return to_uint8(model.decoder.keras.predict(z, batch_size=batch_size, verbose=0))
 
 
 def predict_per_image(model: LatentModel, z: np.ndarray, batch_size: int) -> np.ndarray:
     return np.concatenate(
-        [to_uint8(model.decoder.predict(z[i : i + 1], verbose=0)) for i in range(len(z))]
+        [to_uint8(model.decoder.keras.predict(z[i : i + 1], verbose=0)) for i in range(len(z))]
     )
 
 

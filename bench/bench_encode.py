@@ -44,14 +44,14 @@ from explorer.core.tf_setup import device_description, tensorflow
 
 def bare_loop(model: LatentModel, x: np.ndarray, batch_size: int) -> None:
     for i in range(0, len(x), batch_size):
-        model.encoder(x[i : i + batch_size], training=False)
+        model.encoder.keras(x[i : i + batch_size], training=False)
 
 
 def compiled_encoder(model: LatentModel) -> Callable:
     """The encoder as a ``tf.function`` with a batch-polymorphic signature."""
     tf = tensorflow()
     spec = tf.TensorSpec((None, *model.input_shape), tf.float32)
-    return tf.function(lambda x: model.encoder(x, training=False), input_signature=[spec])
+    return tf.function(lambda x: model.encoder.keras(x, training=False), input_signature=[spec])
 
 
 def compiled_loop(encoder: Callable, x: np.ndarray, batch_size: int) -> None:

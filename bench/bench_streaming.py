@@ -53,20 +53,11 @@ def untrained_celeba64():
     """An untrained celeba64 VAE wrapped as a :class:`LatentModel`."""
     from explorer.core.config import ModelConfig, preset
     from explorer.core.nets import build_model
-    from explorer.core.store import LatentModel
+    from explorer.core.store import wrap_trained
 
     arch = preset("celeba64")
     model = build_model(ModelConfig(kind="vae", architecture=arch))
-    return LatentModel(
-        kind="vae",
-        encoder=model.encoder,
-        decoder=model.decoder,
-        z_dim=arch.z_dim,
-        input_shape=tuple(arch.input_shape),
-        name="celeba64-untrained",
-        source="untrained",
-        encoder_outputs="mu_logvar",
-    )
+    return wrap_trained(model, "celeba64-untrained", "untrained")
 
 
 def first_images(folder: Path, n: int):

@@ -35,14 +35,13 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-RANGE_FLAGS = ("--range", "--x-range", "--y-range")
-
-
 def _join_negative_ranges(argv: list[str]) -> list[str]:
-    """Let ``--range -3:3`` through: argparse would read ``-3:3`` as an option."""
+    """Let ``--range -3:3`` (and every ``--*-range``) through: argparse would read ``-3:3``
+    as an option."""
     out: list[str] = []
     for token in argv:
-        if out and out[-1] in RANGE_FLAGS and token.startswith("-"):
+        is_range = bool(out) and out[-1].startswith("--") and out[-1].endswith("range")
+        if is_range and token.startswith("-") and token[1:2].isdigit():
             out[-1] = f"{out[-1]}={token}"
         else:
             out.append(token)
@@ -58,6 +57,7 @@ def opens_window(argv: list[str]) -> bool:
         return False
     return not first.startswith("-") or first in (
         "--dataset",
+        "--data-range",
         "--encoder-a",
         "--decoder-a",
         "--encoder-b",
@@ -70,7 +70,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if opens_window(argv):
         from explorer.gui.app import main as window_main
 
-        return window_main(argv)
+        return window_main(_join_negative_ranges(argv))
     parser = build_parser()
     parser.epilog = (
         "Without a COMMAND, `latent-explorer [A] [B]` opens the window on models A and B."

@@ -6,7 +6,8 @@ import argparse
 import json
 
 from explorer.commands.common import encode, load
-from explorer.commands.options import add_model_arguments, str_list
+from explorer.commands.options import add_data_range_argument, add_model_arguments, str_list
+from explorer.commands.outputs import output_folder
 from explorer.commands.progressbar import ProgressBar
 
 
@@ -18,6 +19,7 @@ def add_parser(sub) -> None:
     )
     add_model_arguments(p)
     p.add_argument("--dataset", default="mnist-5k")
+    add_data_range_argument(p)
     p.add_argument("--out", required=True, help="output folder")
     p.add_argument("--json", action="store_true", help="also print summary.json")
     p.add_argument("--tsne-points", type=int, default=0, help="t-SNE on this many points (0 = off)")
@@ -44,11 +46,12 @@ def run(args: argparse.Namespace) -> int:
     from explorer.core.progress import TaskState
     from explorer.core.report import write_analysis_plots
 
+    output_folder(args.out)
     bad = [f for f in args.formats if f not in ("png", "svg", "pdf")]
     if bad:
         raise InvalidParameter(f"unknown plot format(s) {', '.join(bad)}; use png, svg, pdf")
     model = load(args)
-    ds, enc = encode(model, args.dataset)
+    ds, enc = encode(model, args.dataset, args.data_range)
     options = AnalysisOptions(
         n_samples=args.samples,
         hit_k=args.hit_k,

@@ -4,9 +4,10 @@ overlaid radius histograms of both encodings."""
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 
-from explorer.commands.common import encode
+from explorer.commands.common import encode, load
+from explorer.commands.options import add_slot_arguments
+from explorer.commands.outputs import output_folder
 from explorer.commands.sampler_options import add_sampler_arguments
 
 
@@ -17,8 +18,7 @@ def add_parser(sub) -> None:
         description="Writes OUT/A.png and OUT/B.png (with sidecars and z-points), "
         "OUT/side_by_side.png, OUT/radius_overlay.png and OUT/summary.json.",
     )
-    p.add_argument("model_a", help="model bundle A")
-    p.add_argument("model_b", help="model bundle B")
+    add_slot_arguments(p)
     add_sampler_arguments(p)
     p.add_argument("--out", required=True, help="output folder")
     p.set_defaults(dataset=None)
@@ -35,13 +35,12 @@ def run(args: argparse.Namespace) -> int:
     from explorer.core.hits import hit_rate
     from explorer.core.report import write_radius_overlay
     from explorer.core.sampling import NEEDS_DATA
-    from explorer.core.store import load_model
 
-    out = Path(args.out)
-    models = {"A": load_model(args.model_a), "B": load_model(args.model_b)}
+    out = output_folder(args.out)
+    models = {"A": load(args, "a"), "B": load(args, "b")}
     dataset = args.dataset or "mnist-5k"
     args.dataset = dataset
-    encodings = {slot: encode(m, dataset)[1] for slot, m in models.items()}
+    encodings = {slot: encode(m, dataset, args.data_range)[1] for slot, m in models.items()}
     same = models["A"].z_dim == models["B"].z_dim
     spec, _ = prepare(args, models["A"])
     grids, analyses, summary = (

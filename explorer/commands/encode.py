@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import sys
+from pathlib import Path
 
 from explorer.commands.common import encode, load
-from explorer.commands.options import add_model_arguments
+from explorer.commands.options import add_data_range_argument, add_model_arguments
+from explorer.commands.outputs import output_file, output_folder
 
 
 def add_parser(sub) -> None:
@@ -15,27 +18,41 @@ def add_parser(sub) -> None:
     )
     add_model_arguments(p)
     p.add_argument("--dataset", default="mnist-5k")
+    add_data_range_argument(p)
     p.add_argument(
         "--out",
         required=True,
-        help="Z.npz (z; mu and logvar for a VAE; labels), or a folder with --tsv",
+        help="Z.npz (z; mu and logvar for a VAE; labels; .npz is added to a name without a "
+        "suffix), or a folder with --tsv",
     )
     p.add_argument(
         "--tsv", action="store_true", help="write vectors.tsv + metadata.tsv into the --out folder"
     )
 
 
+def output(args: argparse.Namespace) -> Path:
+    """The ``--tsv`` folder or the ``.npz`` file to write; a name without a suffix gets
+    ``.npz``, which is said on stderr."""
+    if args.tsv:
+        return output_folder(args.out)
+    out = output_file(args.out, ".npz", add_suffix=True, hint=" (or a folder with --tsv)")
+    if out != Path(args.out):
+        print(f"latent-explorer encode: --out has no suffix; writing {out}", file=sys.stderr)
+    return out
+
+
 def run(args: argparse.Namespace) -> int:
+    out = output(args)
     model = load(args)
-    _, enc = encode(model, args.dataset)
+    _, enc = encode(model, args.dataset, args.data_range)
     if args.tsv:
         from explorer.core.export import write_projector_tsv
 
-        for path in write_projector_tsv(args.out, enc.z, enc.labels, enc.label_names):
+        for path in write_projector_tsv(out, enc.z, enc.labels, enc.label_names):
             print(path)
     else:
-        enc.save_npz(args.out)
-        print(args.out)
+        enc.save_npz(out)
+        print(out)
     print(
         f"{len(enc)} points, z_dim {enc.z.shape[1]}"
         + (f", {enc.skipped} unreadable images skipped" if enc.skipped else "")

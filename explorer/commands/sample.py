@@ -8,6 +8,7 @@ import numpy as np
 
 from explorer.commands.common import encode, load
 from explorer.commands.options import add_model_arguments
+from explorer.commands.outputs import output_file
 from explorer.commands.sampler_options import add_sampler_arguments, sampler_params, sharpen_params
 
 
@@ -53,7 +54,7 @@ def prepare(args: argparse.Namespace, model):
             f"the '{args.sampler}' sampler needs encoded data: pass a data set (--dataset)"
         )
     if needs:
-        ds, enc = encode(model, args.dataset)
+        ds, enc = encode(model, args.dataset, args.data_range)
         data = np.asarray(enc.z)
         if args.sampler == "interpolate":
             params.update(interpolation_ends(model, ds, args.start_index, args.end_index))
@@ -67,10 +68,11 @@ def prepare(args: argparse.Namespace, model):
 def run(args: argparse.Namespace) -> int:
     from explorer.core.grids import export_grid, render, sample_z
 
+    out = output_file(args.out, ".png", companions=(".npy", ".json"))
     model = load(args)
     spec, data = prepare(args, model)
     grid = render(model, sample_z(spec, model.z_dim, data), spec)
-    written = export_grid(grid, spec, args.out, dataset=args.dataset)
+    written = export_grid(grid, spec, out, dataset=args.dataset)
     for path in written:
         print(path)
     return 0

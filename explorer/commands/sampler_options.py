@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from explorer.commands.options import add_data_range_argument
 from explorer.core.errors import InvalidParameter
 
 SAMPLER_NAMES = ("normal", "uniform", "pca", "pca_grid", "fitted", "gmm", "interpolate", "grid2d")
@@ -55,6 +56,7 @@ def add_sampler_arguments(p: argparse.ArgumentParser) -> None:
     g.add_argument(
         "--dataset", help="data set to encode (needed by pca, pca_grid, fitted, gmm, interpolate)"
     )
+    add_data_range_argument(g)
     g.add_argument(
         "--sharpen", action="store_true", help="also write a sharpened grid (unsharp mask)"
     )

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import argparse
 
-from explorer.commands.options import int_list, str_list
+from explorer.commands.options import add_data_range_argument, int_list, str_list
+from explorer.commands.outputs import output_folder
 from explorer.commands.progressbar import ProgressBar, format_duration
 
 
@@ -39,6 +40,7 @@ def add_parser(sub) -> None:
         type=int,
         help="square image size for folder data sets (default: the preset's)",
     )
+    add_data_range_argument(p)
     p.add_argument("--max-images", type=int, help="use only this many images (a seeded subset)")
     p.add_argument(
         "--cache-decoded",
@@ -80,12 +82,15 @@ def run(args: argparse.Namespace) -> int:
     from explorer.core.progress import TaskState
     from explorer.core.training import TrainConfig, train
 
+    output_folder(args.out)
     config = TrainConfig.from_options(**options_from_args(args))
     config.validate()
     bar = ProgressBar()
 
     def on_event(e: dict) -> None:
         if e["type"] == "started":
+            if e.get("data_note"):
+                bar.line(e["data_note"])
             bar.line(
                 f"training {e['kind'].upper()} into {e['bundle']} on {e['device']}: "
                 f"{e['n_train']} train / {e['n_val']} validation images, "

@@ -95,6 +95,10 @@ def sidecar_info(grid: Grid, spec: GridSpec, z_file: str, dataset: str | None) -
             "kind": m.kind,
             "z_dim": m.z_dim,
             "fingerprint": m.fingerprint,
+            "formats": [m.encoder.format, m.decoder.format],
+            "channels_first": m.channels_first,
+            "input_range": list(m.input_range),
+            "output_range": list(m.output_range),
         },
         "sampler": spec.sampler,
         "sampler_description": grid.samples.description,
@@ -136,19 +140,27 @@ def export_grid(
     return written
 
 
-def regenerate(sidecar: str | Path, model: LatentModel | None = None) -> Grid:
-    """Rebuild the grid described by a sidecar JSON (decoding its saved z-points)."""
+def regenerate(sidecar: str | Path, model: LatentModel | None = None, trust: bool = False) -> Grid:
+    """Rebuild the grid described by a sidecar JSON (decoding its saved z-points), with the
+    value ranges it records; ``trust`` as for loading (never taken from the file)."""
+    from explorer.core.model_pair import LoadOptions
     from explorer.core.store import load_model
 
     sidecar = Path(sidecar)
     info = json.loads(sidecar.read_text())
     if model is None:
-        src = info["model"]["source"]
+        m = info["model"]
+        options = LoadOptions(
+            trust=trust,
+            input_range=m.get("input_range"),
+            output_range=m.get("output_range"),
+        )
+        src = m["source"]
         if " + " in src:  # an encoder/decoder pair
             enc, dec = src.split(" + ", 1)
-            model = load_model(encoder=enc, decoder=dec)
+            model = load_model(encoder=enc, decoder=dec, options=options)
         else:
-            model = load_model(src)
+            model = load_model(src, options=options)
     z = np.load(sidecar.with_name(info["z_file"]), allow_pickle=False)
     g = info["grid"]
     spec = GridSpec(

@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import shutil
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,6 +17,8 @@ import numpy as np
 
 from explorer.core import atomic
 from explorer.core.datasets import Dataset
+from explorer.core.errors import DatasetError
+from explorer.core.paths import user_cache_dir
 from explorer.core.progress import TaskState, ensure_state
 from explorer.core.store import LatentModel
 
@@ -45,50 +47,60 @@ class Encodings:
         return len(self.z)
 
     def save_npz(self, path: str | os.PathLike) -> None:
-        """Write z (and mu, logvar, labels, indices) to one ``.npz``, atomically."""
+        """Write z (and mu, logvar, labels, indices) in ``.npz`` format to exactly ``path``.
+
+        Atomic: an existing file is only replaced by a complete one that lists every array.
+        """
         arrays = {k: np.asarray(getattr(self, k)) for k in ARRAYS if getattr(self, k) is not None}
-        atomic.write_with(path, lambda tmp: np.savez(tmp, **arrays))
+        with atomic.atomic_open(path, verify=lambda tmp: _check_npz(tmp, arrays)) as handle:
+            np.savez(handle, **arrays)
 
 
-def _compiled(fn, input_shape):
-    tf = _tf()
-    spec = tf.TensorSpec((None, *input_shape), tf.float32)
-    return tf.function(
-        lambda x: fn(x, training=False), input_signature=[spec], reduce_retracing=True
-    )
+def _check_npz(path: Path, names) -> str | None:
+    """Why ``path`` is not a finished ``.npz`` holding every one of ``names`` (its zip index,
+    which lists them, is written last), or None."""
+    try:
+        with np.load(path, allow_pickle=False) as f:
+            missing = set(names) - set(f.files)
+    except (OSError, ValueError, zipfile.BadZipFile) as exc:
+        return f"the written file is not a readable .npz ({exc})"
+    return f"the arrays {sorted(missing)} are missing from the written file" if missing else None
 
 
-def _tf():
-    from explorer.core.tf_setup import tensorflow
+def model_input(model: LatentModel, x: np.ndarray) -> np.ndarray:
+    """Images in [0, 1], ``(n, h, w, c)`` -> what the encoder takes: mapped into its input
+    range and, for a channels-first model, ``(n, c, h, w)``."""
+    lo, hi = model.input_range
+    x = np.asarray(x, dtype=np.float32)
+    if (lo, hi) != (0.0, 1.0):
+        x = x * np.float32(hi - lo) + np.float32(lo)
+    return np.ascontiguousarray(x.transpose(0, 3, 1, 2)) if model.channels_first else x
 
-    return tensorflow()
 
-
-def _functions(model: LatentModel) -> tuple:
-    """Compiled encode/decode functions, made once per model and kept on it."""
-    fns = getattr(model, "_compiled", None)
-    if fns is None:
-        fns = (
-            _compiled(model.encoder, model.input_shape),
-            _compiled(model.decoder, (model.z_dim,)),
-        )
-        model._compiled = fns  # type: ignore[attr-defined]
-    return fns
+def to_pixels(model: LatentModel, y: np.ndarray) -> np.ndarray:
+    """Decoder output -> uint8 ``(n, h, w, c)``: mapped from its output range to [0, 1] (never
+    clipped from the wrong range), then to 0..255."""
+    lo, hi = model.output_range
+    y = np.asarray(y, dtype=np.float32)
+    if model.channels_first:
+        y = y.transpose(0, 2, 3, 1)
+    if (lo, hi) != (0.0, 1.0):
+        y = (y - np.float32(lo)) / np.float32(hi - lo)
+    return np.round(np.clip(np.nan_to_num(y, nan=0.0), 0.0, 1.0) * 255.0).astype(np.uint8)
 
 
 def encode_batch(
     model: LatentModel, x: np.ndarray, rng: np.random.Generator | None = None
 ) -> dict[str, np.ndarray]:
-    """Encode float images ``x`` in [0, 1]: ``{"z"}`` for an AE, ``{"mu", "logvar", "z"}`` for a VAE.
+    """Encode float images ``x`` in [0, 1], ``(n, h, w, c)``: ``{"z"}`` for an AE,
+    ``{"mu", "logvar", "z"}`` for a VAE (one compiled call for TensorFlow formats).
 
     For a VAE whose encoder gives only (mu, logvar), ``z = mu + exp(logvar/2) * eps`` with
     ``eps ~ N(0, 1)`` clipped to ``|eps| <= eps_clip``, drawn from ``rng``.
     """
-    encode, _ = _functions(model)
-    out = encode(x)
+    parts = model.encoder(model_input(model, x))
     if model.encoder_outputs == "z":
-        return {"z": np.asarray(out, dtype=np.float32)}
-    parts = [np.asarray(t, dtype=np.float32) for t in out]
+        return {"z": parts[0]}
     mu, logvar = parts[0], parts[1]
     if model.encoder_outputs == "mu_logvar_z":
         z = parts[2]
@@ -106,27 +118,34 @@ def decode(
 ) -> np.ndarray:
     """Decode z-points to uint8 images (n, h, w, c), one compiled call per batch."""
     state = ensure_state(state)
-    _, dec = _functions(model)
     z = np.asarray(z, dtype=np.float32).reshape(-1, model.z_dim)
     out = np.empty((len(z), *model.input_shape), dtype=np.uint8)
     for start in range(0, len(z), batch_size):
         state.check()
-        x = np.asarray(dec(z[start : start + batch_size]), dtype=np.float32)
-        out[start : start + len(x)] = np.round(np.clip(x, 0.0, 1.0) * 255.0).astype(np.uint8)
+        x = to_pixels(model, model.decoder(z[start : start + batch_size])[0])
+        out[start : start + len(x)] = x
         state.set_progress(min(start + batch_size, len(z)) / max(len(z), 1), "decoding")
     return out
 
 
 def cache_key(model: LatentModel, ds: Dataset, seed: int) -> str:
-    text = f"{CACHE_FORMAT}|{model.fingerprint}|{ds.fingerprint()}|{seed}"
+    layout = f"{model.input_range}|{model.channels_first}"  # what the encoder is fed
+    text = f"{CACHE_FORMAT}|{model.fingerprint}|{layout}|{ds.fingerprint()}|{seed}"
     return hashlib.sha256(text.encode()).hexdigest()[:20]
 
 
+def cache_roots(model: LatentModel) -> list[Path]:
+    """Where encodings of ``model`` are looked up: its bundle's ``cache/`` (if it has a
+    bundle), then ``$XDG_CACHE_HOME/latent-explorer/encodings``."""
+    bundle = [model.cache_dir] if model.cache_dir is not None else []
+    return [*bundle, user_cache_dir("encodings")]
+
+
 def default_cache_root(model: LatentModel) -> Path:
-    if model.cache_dir is not None:
-        return model.cache_dir
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(base) / "latent-explorer" / "encodings"
+    """Where new encodings of ``model`` are cached: the bundle's ``cache/`` when a file can be
+    created there, else (a read-only bundle, or a pair of files) the user cache folder."""
+    *bundle, user = cache_roots(model)
+    return next((root for root in bundle if atomic.unwritable_reason(root) is None), user)
 
 
 def encode_dataset(
@@ -140,23 +159,23 @@ def encode_dataset(
     """Encode every image of ``ds`` (streamed for folders), with progress and cancel.
 
     ``cache=True`` uses ``<bundle>/cache`` (or ``~/.cache/latent-explorer`` for an
-    encoder/decoder pair); a path uses that folder; ``False`` skips the cache.
+    encoder/decoder pair or a read-only bundle, see :func:`default_cache_root`); a path uses
+    that folder; ``False`` skips the cache.
     """
     from explorer.core.datasets import check_shape
 
     state = ensure_state(state)
     check_shape(ds, model.input_shape)
-    folder = None
-    if cache:
-        root = default_cache_root(model) if cache is True else Path(cache)
-        folder = root / cache_key(model, ds, seed)
-        found = load_cached(folder)
+    if not cache:
+        return _encode(model, ds, batch_size, seed, state)
+    key = cache_key(model, ds, seed)
+    for root in cache_roots(model) if cache is True else [Path(cache)]:
+        found = load_cached(root / key)
         if found is not None:
             state.set_progress(1.0, "loaded cached encodings")
             return found
     enc = _encode(model, ds, batch_size, seed, state)
-    if folder is not None:
-        save_cached(folder, enc)
+    save_cached((default_cache_root(model) if cache is True else Path(cache)) / key, enc)
     return enc
 
 
@@ -176,6 +195,8 @@ def _encode(
         done += len(idx)
         state.set_progress(done / n, f"encoding {done}/{n}")
     state.check()
+    if not done:
+        raise _no_points(ds)
     z_dim = model.z_dim
     joined = {
         k: np.concatenate(v) if v else np.zeros((0, z_dim), np.float32) for k, v in parts.items()
@@ -196,6 +217,15 @@ def _encode(
     )
 
 
+def _no_points(ds: Dataset) -> DatasetError:
+    """The error for an encoding that gave no z-points (no image, or none readable)."""
+    if ds.streamed:
+        from explorer.core.imagefiles import none_readable
+
+        return none_readable(ds.source, len(ds))
+    return DatasetError(f"{ds.source or ds.name}: the data set has no images")
+
+
 def _batches(ds: Dataset, batch_size: int):
     """Float batches with their indices: slices of in-memory (or memory-mapped) arrays, which
     skips tf.data's set-up cost and never copies the whole array; folders stream via tf.data."""
@@ -210,14 +240,12 @@ def _batches(ds: Dataset, batch_size: int):
 
 
 def save_cached(folder: Path, enc: Encodings) -> None:
-    """Write each array as ``.npy`` and an ``info.json`` last (its presence marks completeness)."""
-    tmp = folder.with_name(folder.name + ".partial")
-    shutil.rmtree(tmp, ignore_errors=True)
-    tmp.mkdir(parents=True)
-    for key in ARRAYS:
-        value = getattr(enc, key)
-        if value is not None:
-            np.save(tmp / f"{key}.npy", np.asarray(value), allow_pickle=False)
+    """Write each array as ``.npy`` and ``info.json`` last into a new folder of a unique name,
+    then rename it to ``folder`` in one step (:func:`explorer.core.atomic.atomic_folder`).
+
+    Readers see no entry or a complete one. Concurrent writers of the same entry all
+    succeed: when another process got there first, its complete entry is kept.
+    """
     info = {
         "format": CACHE_FORMAT,
         "kind": enc.kind,
@@ -226,9 +254,12 @@ def save_cached(folder: Path, enc: Encodings) -> None:
         "label_names": enc.label_names,
         "skipped": enc.skipped,
     }
-    (tmp / "info.json").write_text(json.dumps(info))
-    shutil.rmtree(folder, ignore_errors=True)
-    os.replace(tmp, folder)
+    with atomic.atomic_folder(folder, keep=lambda entry: load_cached(entry) is not None) as tmp:
+        for key in ARRAYS:
+            value = getattr(enc, key)
+            if value is not None:
+                np.save(tmp / f"{key}.npy", np.asarray(value), allow_pickle=False)
+        (tmp / "info.json").write_text(json.dumps(info))
 
 
 def load_cached(folder: Path) -> Encodings | None:

@@ -15,11 +15,12 @@ from typing import Any
 
 import numpy as np
 
-from explorer.core import store
+from explorer.core import atomic, store
 from explorer.core.config import Architecture, ModelConfig, preset
 from explorer.core.datasets import open_dataset, split_indices
 from explorer.core.errors import ExplorerError, InvalidParameter, TrainingDiverged
 from explorer.core.progress import TaskState, ensure_state
+from explorer.core.ranges import check_range
 
 Event = dict[str, Any]
 LOSS_KEYS = ("total_loss", "reco_loss", "kl_loss")
@@ -50,6 +51,7 @@ class TrainConfig:
     image_size: int | None = None
     max_images: int | None = None
     validation_split: float = 0.1
+    data_range: tuple[float, float] | None = None  # float arrays: (LO, HI) mapped to [0, 1]
     epochs: int = 10
     batch_size: int = 128
     learning_rate: float = 5e-4
@@ -105,6 +107,8 @@ class TrainConfig:
             raise InvalidParameter(f"learning rate must be > 0, got {self.learning_rate}")
         if self.max_images is not None and self.max_images < 2:
             raise InvalidParameter(f"max images must be >= 2, got {self.max_images}")
+        if self.data_range is not None:
+            check_range(self.data_range, "data range")
         if not 0.0 <= self.validation_split < 1.0:
             raise InvalidParameter(
                 f"validation split must be in [0, 1), got {self.validation_split}"
@@ -113,6 +117,7 @@ class TrainConfig:
         if self.resume:
             if not store.is_bundle(out):
                 raise InvalidParameter(f"{out}: cannot resume, not a model bundle")
+            _check_writable(out)
             return
         self.model_config()
         if out.exists():
@@ -125,6 +130,15 @@ class TrainConfig:
                     )
             elif any(out.iterdir()):
                 raise InvalidParameter(f"{out}: exists, is not empty and is not a model bundle")
+        _check_writable(out)
+
+
+def _check_writable(out: Path) -> None:
+    """Fail before training, not at the first checkpoint, when ``out`` cannot be written
+    (tried by creating a file there or in its nearest existing parent)."""
+    reason = atomic.unwritable_reason(out)
+    if reason is not None:
+        raise InvalidParameter(f"{out}: cannot write the model bundle there: {reason}")
 
 
 class TrainingOutOfMemory(ExplorerError):
@@ -177,7 +191,9 @@ def train(
             if data_meta["name"] in ("mnist-5k", "mnist", "fashion-mnist")
             else data_meta["source"],
             input_shape,
+            data_range=config.data_range or data_meta.get("data_range"),
         )
+        data_meta["data_range"] = _recorded_range(ds)
         subset = _subset(len(ds), data_meta.get("max_images"), data_meta["seed"])
         train_idx, val_idx = _split(subset, data_meta["validation_split"], data_meta["seed"])
         epochs_done = int(meta["training"]["epochs_done"])
@@ -187,7 +203,7 @@ def train(
     else:
         mcfg = config.model_config()
         input_shape = mcfg.architecture.input_shape
-        ds = open_dataset(config.dataset, input_shape)
+        ds = open_dataset(config.dataset, input_shape, data_range=config.data_range)
         subset = _subset(len(ds), config.max_images, config.seed)
         train_idx, val_idx = _split(subset, config.validation_split, config.seed)
         keras.utils.set_random_seed(config.seed)
@@ -223,6 +239,7 @@ def train(
             "n_val": len(val_idx),
             "device": _device_line(),
             "replicas": int(strategy.num_replicas_in_sync) if strategy is not None else 1,
+            "data_note": ds.value_note,
         }
     )
     try:
@@ -292,6 +309,11 @@ def _device_line() -> str:
     return device_description()
 
 
+def _recorded_range(ds) -> list[float] | None:
+    """The (LO, HI) a float array data set was mapped from, for meta.json (``None``: 8-bit)."""
+    return [float(v) for v in ds.value_range] if ds.value_range is not None else None
+
+
 def _initial_meta(config: TrainConfig, mcfg: ModelConfig, ds, train_idx, val_idx) -> dict[str, Any]:
     arch = mcfg.architecture
     now = store.now_iso()
@@ -308,6 +330,7 @@ def _initial_meta(config: TrainConfig, mcfg: ModelConfig, ds, train_idx, val_idx
         "dataset": {
             "name": ds.name,
             "source": ds.source,
+            "data_range": _recorded_range(ds),
             "n_images": len(ds),
             "max_images": config.max_images,
             "validation_split": config.validation_split,

@@ -33,7 +33,24 @@ def build_parser() -> argparse.ArgumentParser:
             f"--decoder-{slot}", metavar="D", help=f"decoder .keras file of {slot.upper()}"
         )
     p.add_argument("--dataset", default=None, help="data set to encode (default mnist-5k)")
+    p.add_argument(
+        "--data-range",
+        type=_range_arg,
+        metavar="LO:HI",
+        help="float .npz/.npy data sets: the range of their values, e.g. 0:255 (default: "
+        "[0, 1] or [-1, 1], detected)",
+    )
     return p
+
+
+def _range_arg(text: str) -> tuple[float, float]:
+    from explorer.commands.sampler_options import value_range
+
+    return value_range(text)
+
+
+def _pair(value) -> tuple[float, float] | None:
+    return tuple(value) if isinstance(value, list) and len(value) == 2 else None
 
 
 def has_display() -> bool:
@@ -91,6 +108,9 @@ def create_window(argv: Sequence[str]):
     settings = open_settings()
     dataset = args.dataset or read_json(settings, "dataset") or "mnist-5k"
     window = MainWindow(dataset=dataset)
+    window.data_range = args.data_range or (
+        None if args.dataset else _pair(read_json(settings, "data_range"))
+    )
     app.aboutToQuit.connect(window.shutdown)
     window.show()
     window.queue_loads(initial_models(args, read_json(settings, "models")))

@@ -17,7 +17,7 @@ from PySide6.QtCore import QCoreApplication, QEventLoop, Qt, QTimer, Signal
 from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import QDockWidget, QMainWindow, QMessageBox, QWidget
 
-from explorer.gui import analysis, menus
+from explorer.gui import analysis, menus, model_ranges
 from explorer.gui.cluster_panel import ClusterPanel
 from explorer.gui.diagnostics_panel import DiagnosticsPanel
 from explorer.gui.grids_area import GridsArea
@@ -62,6 +62,7 @@ class MainWindow(QMainWindow):
         self.setObjectName("MainWindow")
         self.setWindowTitle("Latent Explorer")
         self.dataset_name = dataset
+        self.data_range: tuple[float, float] | None = None  # float arrays: None = detect
         favour_event_loop()  # the GIL changes hands every 1 ms while workers run
         self.runner = Runner(self)
         self.slots = {n: Slot(n, ModelController(n, self)) for n in ("A", "B")}
@@ -130,7 +131,9 @@ class MainWindow(QMainWindow):
             slot.controller.changed.connect(self._work_changed)
         for name, panel in self.models_panel.slots.items():
             panel.loadRequested.connect(lambda n=name: menus.open_model_dialog(self, n))
+            panel.loadPairRequested.connect(lambda n=name: menus.open_pair_dialog(self, n))
             panel.clearRequested.connect(lambda n=name: self.clear_slot(n))
+            panel.rangesChanged.connect(lambda i, o, n=name: self.set_ranges(n, i, o))
         self.models_panel.swapRequested.connect(self.swap_slots)
         self.sampler.resampleRequested.connect(self.resample)
         self.sampler.changed.connect(self.debounce.start)
@@ -153,7 +156,10 @@ class MainWindow(QMainWindow):
         if self._closed:
             return
         for slot, source in queued.items():
-            self.load_model(slot, source.get("spec"), source.get("encoder"), source.get("decoder"))
+            self.load_source(slot, source)
+        for name, s in self.slots.items():
+            if name not in queued and s.model is None:
+                self._show_slot(s)  # "empty slot", not "loading…"
         self._work_changed()
 
     def busy(self) -> bool:
@@ -204,16 +210,32 @@ class MainWindow(QMainWindow):
 
     # ------------------------------------------------------------------ models
     def load_model(
-        self, slot: str, path: str | Path | None = None, encoder=None, decoder=None
+        self,
+        slot: str,
+        path: str | Path | None = None,
+        encoder=None,
+        decoder=None,
+        trust: bool = False,
+        input_range=None,
+        output_range=None,
     ) -> None:
         """Load a bundle (``path``) or an encoder/decoder pair into ``slot`` and encode the
-        data set, in the slot's model thread."""
+        data set, in the slot's model thread. ``trust`` lets files run their Python code
+        (asked in a dialog otherwise); ranges override the detected ones, and the ranges
+        last chosen for the same files are used when none are given."""
         s = self.slots[slot]
         source = (
             {"spec": str(path)}
             if path is not None
             else {"encoder": str(encoder), "decoder": str(decoder)}
         )
+        remembered = model_ranges.recall(source)
+        for key, value in (("input_range", input_range), ("output_range", output_range)):
+            value = value if value is not None else remembered.get(key)
+            if value is not None:
+                source[key] = tuple(value)
+        if trust:
+            source["trust"] = True
         shown = source.get("spec") or source["encoder"]
         self.statusBar().showMessage(f"{slot}: loading {shown}…")
         self.models_panel.slots[s.name].set_loading(0.0, "loading…")
@@ -221,13 +243,44 @@ class MainWindow(QMainWindow):
             self.grids.views[s.name].set_message(f"loading {Path(shown).name}…")
         s.controller.request(
             "load",
-            {**source, "dataset": self.dataset_name},
+            {**source, "dataset": self.dataset_name, "data_range": self.data_range},
             on_done=lambda out: self._loaded(s, source, out),
             on_error=lambda text: self._load_failed(s, source, text),
             on_progress=lambda f, m: self.models_panel.slots[s.name].set_loading(f, m),
         )
 
+    def load_source(self, slot: str, source: dict) -> None:
+        """:meth:`load_model` from a slot's source dict (bundle or pair, trust, ranges)."""
+        self.load_model(
+            slot,
+            source.get("spec"),
+            source.get("encoder"),
+            source.get("decoder"),
+            trust=bool(source.get("trust")),
+            input_range=source.get("input_range"),
+            output_range=source.get("output_range"),
+        )
+
+    def set_ranges(self, slot: str, input_range=None, output_range=None) -> None:
+        """Reload ``slot``'s model with these value ranges (``None``: detected), and remember
+        them for its files."""
+        s = self.slots[slot]
+        if s.source is None:
+            return
+        base = {k: v for k, v in s.source.items() if k in ("spec", "encoder", "decoder")}
+        model_ranges.remember(base, input_range, output_range)
+        self.load_model(
+            slot,
+            base.get("spec"),
+            base.get("encoder"),
+            base.get("decoder"),
+            trust=bool(s.source.get("trust")),
+        )
+
     def _loaded(self, s: Slot, source: dict, out: dict) -> None:
+        if "untrusted" in out:
+            self._ask_trust(s, {**source, "trust": True}, out)
+            return
         s.source, s.model, s.dataset, s.encodings = (
             source,
             out["model"],
@@ -235,7 +288,9 @@ class MainWindow(QMainWindow):
             out["encodings"],
         )
         s.summary, s.grid = None, None
-        self.statusBar().showMessage(f"{s.name}: {s.model.name} loaded", 5000)
+        note = f" ({out['data_note']})" if out.get("data_note") else ""
+        self.statusBar().showMessage(f"{s.name}: {s.model.name} loaded{note}", 8000)
+        self.models_panel.slots[s.name].show_error("")
         self._show_slot(s)
         self._update_limits()
         enc = s.encodings
@@ -250,8 +305,33 @@ class MainWindow(QMainWindow):
         )
         self.resample()
 
+    def _ask_trust(self, s: Slot, source: dict, out: dict) -> None:
+        """A file that runs code when loaded: ask, naming the file; load it only on Yes."""
+        self._show_slot(s)
+        text = (
+            f"{out['untrusted']}\n\nThis file runs Python code when loaded (a Lambda layer or "
+            "a custom class); load it only if you trust where it came from."
+        )
+        box = QMessageBox(QMessageBox.Icon.Warning, "Trust this model file?", text, parent=self)
+        box.setObjectName("trustModelBox")
+        box.setStandardButtons(QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No)
+        box.button(QMessageBox.StandardButton.Yes).setText("Load and run its code")
+        box.setDefaultButton(QMessageBox.StandardButton.No)
+        box.setModal(False)
+
+        def answered(button) -> None:
+            if box.standardButton(button) == QMessageBox.StandardButton.Yes:
+                self.load_source(s.name, source)
+            else:
+                self.models_panel.slots[s.name].show_error(out["message"])
+                self.error(f"{s.name}: not loaded: {out['message']}")
+
+        box.buttonClicked.connect(answered)
+        box.show()
+
     def _load_failed(self, s: Slot, source: dict, text: str) -> None:
         self._show_slot(s)
+        self.models_panel.slots[s.name].show_error(text)
         self.error(f"could not load the model into {s.name}: {text}")
         box = QMessageBox(QMessageBox.Icon.Warning, "Could not load the model", text, parent=self)
         box.setObjectName("loadErrorBox")
@@ -266,11 +346,14 @@ class MainWindow(QMainWindow):
     def _show_slot(self, s: Slot) -> None:
         """Refresh the slot's panel and grid view from its state."""
         panel, view = self.models_panel.slots[s.name], self.grids.views[s.name]
+        panel.show_ranges(s.model, s.source)
         if s.model is None:
             panel.set_text("empty")
             view.clear("empty slot: File → Open model…")
             return
-        panel.set_text(describe(s.model, self.dataset_name, len(s.encodings.z)))
+        note = getattr(s.dataset, "value_note", "")
+        shown = s.dataset.name if s.dataset is not None else self.dataset_name
+        panel.set_text(describe(s.model, shown, len(s.encodings.z), note))
         view.title = f"{s.name}: {s.model.name} ({s.model.kind.upper()}, z_dim {s.model.z_dim})"
         if s.grid is None:
             view.clear("press Resample")
@@ -303,14 +386,14 @@ class MainWindow(QMainWindow):
         self.draw_plots()
         self.debounce.start()
 
-    def set_dataset(self, dataset: str) -> None:
-        """Encode ``dataset`` with both models (reloading them on their threads)."""
+    def set_dataset(self, dataset: str, data_range: tuple[float, float] | None = None) -> None:
+        """Encode ``dataset`` with both models (reloading them on their threads);
+        ``data_range`` is the value range of a float array (``None``: detected)."""
         self.dataset_name = dataset
+        self.data_range = tuple(data_range) if data_range is not None else None
         for s in self.slots.values():
             if s.source is not None:
-                self.load_model(
-                    s.name, s.source.get("spec"), s.source.get("encoder"), s.source.get("decoder")
-                )
+                self.load_source(s.name, s.source)
 
     def _data_for(self, key: str) -> Any:
         """Encodings of slot ``A``/``B`` or, for ``datasetA``, its data set (panels ask)."""
@@ -468,8 +551,9 @@ class MainWindow(QMainWindow):
         settings.setValue("window/geometry", self.saveGeometry())
         settings.setValue("window/state", self.saveState())
         write_json(settings, "sampler", self.sampler.values())
-        write_json(settings, "models", {n: s.source for n, s in self.slots.items()})
+        write_json(settings, "models", {n: _untrusted(s.source) for n, s in self.slots.items()})
         write_json(settings, "dataset", self.dataset_name)
+        write_json(settings, "data_range", self.data_range)
         settings.sync()
 
     # ------------------------------------------------------------------ training
@@ -507,3 +591,8 @@ class MainWindow(QMainWindow):
             self.save_settings()
         self.shutdown()
         super().closeEvent(event)
+
+
+def _untrusted(source: dict | None) -> dict | None:
+    """A slot's source without its trust: trust is never carried into another session."""
+    return None if source is None else {k: v for k, v in source.items() if k != "trust"}

@@ -56,7 +56,7 @@ def build(w: MainWindow) -> None:
             "actionOpenPair",
             "Open encoder/decoder pair…",
             lambda: open_pair_dialog(w),
-            tip="Load two .keras files as one model",
+            tip="Load an encoder and a decoder file (.keras, .h5, .onnx, SavedModel) as one model",
         ),
         "data": _action(
             w,
@@ -144,14 +144,27 @@ def open_model_dialog(w: MainWindow, slot: str | None = None) -> None:
         w.load_model(slot, folder)
 
 
-def open_pair_dialog(w: MainWindow) -> None:
-    kind = "Keras model (*.keras)"
-    enc, _ = QFileDialog.getOpenFileName(w, "Encoder (.keras)", "", kind)
+MODEL_FILTER = (
+    "Model files (*.keras *.h5 *.hdf5 *.onnx saved_model.pb);;Keras (*.keras *.h5 *.hdf5);;"
+    "ONNX (*.onnx);;TensorFlow SavedModel (saved_model.pb);;All files (*)"
+)
+
+
+def model_path(chosen: str) -> str:
+    """A chosen file as a model path: ``saved_model.pb`` stands for its SavedModel folder."""
+    path = Path(chosen)
+    return str(path.parent) if path.name in ("saved_model.pb", "saved_model.pbtxt") else chosen
+
+
+def open_pair_dialog(w: MainWindow, slot: str | None = None) -> None:
+    """Pick an encoder and a decoder file (.keras, .h5, .onnx, or a SavedModel folder's
+    saved_model.pb), then the slot."""
+    enc, _ = QFileDialog.getOpenFileName(w, "Encoder file", "", MODEL_FILTER)
     if not enc:
         return
-    dec, _ = QFileDialog.getOpenFileName(w, "Decoder (.keras)", str(Path(enc).parent), kind)
-    if dec and (slot := _slot(w, "Load pair into slot")):
-        w.load_model(slot, encoder=enc, decoder=dec)
+    dec, _ = QFileDialog.getOpenFileName(w, "Decoder file", str(Path(enc).parent), MODEL_FILTER)
+    if dec and (slot or (slot := _slot(w, "Load pair into slot"))):
+        w.load_model(slot, encoder=model_path(enc), decoder=model_path(dec))
 
 
 def open_dataset_dialog(w: MainWindow) -> None:
@@ -163,8 +176,28 @@ def open_dataset_dialog(w: MainWindow) -> None:
         choice = QFileDialog.getExistingDirectory(w, "Folder of images")
     elif choice.startswith("a .npz"):
         choice, _ = QFileDialog.getOpenFileName(w, "Image array", "", "Arrays (*.npz *.npy)")
+        if choice:
+            picked = _data_range(w)
+            if picked is not False:
+                w.set_dataset(choice, picked)
+        return
     if choice:
         w.set_dataset(choice)
+
+
+DATA_RANGES = {
+    "detect: [0, 1] or [-1, 1] (uint8 images need nothing)": None,
+    "[0, 255]": (0.0, 255.0),
+    "[-1, 1]": (-1.0, 1.0),
+    "[0, 1]": (0.0, 1.0),
+}
+
+
+def _data_range(w: MainWindow):
+    """The value range of a float array (``None``: detect); ``False`` when cancelled."""
+    labels = list(DATA_RANGES)
+    label, ok = QInputDialog.getItem(w, "Value range", "Values of float images:", labels, 0, False)
+    return DATA_RANGES[label] if ok else False
 
 
 def _guard(w: MainWindow, fn) -> None:

@@ -7,24 +7,34 @@ from typing import Any
 
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
+    QComboBox,
+    QFormLayout,
     QGroupBox,
     QHBoxLayout,
     QLabel,
+    QMenu,
     QProgressBar,
     QPushButton,
     QVBoxLayout,
     QWidget,
 )
 
+RANGE_CHOICES = {"0:1": (0.0, 1.0), "-1:1": (-1.0, 1.0), "0:255": (0.0, 255.0)}
+"""The value ranges the slot offers besides "auto" (detected from the file, else [0, 1])."""
 
-def describe(model: Any, dataset: str, n_encoded: int) -> str:
+
+def describe(model: Any, dataset: str, n_encoded: int, data_note: str = "") -> str:
     """Rich text summary of a LatentModel (attributes only; the model is never called)."""
     meta = model.meta or {}
     shape = "x".join(str(v) for v in model.input_shape)
-    trained = (meta.get("dataset") or {}).get("name", "?")
+    trained = (meta.get("dataset") or {}).get("name")
+    encoded = f"{n_encoded} images of {dataset} encoded"
+    if data_note:  # e.g. "x.npz: float values in [-1, 1] (detected)"
+        encoded += f" ({data_note.split(': ', 1)[-1]})"
     rows = [
         ("model", f"{model.name}: {model.kind.upper()}, z_dim {model.z_dim}, input {shape}"),
-        ("data", f"trained on {trained}; {n_encoded} images of {dataset} encoded"),
+        ("files", _files(model)),
+        ("data", f"trained on {trained}; {encoded}" if trained else encoded),
     ]
     if meta.get("kl_weight") is not None and model.kind == "vae":
         rows[0] = ("model", f"{rows[0][1]}, KL weight {meta['kl_weight']:g}")
@@ -48,11 +58,22 @@ def describe(model: Any, dataset: str, n_encoded: int) -> str:
     return f"<table>{cells}</table>"
 
 
+def _files(model: Any) -> str:
+    enc, dec = model.encoder.format, model.decoder.format
+    text = enc if enc == dec else f"encoder {enc}, decoder {dec}"
+    if model.channels_first:
+        text += ", channels-first (transposed)"
+    return text + (", trusted code" if model.trusted else "")
+
+
 class ModelSlotPanel(QGroupBox):
-    """One slot: what is loaded, a progress bar while loading, Load… and Clear buttons."""
+    """One slot: what is loaded, a progress bar while loading, the value ranges, the last
+    load error, Load (a bundle or an encoder/decoder pair) and Clear buttons."""
 
     loadRequested = Signal()
+    loadPairRequested = Signal()
     clearRequested = Signal()
+    rangesChanged = Signal(object, object)  # input, output: (lo, hi) or None for auto
 
     def __init__(self, slot: str, parent: QWidget | None = None) -> None:
         super().__init__(f"Slot {slot}", parent)
@@ -61,9 +82,23 @@ class ModelSlotPanel(QGroupBox):
         self.info.setObjectName(f"modelInfo{slot}")
         self.progress = QProgressBar(maximum=1000, textVisible=True)
         self.progress.hide()
-        load = QPushButton("Load…")
-        load.setToolTip(f"Load a model bundle (folder) into slot {slot}")
-        load.clicked.connect(self.loadRequested)
+        self.error = QLabel("", wordWrap=True, objectName=f"modelError{slot}")
+        self.error.setStyleSheet("color: #b00020")
+        self.error.hide()
+        self.ranges = {part: self._range_box(slot, part) for part in ("input", "output")}
+        form = QFormLayout()
+        form.addRow("Input range", self.ranges["input"])
+        form.addRow("Output range", self.ranges["output"])
+        load = QPushButton("Load…", objectName=f"loadButton{slot}")
+        load.setToolTip(f"Load a model into slot {slot}")
+        menu = QMenu(load)
+        menu.addAction("Model bundle (folder)…", self.loadRequested).setObjectName(
+            f"loadBundle{slot}"
+        )
+        menu.addAction(
+            "Encoder + decoder files (.keras, .h5, .onnx, SavedModel)…", self.loadPairRequested
+        ).setObjectName(f"loadPair{slot}")
+        load.setMenu(menu)
         clear = QPushButton("Clear")
         clear.clicked.connect(self.clearRequested)
         buttons = QHBoxLayout()
@@ -72,7 +107,44 @@ class ModelSlotPanel(QGroupBox):
         layout = QVBoxLayout(self)
         layout.addWidget(self.info)
         layout.addWidget(self.progress)
+        layout.addWidget(self.error)
+        layout.addLayout(form)
         layout.addLayout(buttons)
+
+    def _range_box(self, slot: str, part: str) -> QComboBox:
+        box = QComboBox(objectName=f"{part}Range{slot}")
+        box.addItem("auto", None)
+        for text, value in RANGE_CHOICES.items():
+            box.addItem(f"[{text.replace(':', ', ')}]", value)
+        box.setEnabled(False)
+        box.setToolTip(
+            f"Values the {'encoder takes' if part == 'input' else 'decoder makes'}; auto: "
+            "read from the decoder's last activation (sigmoid [0, 1], tanh [-1, 1]), else [0, 1]"
+        )
+        box.activated.connect(self._ranges_picked)
+        return box
+
+    def _ranges_picked(self) -> None:
+        self.rangesChanged.emit(
+            self.ranges["input"].currentData(), self.ranges["output"].currentData()
+        )
+
+    def show_ranges(self, model: Any, chosen: dict | None) -> None:
+        """Show the model's ranges; ``chosen`` holds the user's overrides (else "auto")."""
+        from explorer.core.ranges import format_range
+
+        for part, box in self.ranges.items():
+            value = getattr(model, f"{part}_range") if model is not None else None
+            override = (chosen or {}).get(f"{part}_range")
+            box.setItemText(0, f"auto: {format_range(value)}" if value else "auto")
+            box.setCurrentIndex(_index_of(box, override))
+            box.setEnabled(model is not None)
+            note = model.range_notes.get(part, "") if model is not None else ""
+            box.setToolTip(f"{format_range(value)}: {note}" if value else "")
+
+    def show_error(self, text: str) -> None:
+        self.error.setText(text)
+        self.error.setVisible(bool(text))
 
     def set_loading(self, fraction: float, message: str) -> None:
         self.progress.show()
@@ -82,6 +154,14 @@ class ModelSlotPanel(QGroupBox):
     def set_text(self, html: str) -> None:
         self.progress.hide()
         self.info.setText(html)
+
+
+def _index_of(box: QComboBox, value) -> int:
+    if not value:
+        return 0
+    wanted = tuple(float(v) for v in value)
+    found = [i for i in range(box.count()) if box.itemData(i) and tuple(box.itemData(i)) == wanted]
+    return found[0] if found else 0
 
 
 class ModelsPanel(QWidget):

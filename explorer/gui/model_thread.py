@@ -34,21 +34,41 @@ def _load(worker: ModelWorker, state: TaskState, p: dict) -> dict:
     from explorer.core import heap
     from explorer.core.datasets import open_dataset
     from explorer.core.latent import encode_dataset
+    from explorer.core.model_files import UntrustedModelCode
     from explorer.core.store import load_model
 
     if worker.model is not None:
         heap.unsettle()  # the model this slot had becomes garbage: let it be collected
     state.set_progress(0.02, "loading TensorFlow and the model")
-    with heap.paused():  # loading makes many objects and little garbage (see heap)
-        model = load_model(p.get("spec"), encoder=p.get("encoder"), decoder=p.get("decoder"))
+    try:
+        with heap.paused():  # loading makes many objects and little garbage (see heap)
+            model = load_model(p.get("spec"), p.get("encoder"), p.get("decoder"), load_options(p))
+    except UntrustedModelCode as exc:  # the window asks the user, then loads again
+        return {"untrusted": str(exc.path), "message": str(exc)}
     state.check()
     state.set_progress(0.3, f"opening data set {p['dataset']}")
-    ds = open_dataset(p["dataset"], model.input_shape)
+    ds = open_dataset(p["dataset"], model.input_shape, data_range=p.get("data_range"))
     progress = TaskState(_scaled(state, 0.3, 1.0))
     enc = encode_dataset(model, ds, state=progress, cache=p.get("cache", True))
     worker.model = model  # only a complete load replaces the model the slot had
     heap.settle()  # TensorFlow and the model stay: keep full collections short (see heap)
-    return {"model": model, "dataset": ds, "encodings": enc}
+    return {"model": model, "dataset": ds, "encodings": enc, "data_note": ds.value_note}
+
+
+def load_options(source: dict):
+    """The core's load options from a slot's source (``trust``, ``input_range``,
+    ``output_range`` keys, each optional)."""
+    from explorer.core.model_pair import LoadOptions
+
+    def pair(key):
+        value = source.get(key)
+        return tuple(value) if value is not None else None
+
+    return LoadOptions(
+        trust=bool(source.get("trust")),
+        input_range=pair("input_range"),
+        output_range=pair("output_range"),
+    )
 
 
 def _scaled(state: TaskState, low: float, high: float) -> Callable[[float, str], None]:

@@ -36,12 +36,11 @@ def model():
     """A small untrained VAE on 64x64x3 images."""
     from explorer.core.config import ModelConfig, preset
     from explorer.core.nets import build_model
-    from explorer.core.store import LatentModel
+    from explorer.core.store import wrap_trained
 
     arch = preset("celeba64", filters=[8, 16], z_dim=4)
     vae = build_model(ModelConfig(kind="vae", architecture=arch))
-    return LatentModel("vae", vae.encoder, vae.decoder, 4, (64, 64, 3), "tiny", "test",
-                       "mu_logvar", fingerprint="tiny")  # fmt: skip
+    return wrap_trained(vae, "tiny", "test")
 
 
 def stop_after(fraction: float) -> TaskState:

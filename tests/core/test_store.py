@@ -4,7 +4,8 @@ import numpy as np
 import pytest
 
 from explorer.core.errors import ModelLoadError
-from explorer.core.store import load_bundle, load_model, load_pair
+from explorer.core.model_pair import load_pair
+from explorer.core.store import load_bundle, load_model
 from explorer.core.tf_setup import keras
 
 K = keras()
@@ -72,7 +73,10 @@ def test_model_needing_custom_code(tmp_path):
     x = K.layers.Flatten()(inp)
     out = K.layers.Lambda(lambda t: t[:, :4] * 2.0)(x)
     path = _save(K.Model(inp, out), tmp_path / "lambda.keras")
-    with pytest.raises(ModelLoadError, match="lambda.keras: it needs custom code"):
+    with pytest.raises(
+        ModelLoadError,
+        match=r"lambda.keras: this file runs Python code when loaded \(a Lambda layer\).*--trust-model-code",
+    ):
         load_pair(path, _save(_decoder(), tmp_path / "d.keras"))
 
 

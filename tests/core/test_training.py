@@ -91,7 +91,7 @@ def test_nan_loss_stops_and_keeps_previous_checkpoint(tmp_path):
     meta = read_meta(out)
     assert meta["training"]["epochs_done"] == 1
     model = load_bundle(out)
-    w = model.decoder.weights[0].numpy()
+    w = model.decoder.keras.weights[0].numpy()
     assert np.isfinite(w).all()
 
 

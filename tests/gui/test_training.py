@@ -143,7 +143,7 @@ def test_nan_loss_fails_with_message_and_keeps_checkpoint(controller, tmp_path):
     message = rec.last("failed")
     assert "NaN" in message and "epoch 2" in message and "checkpoint of epoch 1" in message
     assert read_meta(out)["training"]["epochs_done"] == 1
-    assert np.isfinite(load_bundle(out).decoder.weights[0].numpy()).all()
+    assert np.isfinite(load_bundle(out).decoder.keras.weights[0].numpy()).all()
     assert not controller.is_busy()
 
 
