@@ -87,4 +87,6 @@ def _files(files: dict) -> str:
     enc, dec = files["encoder"], files["decoder"]
     if enc["path"] == dec["path"]:
         return f"{enc['format']} ({enc['path']})"
+    if enc["format"] == dec["format"]:
+        return f"{enc['format']} (encoder and decoder)"
     return f"encoder {enc['format']}, decoder {dec['format']}"

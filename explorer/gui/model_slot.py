@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
     QMenu,
     QProgressBar,
     QPushButton,
+    QSizePolicy,
     QVBoxLayout,
     QWidget,
 )
@@ -33,9 +34,10 @@ def describe(model: Any, dataset: str, n_encoded: int, data_note: str = "") -> s
         encoded += f" ({data_note.split(': ', 1)[-1]})"
     rows = [
         ("model", f"{model.name}: {model.kind.upper()}, z_dim {model.z_dim}, input {shape}"),
-        ("files", _files(model)),
         ("data", f"trained on {trained}; {encoded}" if trained else encoded),
     ]
+    if model.bundle is None:  # an encoder/decoder pair: say what files they are
+        rows.insert(1, ("files", _files(model)))
     if meta.get("kl_weight") is not None and model.kind == "vae":
         rows[0] = ("model", f"{rows[0][1]}, KL weight {meta['kl_weight']:g}")
     for split in ("train", "validation"):
@@ -80,6 +82,8 @@ class ModelSlotPanel(QGroupBox):
         self.setObjectName(f"modelSlot{slot}")
         self.info = QLabel("empty", wordWrap=True)
         self.info.setObjectName(f"modelInfo{slot}")
+        # never squeezed below its text: the docks below give way instead
+        self.info.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Minimum)
         self.progress = QProgressBar(maximum=1000, textVisible=True)
         self.progress.hide()
         self.error = QLabel("", wordWrap=True, objectName=f"modelError{slot}")

@@ -122,3 +122,24 @@ def test_float_data_sets_with_detected_refused_and_given_ranges(window, tmp_path
     np.testing.assert_array_equal(first, open_dataset("mnist-5k").images[:64])
     window.set_dataset("mnist-5k")
     assert window.wait_idle(240_000)
+
+
+def test_a_savedmodel_is_picked_by_its_saved_model_pb():
+    from explorer.gui.menus import MODEL_FILTER, model_path
+
+    assert model_path("/m/dec_export/saved_model.pb") == "/m/dec_export"
+    assert model_path("/m/enc.onnx") == "/m/enc.onnx"
+    for pattern in ("*.keras", "*.h5", "*.onnx", "saved_model.pb"):
+        assert pattern in MODEL_FILTER.split(";;")[0]
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _shipped_models_again(window):
+    """Leave the shipped models in the slots: the next module's window restores them."""
+    yield
+    from explorer.core.paths import shipped_model
+
+    window.set_dataset("mnist-5k")
+    window.load_model("A", shipped_model("mnist_ae"))
+    window.load_model("B", shipped_model("mnist_vae"))
+    assert window.wait_idle(240_000)
