@@ -8,6 +8,7 @@ import pytest
 
 from explorer.cli import _join_negative_ranges, build_parser
 from tests.helpers import run_cli as cli
+from tests.helpers import run_cli_here
 
 FLOATS = np.random.default_rng(0).random((32, 28, 28), dtype=np.float32)
 
@@ -76,15 +77,20 @@ def test_refused_values_write_nothing(bundle, tmp_path):
     _one_line_error(
         r, "32 images have values outside [0, 1] (first: image 0)", "--data-range 0:255"
     )
-    r = cli("analyze", bundle, "--dataset", nan, "--out", report)
+    r = run_cli_here("analyze", bundle, "--dataset", nan, "--out", report)
     _one_line_error(r, "nan.npz: 1 image contains NaN or inf (first: image 4)")
-    r = cli("train", "--dataset", wide, "--filters", "8,16,16", "--epochs", "1", "--out", train_out)
+    r = run_cli_here(
+        "train", "--dataset", wide, "--filters", "8,16,16", "--epochs", "1", "--out", train_out
+    )
     _one_line_error(r, "--data-range 0:255")
     _nothing_written(bundle, z, report, train_out)
 
 
-@pytest.mark.parametrize("command", ["encode", "analyze", "sample", "train"])
-def test_unreadable_folder_is_one_line(command, bundle, tmp_path):
+@pytest.mark.parametrize(
+    ("command", "run"),
+    [("encode", cli), ("analyze", run_cli_here), ("sample", run_cli_here), ("train", run_cli_here)],
+)
+def test_unreadable_folder_is_one_line(command, run, bundle, tmp_path):
     folder = _broken_folder(tmp_path)
     out = tmp_path / {"encode": "z.npz", "sample": "x.png"}.get(command, "out")
     extra = {
@@ -93,25 +99,25 @@ def test_unreadable_folder_is_one_line(command, bundle, tmp_path):
         "sample": [bundle, "--sampler", "pca"],
         "train": ["--filters", "8,16,16", "--epochs", "1"],
     }[command]
-    r = cli(command, *extra, "--dataset", folder, "--out", out)
+    r = run(command, *extra, "--dataset", folder, "--out", out)
     _one_line_error(r, f"{folder}: no image could be read (3 files tried)")
     assert "pass a data set" not in r.stderr
     _nothing_written(bundle, out, out.with_suffix(".npy"), out.with_suffix(".json"))
 
 
 @pytest.mark.parametrize(
-    ("args", "says"),
+    ("args", "says", "run"),
     [
-        (["--sampler", "uniform", "--limit", "1e308"], "limit must be within float32 range"),
-        (["--sampler", "normal", "--std", "1e200"], "std must be within float32 range"),
-        (["--sampler", "normal", "--mean", "1e300"], "mean must be within float32 range"),
-        (["--sampler", "pca", "--span", "1e300", "--dataset", "DATA"], "span must be within"),
+        (["--sampler", "uniform", "--limit", "1e308"], "limit must be within float32", cli),
+        (["--sampler", "normal", "--std", "1e200"], "std must be within float32", run_cli_here),
+        (["--sampler", "normal", "--mean", "1e300"], "mean must be within float32", run_cli_here),
+        (["--sampler", "pca", "--span", "1e300", "--dataset", "DATA"], "span must", run_cli_here),
     ],
 )
-def test_overflowing_sampler_parameters(args, says, bundle, tmp_path):
+def test_overflowing_sampler_parameters(args, says, run, bundle, tmp_path):
     data = tmp_path / "u.npy"  # 8-bit: no value note, so the error is the only line
     np.save(data, np.round(FLOATS * 255).astype(np.uint8))
     out = tmp_path / "x.png"
-    r = cli("sample", bundle, *[data if a == "DATA" else a for a in args], "--out", out)
+    r = run("sample", bundle, *[data if a == "DATA" else a for a in args], "--out", out)
     _one_line_error(r, says)
     assert not any(tmp_path.glob("x.*"))

@@ -9,6 +9,7 @@ import pytest
 
 from tests.core.model_builders import keras_decoder, lambda_vae_encoder, onnx_pair
 from tests.helpers import run_cli as cli
+from tests.helpers import run_cli_here
 
 
 @pytest.fixture(scope="module")
@@ -49,12 +50,12 @@ def test_info_says_formats_layout_and_ranges(files):
 def test_lambda_vae_needs_trust_on_every_command(files, tmp_path):
     root = files["root"]
     pair = ["--encoder", root / "lambda_enc.h5", "--decoder", root / "tanh_dec.h5"]
-    for args in (
-        ["info", *pair],
-        ["encode", *pair, "--out", tmp_path / "z.npz"],
-        ["sample", *pair, "--out", tmp_path / "g.png"],
+    for run, args in (
+        (cli, ["info", *pair]),
+        (run_cli_here, ["encode", *pair, "--out", tmp_path / "z.npz"]),
+        (run_cli_here, ["sample", *pair, "--out", tmp_path / "g.png"]),
     ):
-        r = cli(*args)
+        r = run(*args)
         assert r.returncode == 2, r.stderr
         lines = r.stderr.strip().splitlines()
         assert len(lines) == 1 and "runs Python code when loaded" in lines[0], r.stderr
@@ -89,7 +90,9 @@ def test_compare_takes_encoder_decoder_pairs(files, tmp_path):
     summary = json.loads((tmp_path / "cmp" / "summary.json").read_text())
     assert summary["models"]["B"]["name"] == "lambda_enc+tanh_dec"
     assert summary["models"]["A"]["z_dim"] == 2 and summary["models"]["B"]["z_dim"] == 4
-    r = cli("compare", "models/mnist_vae", "--encoder-b", root / "lambda_enc.h5", "--out", tmp_path)
+    r = run_cli_here(
+        "compare", "models/mnist_vae", "--encoder-b", root / "lambda_enc.h5", "--out", tmp_path
+    )
     assert r.returncode == 2 and "needs both --encoder-b and --decoder-b" in r.stderr
-    r = cli("compare", "models/mnist_vae", "--out", tmp_path / "c2")
+    r = run_cli_here("compare", "models/mnist_vae", "--out", tmp_path / "c2")
     assert r.returncode == 2 and "no model B" in r.stderr
