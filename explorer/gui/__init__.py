@@ -1,4 +1,4 @@
-"""PySide6 user interface of Latent Explorer (the window arrives with the explorer-window issue).
+"""The PySide6 window of Latent Explorer: main window, panels, plot widgets, workers.
 
 Everything that imports PySide6 lives in this package; :mod:`explorer.core` never does.
 """

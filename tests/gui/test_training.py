@@ -223,9 +223,12 @@ def test_loss_plot_draws_off_the_gui_thread_and_throttles(qtbot, renderer):
             logs = {"total_loss": v, "reco_loss": v * 0.9, "kl_loss": v * 0.1}
             logs.update({f"batch_{k}": x * 1.1 for k, x in logs.items()})
             plot.add_batch({"epoch": epoch, "batch": batch, "steps": 100, "logs": logs})
+            qtbot.wait(2)  # the event loop runs, as it does while training: the timer fires
         plot.add_epoch({"epoch": epoch + 1, "total_loss": 1.0, "val_total_loss": 1.2})
     elapsed = time.perf_counter() - t0
-    assert plot.redraws - draws_before <= 1 + elapsed * 5  # throttled
+    redraws = plot.redraws - draws_before
+    # throttled to 5 per second: some redraws while the batches came, never one per batch
+    assert 1 <= redraws <= 2 + elapsed * 5, (redraws, elapsed)
     qtbot.waitUntil(lambda: not plot._timer.isActive() and not plot.busy(), timeout=20_000)
     x, y = plot.line_data("total_loss", "raw")
     assert len(x) == 300 and x[0] == pytest.approx(0.01) and x[-1] == pytest.approx(3.0)
