@@ -8,6 +8,8 @@ values. If that is a sigmoid or tanh, the name is returned; anything else gives 
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +36,21 @@ _TF_CALLS = {"PartitionedCall", "StatefulPartitionedCall"}
 _MAX_STEPS = 200
 
 
+def best_effort(reader: Callable[..., str | None]) -> Callable[..., str | None]:
+    """A file that does not show its activation the expected way gives ``None`` (the range is
+    then assumed and said so); reading it never stops a model from loading."""
+
+    @functools.wraps(reader)
+    def read(*args: Any) -> str | None:
+        try:
+            return reader(*args)
+        except Exception:  # noqa: BLE001 - any surprise in a foreign file's structure
+            return None
+
+    return read
+
+
+@best_effort
 def keras_activation(model: Any) -> str | None:
     """Last value-setting activation of a Keras model (nested models are followed)."""
     tensor = model.outputs[0]
@@ -61,14 +78,12 @@ def keras_activation(model: Any) -> str | None:
     return None
 
 
+@best_effort
 def onnx_activation(path: str | Path, output: str) -> str | None:
     """Last value-setting operation before ONNX graph output ``output``."""
     import onnx
 
-    try:
-        graph = onnx.load(str(path), load_external_data=False).graph
-    except Exception:  # noqa: BLE001 - onnxruntime read it; the range is then assumed
-        return None
+    graph = onnx.load(str(path), load_external_data=False).graph
     producer = {out: node for node in graph.node for out in node.output}
     name = output
     for _ in range(_MAX_STEPS):
@@ -83,6 +98,7 @@ def onnx_activation(path: str | Path, output: str) -> str | None:
     return None
 
 
+@best_effort
 def graph_activation(fn: Any, output: str | int) -> str | None:
     """Last value-setting op before an output of a SavedModel signature (a concrete function),
     following calls into the graph's function library."""

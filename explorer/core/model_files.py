@@ -31,7 +31,6 @@ import numpy as np
 
 from explorer.core.errors import ModelLoadError
 
-FORMATS = ("keras", "h5", "savedmodel", "onnx")
 H5_SIGNATURE = b"\x89HDF\r\n\x1a\n"
 ENDPOINTS = ("serve", "serving_default")
 TRUST_FLAG = "--trust-model-code"
@@ -175,12 +174,16 @@ def _check_keras_container(path: Path) -> None:
                 raise ModelLoadError(f"{path}: corrupt or not an HDF5 (.h5) model file")
         import h5py
 
-        with h5py.File(path, "r") as f:
-            if "model_config" not in f.attrs:
-                raise ModelLoadError(
-                    f"{path}: holds only weights (no model architecture); save the whole "
-                    "model with model.save('model.h5')"
-                )
+        try:
+            with h5py.File(path, "r") as f:
+                has_model = "model_config" in f.attrs
+        except OSError as exc:
+            raise ModelLoadError(f"{path}: corrupt HDF5 (.h5) file ({exc})") from exc
+        if not has_model:
+            raise ModelLoadError(
+                f"{path}: holds only weights (no model architecture); save the whole "
+                "model with model.save('model.h5')"
+            )
 
 
 def _keras_load_error(path: Path, exc: Exception, trust: bool, code) -> ModelLoadError:
@@ -190,7 +193,7 @@ def _keras_load_error(path: Path, exc: Exception, trust: bool, code) -> ModelLoa
         if trust:
             return ModelLoadError(f"{path}: Keras could not load it ({_first_line(text)})")
         return UntrustedModelCode(path, "a Lambda layer")
-    if missing or "Unknown layer" in text or "Unknown" in text and "class" in text:
+    if missing or "Unknown layer" in text or ("Unknown" in text and "class" in text):
         name = missing.group(1) if missing else _first_line(text)
         if code is not None:
             return ModelLoadError(f"{path}: needs '{name}', which {code} does not define")
@@ -203,14 +206,25 @@ def _keras_load_error(path: Path, exc: Exception, trust: bool, code) -> ModelLoa
     )
 
 
+_CODE_RUN: dict[tuple[str, int], dict[str, Any]] = {}
+
+
 def load_model_code(code: str | Path, trust: bool) -> dict[str, Any]:
     """Run the user's Python file and return what it defines (classes, functions) by name, as
-    Keras ``custom_objects``. Runs code: only with ``trust``."""
+    Keras ``custom_objects``. Runs code: only with ``trust``; once per version of the file
+    (an encoder and a decoder share it)."""
     code = Path(code)
     if not trust:
         raise ModelLoadError(f"{code}: running model code needs {TRUST_FLAG}")
     if not code.is_file():
         raise ModelLoadError(f"{code}: model code file not found")
+    key = (str(code.resolve()), code.stat().st_mtime_ns)
+    if key not in _CODE_RUN:
+        _CODE_RUN[key] = _run_code(code)
+    return _CODE_RUN[key]
+
+
+def _run_code(code: Path) -> dict[str, Any]:
     name = "latent_explorer_model_code_" + re.sub(r"\W", "_", code.stem)
     spec = importlib.util.spec_from_file_location(name, code)
     if spec is None or spec.loader is None:

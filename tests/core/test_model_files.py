@@ -188,6 +188,9 @@ def test_unbuilt_sequential_and_foreign_files(tmp_path):
     (tmp_path / "w.h5").write_bytes(b"not hdf5 at all")
     with pytest.raises(ModelLoadError, match=r"w.h5: corrupt or not an HDF5"):
         load_net(tmp_path / "w.h5")
+    (tmp_path / "cut.h5").write_bytes(b"\x89HDF\r\n\x1a\n" + b"\x00" * 64)  # a cut-off file
+    with pytest.raises(ModelLoadError, match=r"cut.h5: corrupt HDF5"):
+        load_net(tmp_path / "cut.h5")
     keras_decoder().save_weights(tmp_path / "only.weights.h5")
     with pytest.raises(ModelLoadError, match=r"holds only weights"):
         load_net(tmp_path / "only.weights.h5")
