@@ -140,7 +140,8 @@ class ModelSlotPanel(QGroupBox):
         for part, box in self.ranges.items():
             value = getattr(model, f"{part}_range") if model is not None else None
             override = (chosen or {}).get(f"{part}_range")
-            box.setItemText(0, f"auto: {format_range(value)}" if value else "auto")
+            detected = value if value and not override else None  # the range "auto" gives
+            box.setItemText(0, f"auto: {format_range(detected)}" if detected else "auto")
             box.setCurrentIndex(_index_of(box, override))
             box.setEnabled(model is not None)
             note = model.range_notes.get(part, "") if model is not None else ""
