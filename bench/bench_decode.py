@@ -27,14 +27,14 @@ from pathlib import Path
 import numpy as np
 
 try:
-    from explorer.core.latent import decode
+    from explorer.core.latent.encoding import decode
 except ImportError:  # run from a checkout without installing the package
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-    from explorer.core.latent import decode
+    from explorer.core.latent.encoding import decode
 
-from explorer.core.paths import shipped_model
-from explorer.core.store import LatentModel, load_model
-from explorer.core.tf_setup import device_description
+from explorer.core.model.store import LatentModel, load_model
+from explorer.core.runtime.tf_setup import device_description
+from explorer.core.util.paths import shipped_model
 
 GRIDS = (8, 32)  # sides: 8x8 = 64 and 32x32 = 1024 z-points
 PER_IMAGE_MAX = 64  # the per-image predict loop only runs on grids this small

@@ -31,15 +31,16 @@ from pathlib import Path
 import numpy as np
 
 try:
-    from explorer.core.latent import encode_dataset
+    from explorer.core.latent.encoding import encode_dataset
 except ImportError:  # run from a checkout without installing the package
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-    from explorer.core.latent import encode_dataset
+    from explorer.core.latent.encoding import encode_dataset
 
-from explorer.core.datasets import Dataset, open_dataset
-from explorer.core.paths import shipped_model
-from explorer.core.store import LatentModel, load_model
-from explorer.core.tf_setup import device_description, tensorflow
+from explorer.core.data.dataset import Dataset
+from explorer.core.data.sources import open_dataset
+from explorer.core.model.store import LatentModel, load_model
+from explorer.core.runtime.tf_setup import device_description, tensorflow
+from explorer.core.util.paths import shipped_model
 
 
 def bare_loop(model: LatentModel, x: np.ndarray, batch_size: int) -> None:

@@ -1,6 +1,6 @@
 """Benchmark: training epochs on an image folder, streamed (JPEG decode every epoch) against
 the decoded uint8 cache (``TrainConfig(cache_decoded=True)``, see
-``explorer/core/decoded_cache.py``).
+``explorer/core/data/decoded_cache.py``).
 
 Trains a ``celeba64`` VAE on ``--images`` stand-in faces (``bench/make_faces.py``) for
 ``--epochs`` epochs, once without and once with the cache, and prints the training time of
@@ -29,7 +29,7 @@ sys.path.insert(1, str(HERE.parent))
 def train_once(
     folder: Path, out: Path, n: int, epochs: int, batch: int, cache: bool
 ) -> list[float]:
-    from explorer.core.training import TrainConfig, train
+    from explorer.core.model.training import TrainConfig, train
 
     config = TrainConfig(
         out=str(out),
@@ -67,8 +67,8 @@ def main(argv: list[str] | None = None) -> int:
         else:
             root = Path(tempfile.gettempdir()) / "latent-explorer-standin" / f"n{n}"
             folder = make_faces.make_faces(root, n, seed=0)
-        from explorer.core.datasets import open_dataset
-        from explorer.core.decoded_cache import decoded_dataset
+        from explorer.core.data.decoded_cache import decoded_dataset
+        from explorer.core.data.sources import open_dataset
 
         print(
             f"celeba64 VAE on {folder} ({n} images, 10% validation), batch {batch}, {epochs} epochs"

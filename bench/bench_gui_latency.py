@@ -151,7 +151,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _run(app, args, witness: Witness) -> None:
-    from explorer.core.paths import shipped_model
+    from explorer.core.util.paths import shipped_model
     from explorer.gui.app import create_window
 
     probe = Probe()

@@ -55,7 +55,7 @@ def train_bundle(work: Path) -> tuple[Path, Path]:
     """A celeba64 VAE with z_dim 256 (one epoch on 64 stand-in faces): (bundle, image folder)."""
     import make_faces
 
-    from explorer.core.training import TrainConfig, train
+    from explorer.core.model.training import TrainConfig, train
 
     images = make_faces.make_faces(work / "faces", 64, seed=0, workers=1)
     out = work / "vae256"
@@ -71,7 +71,7 @@ def train_bundle(work: Path) -> tuple[Path, Path]:
 
 def mixture_encodings(n: int, z_dim: int, n_images: int, seed: int):
     """VAE-like encodings of ``n`` points: 10 Gaussian clusters, labels = cluster."""
-    from explorer.core.latent import Encodings
+    from explorer.core.latent.encoding import Encodings
 
     rng = np.random.default_rng(seed)
     labels = rng.integers(0, 10, n)

@@ -22,10 +22,10 @@ from pathlib import Path
 import numpy as np
 
 try:
-    from explorer.core.histograms import component_histograms, radius_histogram
+    from explorer.core.stats.histograms import component_histograms, radius_histogram
 except ImportError:  # run from a checkout without installing the package
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-    from explorer.core.histograms import component_histograms, radius_histogram
+    from explorer.core.stats.histograms import component_histograms, radius_histogram
 
 BINS = 100
 RANGE = (-12.0, 12.0)

@@ -2,13 +2,13 @@
 
 Parts (``--parts``, default all):
 
-* ``hist``: radius + per-component histograms together (``explorer.core.histograms``) against
+* ``hist``: radius + per-component histograms together (``explorer.core.stats.histograms``) against
   a loop of ``np.histogram`` (goal: under 0.5 s and at least 3x faster); reuses
   ``bench/bench_histograms.py``.
-* ``kmeans``: the inertia sweep k = 2..80 step 2 (``explorer.core.clustering.kmeans_inertia``,
+* ``kmeans``: the inertia sweep k = 2..80 step 2 (``explorer.core.stats.clustering.kmeans_inertia``,
   MiniBatchKMeans) on all points, and full scikit-learn ``KMeans`` on a 20k subset for a
   few k beside the sweep on the same subset (time and inertia).
-* ``tsne``: ``explorer.core.projection.tsne`` of ``--tsne-points`` points (140k) after PCA to
+* ``tsne``: ``explorer.core.stats.projection.tsne`` of ``--tsne-points`` points (140k) after PCA to
   50 dimensions.
 * ``compare``: openTSNE (ours) against scikit-learn's ``TSNE`` on ``--compare-points`` (50k)
   PCA-50 points (goal: at least 5x); ``--sklearn-points`` runs scikit-learn on fewer points
@@ -41,8 +41,8 @@ except ImportError:  # run from a checkout without installing the package
 import bench_histograms  # noqa: E402
 import bench_tsne  # noqa: E402
 
-from explorer.core.clustering import kmeans_inertia  # noqa: E402
-from explorer.core.projection import tsne  # noqa: E402
+from explorer.core.stats.clustering import kmeans_inertia  # noqa: E402
+from explorer.core.stats.projection import tsne  # noqa: E402
 
 PARTS = ("hist", "kmeans", "tsne", "compare")
 
@@ -138,7 +138,7 @@ def bench_compare(n: int, sk_n: int, dims: int, n_iter: int, jobs: int) -> None:
 
 
 def parse_ks(text: str) -> list[int]:
-    from explorer.core.clustering import parse_k_range
+    from explorer.core.stats.clustering import parse_k_range
 
     return parse_k_range(text)
 

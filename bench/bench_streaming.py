@@ -51,9 +51,9 @@ def standin_folder(data: str | None, n: int) -> Path:
 
 def untrained_celeba64():
     """An untrained celeba64 VAE wrapped as a :class:`LatentModel`."""
-    from explorer.core.config import ModelConfig, preset
-    from explorer.core.nets import build_model
-    from explorer.core.store import wrap_trained
+    from explorer.core.model.config import ModelConfig, preset
+    from explorer.core.model.nets import build_model
+    from explorer.core.model.store import wrap_trained
 
     arch = preset("celeba64")
     model = build_model(ModelConfig(kind="vae", architecture=arch))
@@ -61,7 +61,7 @@ def untrained_celeba64():
 
 
 def first_images(folder: Path, n: int):
-    from explorer.core.datasets import open_dataset
+    from explorer.core.data.sources import open_dataset
 
     ds = open_dataset(str(folder), (64, 64, 3))
     ds.files = ds.files[:n]
@@ -75,7 +75,7 @@ def maxrss_mb() -> float:
 
 
 def child_rss(folder: Path, n: int, batch: int) -> dict:
-    from explorer.core.latent import encode_batch, encode_dataset
+    from explorer.core.latent.encoding import encode_batch, encode_dataset
 
     model = untrained_celeba64()
     ds = first_images(folder, n)
@@ -100,9 +100,9 @@ def child_rss(folder: Path, n: int, batch: int) -> dict:
 def child_throughput(folder: Path, n: int, batch: int, repeats: int) -> dict:
     import numpy as np
 
-    from explorer.core.datasets import Dataset
-    from explorer.core.latent import encode_dataset
-    from explorer.core.pipeline import uint8_batches
+    from explorer.core.data.dataset import Dataset
+    from explorer.core.data.pipeline import uint8_batches
+    from explorer.core.latent.encoding import encode_dataset
 
     model = untrained_celeba64()
     ds = first_images(folder, n)
@@ -111,7 +111,7 @@ def child_throughput(folder: Path, n: int, batch: int, repeats: int) -> dict:
     mem = Dataset("memory", ds.image_shape, images=images, labels=ds.labels)
     encode_dataset(model, first_images(folder, batch), batch_size=batch, cache=False)  # warm-up
     encode_dataset(model, Dataset("w", ds.image_shape, images=images[:batch]), batch, cache=False)
-    from explorer.core.decoded_cache import decoded_dataset
+    from explorer.core.data.decoded_cache import decoded_dataset
 
     with tempfile.TemporaryDirectory() as root:
         start = time.perf_counter()
@@ -132,7 +132,7 @@ def child_throughput(folder: Path, n: int, batch: int, repeats: int) -> dict:
 
 def _alternate(model, datasets, batch: int, repeats: int) -> list[list[float]]:
     """Encode each data set in turn, ``repeats`` rounds; wall times per data set."""
-    from explorer.core.latent import encode_dataset
+    from explorer.core.latent.encoding import encode_dataset
 
     times: list[list[float]] = [[] for _ in datasets]
     for _ in range(repeats):

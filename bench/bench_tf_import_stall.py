@@ -31,7 +31,7 @@ ROOT = Path(__file__).resolve().parents[1]
 CHILD = """
 import json, sys, threading, time
 sys.path.insert(0, sys.argv[1])
-from explorer.core import tf_setup
+from explorer.core.runtime import tf_setup
 done = threading.Event()
 took = []
 def work():

@@ -29,6 +29,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from explorer.core.data.pipeline import make_tf_dataset
+
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 
@@ -50,10 +52,10 @@ DEFAULT_SWITCH_INTERVAL_S = sys.getswitchinterval()
 def plain_fit(options: dict) -> list[float]:
     """Seconds of each epoch of a plain ``model.fit`` on the data ``train`` would use."""
     sys.setswitchinterval(DEFAULT_SWITCH_INTERVAL_S)  # a plain script's setting
-    from explorer.core.datasets import open_dataset
-    from explorer.core.nets import build_model
-    from explorer.core.tf_setup import keras
-    from explorer.core.training import TrainConfig, _split, _subset
+    from explorer.core.data.sources import open_dataset
+    from explorer.core.model.nets import build_model
+    from explorer.core.model.training import TrainConfig, _split, _subset
+    from explorer.core.runtime.tf_setup import keras
 
     k = keras()
     config = TrainConfig.from_options(**options)
@@ -64,7 +66,7 @@ def plain_fit(options: dict) -> list[float]:
     k.utils.set_random_seed(config.seed)
     model = build_model(mcfg)
     model.compile(optimizer=k.optimizers.Adam(config.learning_rate))
-    data = ds.tf_dataset(config.batch_size, train_idx, shuffle=True, seed=config.seed)
+    data = make_tf_dataset(ds, config.batch_size, train_idx, shuffle=True, seed=config.seed)
 
     class EpochTimer(k.callbacks.Callback):
         def __init__(self) -> None:
@@ -163,7 +165,7 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("--epochs must be >= 2 (the first epoch, which traces, is not timed)")
 
     app = QCoreApplication.instance() or QCoreApplication(sys.argv[:1])
-    from explorer.core.tf_setup import device_description, keras
+    from explorer.core.runtime.tf_setup import device_description, keras
 
     keras()  # import TensorFlow before timing anything
     base = {

@@ -26,10 +26,10 @@ from pathlib import Path
 import numpy as np
 
 try:
-    from explorer.core.projection import tsne
+    from explorer.core.stats.projection import tsne
 except ImportError:  # run from a checkout without installing the package
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-    from explorer.core.projection import tsne
+    from explorer.core.stats.projection import tsne
 
 PERPLEXITY = 30.0
 EARLY_EXAGGERATION = 12.0

@@ -5,7 +5,7 @@ import json
 import numpy as np
 from PIL import Image
 
-from explorer.core.paths import shipped_model
+from explorer.core.util.paths import shipped_model
 from tests.helpers import run_cli as cli
 
 REQUIRED = {

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from explorer.core.paths import shipped_model
+from explorer.core.util.paths import shipped_model
 from tests.helpers import run_cli as cli
 from tests.helpers import run_cli_here
 

@@ -7,8 +7,8 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 import pytest
 
-from explorer.core.latent import load_cached
-from explorer.core.paths import shipped_model
+from explorer.core.latent.encoding import load_cached
+from explorer.core.util.paths import shipped_model
 from tests.helpers import read_only
 from tests.helpers import run_cli as cli
 
@@ -94,7 +94,7 @@ def test_train_into_a_read_only_place_fails_before_training(tmp_path):
 
 def test_train_config_refuses_a_read_only_bundle(tmp_path, tiny_bundles):
     from explorer.core.errors import InvalidParameter
-    from explorer.core.training import TrainConfig
+    from explorer.core.model.training import TrainConfig
 
     copy = tmp_path / "ae"
     shutil.copytree(tiny_bundles["ae"], copy, ignore=shutil.ignore_patterns("cache"))

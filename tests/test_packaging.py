@@ -37,12 +37,14 @@ def test_wheel_ships_data_and_models(tmp_path):
             and f"explorer/models/{model}/meta.json" in names
         )
     assert not any("/cache/" in n for n in names)
+    sources = {p.relative_to(ROOT).as_posix() for p in (ROOT / "explorer").rglob("*.py")}
+    assert not sources - names, "sub-packages missing from pyproject's package list"
     assert any(n.endswith("entry_points.txt") for n in names)
     # Installed elsewhere (no checkout around it), the paths resolve inside the package.
     target = tmp_path / "site"
     zipfile.ZipFile(wheel).extractall(target)
     code = (
-        "from explorer.core.paths import resources_dir, shipped_model; "
+        "from explorer.core.util.paths import resources_dir, shipped_model; "
         "print(resources_dir()); print((resources_dir() / 'mnist_5k.npz').is_file(), "
         "(shipped_model('mnist_vae') / 'model.keras').is_file())"
     )

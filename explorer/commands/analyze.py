@@ -39,12 +39,12 @@ def add_parser(sub) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from explorer.core import atomic
-    from explorer.core.analysis import AnalysisOptions, analyze
-    from explorer.core.clustering import parse_k_range
     from explorer.core.errors import InvalidParameter
+    from explorer.core.output.report import write_analysis_plots
     from explorer.core.progress import TaskState
-    from explorer.core.report import write_analysis_plots
+    from explorer.core.stats.analysis import AnalysisOptions, analyze
+    from explorer.core.stats.clustering import parse_k_range
+    from explorer.core.util import atomic
 
     output_folder(args.out)
     bad = [f for f in args.formats if f not in ("png", "svg", "pdf")]

@@ -15,7 +15,7 @@ def load(args: argparse.Namespace, slot: str = ""):
     for ``compare``'s ``model_a``, ``--encoder-a`` ...), loaded with the flags' options."""
     from explorer.commands.options import load_options
     from explorer.core.errors import ModelLoadError
-    from explorer.core.store import load_model
+    from explorer.core.model.store import load_model
 
     suffix = f"_{slot}" if slot else ""
     spec = getattr(args, f"model{suffix}", None)
@@ -36,8 +36,8 @@ def load(args: argparse.Namespace, slot: str = ""):
 def encode(model, dataset: str, data_range=None, quiet: bool = False):
     """Encode ``dataset`` (values read as ``data_range``, see ``open_dataset``) with ``model``
     (cached), with a terminal progress bar."""
-    from explorer.core.datasets import open_dataset
-    from explorer.core.latent import encode_dataset
+    from explorer.core.data.sources import open_dataset
+    from explorer.core.latent.encoding import encode_dataset
     from explorer.core.progress import TaskState
 
     ds = open_dataset(dataset, model.input_shape, data_range=data_range)

@@ -28,13 +28,14 @@ def run(args: argparse.Namespace) -> int:
     import numpy as np
 
     from explorer.commands.sample import prepare
-    from explorer.core import atomic, plots
-    from explorer.core.analysis import AnalysisOptions, analyze
-    from explorer.core.export import save_figure
-    from explorer.core.grids import export_grid, render, sample_z
-    from explorer.core.hits import hit_rate
-    from explorer.core.report import write_radius_overlay
-    from explorer.core.sampling import NEEDS_DATA
+    from explorer.core.latent.grids import export_grid, render, sample_z
+    from explorer.core.latent.sampling import NEEDS_DATA
+    from explorer.core.output import plots
+    from explorer.core.output.report import write_radius_overlay
+    from explorer.core.stats.analysis import AnalysisOptions, analyze
+    from explorer.core.stats.hits import hit_rate
+    from explorer.core.util import atomic
+    from explorer.core.util.export import save_figure
 
     out = output_folder(args.out)
     models = {"A": load(args, "a"), "B": load(args, "b")}
@@ -84,7 +85,7 @@ def run(args: argparse.Namespace) -> int:
         else f"{args.sampler} z-points (z_dim differs: sampled separately with the same seed)"
     )
     save_figure(fig, out / "side_by_side.png")
-    from explorer.core.hits import expected_radius
+    from explorer.core.stats.hits import expected_radius
 
     exp = expected_radius(args.sampler, models["A"].z_dim, **spec.params)
     expected = [(f"expected {args.sampler}", exp["mean"], exp["std"])] if exp else []

@@ -46,7 +46,7 @@ def run(args: argparse.Namespace) -> int:
     model = load(args)
     _, enc = encode(model, args.dataset, args.data_range)
     if args.tsv:
-        from explorer.core.export import write_projector_tsv
+        from explorer.core.util.export import write_projector_tsv
 
         for path in write_projector_tsv(out, enc.z, enc.labels, enc.label_names):
             print(path)

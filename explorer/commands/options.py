@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import argparse
 
+from explorer.core.errors import InvalidParameter
+from explorer.core.ranges import parse_range
+
 
 def int_list(text: str) -> list[int]:
     """``"32,64,128"`` -> ``[32, 64, 128]``."""
@@ -19,10 +22,16 @@ def str_list(text: str) -> list[str]:
     return [v.strip() for v in text.split(",") if v.strip()]
 
 
+def value_range(text: str) -> tuple[float, float]:
+    """``"-3:3"`` -> ``(-3.0, 3.0)``, as an argparse type."""
+    try:
+        return parse_range(text)
+    except InvalidParameter as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
 def add_data_range_argument(parser) -> None:
     """``--data-range LO:HI``: the values of float ``.npz``/``.npy`` images, mapped to [0, 1]."""
-    from explorer.commands.sampler_options import value_range
-
     parser.add_argument(
         "--data-range",
         type=value_range,
@@ -59,8 +68,6 @@ MODEL_FILES = ".keras, .h5, .onnx or a SavedModel folder"
 
 def add_load_options(parser: argparse.ArgumentParser) -> None:
     """How model files are loaded: trust, custom code, value ranges (see ``LoadOptions``)."""
-    from explorer.commands.sampler_options import value_range
-
     g = parser.add_argument_group("model files")
     g.add_argument(
         "--trust-model-code",
@@ -86,8 +93,8 @@ def add_load_options(parser: argparse.ArgumentParser) -> None:
 
 
 def load_options(args: argparse.Namespace):
-    """The :class:`~explorer.core.model_pair.LoadOptions` of the flags above."""
-    from explorer.core.model_pair import LoadOptions
+    """The :class:`~explorer.core.model.pair.LoadOptions` of the flags above."""
+    from explorer.core.model.pair import LoadOptions
 
     return LoadOptions(
         trust=bool(getattr(args, "trust_model_code", False)),

@@ -8,8 +8,8 @@ import os
 from collections.abc import Sequence
 from pathlib import Path
 
-from explorer.core.atomic import unwritable_reason
 from explorer.core.errors import InvalidParameter
+from explorer.core.util.atomic import unwritable_reason
 
 
 def output_folder(path: str | os.PathLike) -> Path:

@@ -27,7 +27,7 @@ def add_parser(sub) -> None:
 def interpolation_ends(model, ds, start: int | None, end: int | None) -> dict:
     """Encode the two chosen images (z, or mu for a VAE) as the interpolation's end points."""
     from explorer.core.errors import InvalidParameter
-    from explorer.core.latent import encode_batch
+    from explorer.core.latent.encoding import encode_batch
 
     if start is None or end is None:
         raise InvalidParameter("the interpolate sampler needs --start-index and --end-index")
@@ -43,8 +43,8 @@ def interpolation_ends(model, ds, start: int | None, end: int | None) -> dict:
 def prepare(args: argparse.Namespace, model):
     """GridSpec and encoded data for ``args`` (encoding only when the sampler needs it)."""
     from explorer.core.errors import NeedsDataError
-    from explorer.core.grids import GridSpec
-    from explorer.core.sampling import NEEDS_DATA
+    from explorer.core.latent.grids import GridSpec
+    from explorer.core.latent.sampling import NEEDS_DATA
 
     params = sampler_params(args)
     data = None
@@ -66,7 +66,7 @@ def prepare(args: argparse.Namespace, model):
 
 
 def run(args: argparse.Namespace) -> int:
-    from explorer.core.grids import export_grid, render, sample_z
+    from explorer.core.latent.grids import export_grid, render, sample_z
 
     out = output_file(args.out, ".png", companions=(".npy", ".json"))
     model = load(args)

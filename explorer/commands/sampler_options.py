@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from explorer.commands.options import add_data_range_argument
+from explorer.commands.options import add_data_range_argument, value_range
 from explorer.core.errors import InvalidParameter
 
 SAMPLER_NAMES = ("normal", "uniform", "pca", "pca_grid", "fitted", "gmm", "interpolate", "grid2d")
@@ -18,15 +18,6 @@ def grid_shape(text: str) -> tuple[int, int]:
     except ValueError as exc:
         raise argparse.ArgumentTypeError(f"expected ROWSxCOLS such as 8x8, got {text!r}") from exc
     return rows, cols
-
-
-def value_range(text: str) -> tuple[float, float]:
-    """``"-3:3"`` -> ``(-3.0, 3.0)``."""
-    try:
-        lo, hi = (float(v) for v in text.split(":"))
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(f"expected LO:HI such as -3:3, got {text!r}") from exc
-    return lo, hi
 
 
 def add_sampler_arguments(p: argparse.ArgumentParser) -> None:
@@ -67,7 +58,7 @@ def add_sampler_arguments(p: argparse.ArgumentParser) -> None:
 
 def sampler_params(args: argparse.Namespace) -> dict[str, Any]:
     """The sampler's own parameters from the flags that were given (the rest keep defaults)."""
-    from explorer.core.sampling import SAMPLER_PARAMS
+    from explorer.core.latent.sampling import SAMPLER_PARAMS
 
     if args.sampler not in SAMPLER_PARAMS:
         raise InvalidParameter(

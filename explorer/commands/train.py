@@ -69,7 +69,7 @@ def options_from_args(args: argparse.Namespace) -> dict:
     """The flags as ``TrainConfig`` options (the flag names are its field names)."""
     import dataclasses
 
-    from explorer.core.training import TrainConfig
+    from explorer.core.model.training import TrainConfig
 
     return {
         f.name: getattr(args, f.name)
@@ -79,8 +79,8 @@ def options_from_args(args: argparse.Namespace) -> dict:
 
 
 def run(args: argparse.Namespace) -> int:
+    from explorer.core.model.training import TrainConfig, train
     from explorer.core.progress import TaskState
-    from explorer.core.training import TrainConfig, train
 
     output_folder(args.out)
     config = TrainConfig.from_options(**options_from_args(args))

@@ -18,6 +18,15 @@ def check_range(value, what: str = "range") -> tuple[float, float]:
     return lo, hi
 
 
+def parse_range(text: str) -> tuple[float, float]:
+    """``"-3:3"`` -> ``(-3.0, 3.0)`` (a comma works too); :class:`InvalidParameter` otherwise."""
+    try:
+        lo, hi = (float(v) for v in str(text).strip().replace(",", ":").split(":"))
+    except ValueError:
+        raise InvalidParameter(f"expected LO:HI such as -3:3, got {text!r}") from None
+    return lo, hi
+
+
 def format_range(value: tuple[float, float], sep: str = ", ") -> str:
     """``[-1, 1]``; with ``sep=":"`` the flag form ``-1:1`` (no brackets)."""
     text = f"{value[0]:g}{sep}{value[1]:g}"

@@ -65,7 +65,7 @@ def _owners(req: SamplerRequest, slots: dict[str, SlotData]) -> dict[str, str]:
 
 def grid_samples(state: TaskState, req: SamplerRequest, slots: dict[str, SlotData]) -> dict:
     """``{slot: (GridSpec, Samples)}``; shared z-points are the same array object."""
-    from explorer.core.grids import DEFAULT_SHARPEN, GridSpec, sample_z
+    from explorer.core.latent.grids import DEFAULT_SHARPEN, GridSpec, sample_z
 
     out: dict[str, Any] = {}
     owners = _owners(req, slots)
@@ -89,9 +89,9 @@ def grid_samples(state: TaskState, req: SamplerRequest, slots: dict[str, SlotDat
 
 def data_summary(state: TaskState, z: np.ndarray, mu, logvar) -> dict[str, Any]:
     """Radii, component statistics and (for a VAE) diagnostics of encoded data."""
-    from explorer.core.components import component_stats
-    from explorer.core.histograms import radius
-    from explorer.core.vae_diagnostics import vae_diagnostics
+    from explorer.core.stats.components import component_stats
+    from explorer.core.stats.histograms import radius
+    from explorer.core.stats.vae_diagnostics import vae_diagnostics
 
     z = np.asarray(z)
     out = {"radii": radius(z), "stats": component_stats(z, state=state)}
@@ -103,9 +103,9 @@ def data_summary(state: TaskState, z: np.ndarray, mu, logvar) -> dict[str, Any]:
 
 def sampler_summary(state: TaskState, req: SamplerRequest, slots: dict[str, SlotData]) -> dict:
     """Per slot: draws' radii, expected radius, hit rate and component histograms."""
-    from explorer.core.histograms import component_histograms, radius
-    from explorer.core.hits import expected_radius, hit_rate
-    from explorer.core.sampling import sample
+    from explorer.core.latent.sampling import sample
+    from explorer.core.stats.histograms import component_histograms, radius
+    from explorer.core.stats.hits import expected_radius, hit_rate
 
     owners = _owners(req, slots)
     n = req.rows * req.cols if req.sampler in GRID_SAMPLERS else N_DRAWS

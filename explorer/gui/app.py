@@ -11,6 +11,9 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from explorer.core.errors import InvalidParameter
+from explorer.core.ranges import parse_range
+
 NO_DISPLAY = (
     "latent-explorer: no display found; set DISPLAY, or run headless with "
     "QT_QPA_PLATFORM=offscreen, or use the sub-commands, e.g. latent-explorer sample --help"
@@ -44,9 +47,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _range_arg(text: str) -> tuple[float, float]:
-    from explorer.commands.sampler_options import value_range
-
-    return value_range(text)
+    try:
+        return parse_range(text)
+    except InvalidParameter as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def _pair(value) -> tuple[float, float] | None:
@@ -62,7 +66,7 @@ def has_display() -> bool:
 
 def resolve_model(text: str) -> str:
     """A bundle path as given, or a shipped model's path for a bare shipped name."""
-    from explorer.core.paths import shipped_model
+    from explorer.core.util.paths import shipped_model
 
     path = Path(text).expanduser()
     if not path.exists() and (shipped := shipped_model(text)).is_dir():

@@ -15,7 +15,7 @@ from explorer.gui.workers import Runner
 
 def run_kmeans(state, z, ks_text: str):
     """Worker: MiniBatchKMeans inertia for every k of ``ks_text`` (e.g. ``2:40:2``)."""
-    from explorer.core.clustering import kmeans_inertia, parse_k_range
+    from explorer.core.stats.clustering import kmeans_inertia, parse_k_range
 
     z = np.asarray(z)
     return kmeans_inertia(z, parse_k_range(ks_text, len(z)), state=state, n_init=1)
@@ -74,7 +74,7 @@ class ClusterPanel(QWidget):
         self.controls.ended("cancelled")
 
     def _done(self, slot: str, sweep: Any) -> None:
-        from explorer.core.plots import draw_kmeans_inertia
+        from explorer.core.output.plots import draw_kmeans_inertia
 
         def build(fig):
             ax = fig.subplots()

@@ -73,8 +73,8 @@ class HistogramPanel(QWidget):
         self, data: dict[str, Any], sampler: dict[str, Any] | None, names: dict, sampler_name: str
     ) -> None:
         """Radii of each slot's encoded data and of the sampler's draws, expected radius."""
-        from explorer.core.histograms import radius_histogram
-        from explorer.core.plots import draw_radius_histograms
+        from explorer.core.output.plots import draw_radius_histograms
+        from explorer.core.stats.histograms import radius_histogram
 
         radii: list[tuple[str, np.ndarray]] = []
         for slot, summary in sorted(data.items()):
@@ -115,7 +115,7 @@ class HistogramPanel(QWidget):
         """Heatmap of the chosen slot's components (only when it shows other data than the
         one on screen) and the curve of the chosen component; ``keep_layout``: the axes
         keep their boxes (another component or slot, same plot size)."""
-        from explorer.core.plots import draw_component_curve, draw_component_heatmap
+        from explorer.core.output.plots import draw_component_curve, draw_component_heatmap
 
         slot = self.source.currentText()
         summary = data.get(slot)

@@ -524,7 +524,7 @@ class MainWindow(QMainWindow):
         from dataclasses import replace
 
         from explorer.core.errors import ExplorerError
-        from explorer.core.grids import export_grid
+        from explorer.core.latent.grids import export_grid
 
         s = self.slots[slot]
         if s.grid is None:

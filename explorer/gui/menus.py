@@ -3,15 +3,11 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QFileDialog, QInputDialog, QMessageBox
+from PySide6.QtWidgets import QFileDialog, QInputDialog, QMainWindow, QMessageBox
 
 import explorer
-
-if TYPE_CHECKING:
-    from explorer.gui.main_window import MainWindow
 
 SHORTCUTS = [
     ("R / Ctrl+R", "Resample"),
@@ -27,7 +23,7 @@ SHORTCUTS = [
 
 
 def _action(
-    w: MainWindow, name: str, text: str, slot=None, shortcut=None, tip: str = ""
+    w: QMainWindow, name: str, text: str, slot=None, shortcut=None, tip: str = ""
 ) -> QAction:
     action = QAction(text, w, objectName=name)
     if shortcut:
@@ -40,7 +36,7 @@ def _action(
     return action
 
 
-def build(w: MainWindow) -> None:
+def build(w: QMainWindow) -> None:
     """Create File / View / Help menus and the toolbar on ``w``."""
     a = {
         "open": _action(
@@ -133,12 +129,12 @@ def build(w: MainWindow) -> None:
         tools.addAction(a[key])
 
 
-def _slot(w: MainWindow, title: str) -> str | None:
+def _slot(w: QMainWindow, title: str) -> str | None:
     slot, ok = QInputDialog.getItem(w, title, "Slot:", ["A", "B"], 0, False)
     return slot if ok else None
 
 
-def open_model_dialog(w: MainWindow, slot: str | None = None) -> None:
+def open_model_dialog(w: QMainWindow, slot: str | None = None) -> None:
     folder = QFileDialog.getExistingDirectory(w, "Open model bundle (folder with model.keras)")
     if folder and (slot or (slot := _slot(w, "Load into slot"))):
         w.load_model(slot, folder)
@@ -156,7 +152,7 @@ def model_path(chosen: str) -> str:
     return str(path.parent) if path.name in ("saved_model.pb", "saved_model.pbtxt") else chosen
 
 
-def open_pair_dialog(w: MainWindow, slot: str | None = None) -> None:
+def open_pair_dialog(w: QMainWindow, slot: str | None = None) -> None:
     """Pick an encoder and a decoder file (.keras, .h5, .onnx, or a SavedModel folder's
     saved_model.pb), then the slot."""
     enc, _ = QFileDialog.getOpenFileName(w, "Encoder file", "", MODEL_FILTER)
@@ -167,7 +163,7 @@ def open_pair_dialog(w: MainWindow, slot: str | None = None) -> None:
         w.load_model(slot, encoder=model_path(enc), decoder=model_path(dec))
 
 
-def open_dataset_dialog(w: MainWindow) -> None:
+def open_dataset_dialog(w: QMainWindow) -> None:
     choices = ["mnist-5k", "mnist", "fashion-mnist", "a folder of images…", "a .npz / .npy file…"]
     choice, ok = QInputDialog.getItem(w, "Open data set", "Data set:", choices, 0, False)
     if not ok:
@@ -193,14 +189,14 @@ DATA_RANGES = {
 }
 
 
-def _data_range(w: MainWindow):
+def _data_range(w: QMainWindow):
     """The value range of a float array (``None``: detect); ``False`` when cancelled."""
     labels = list(DATA_RANGES)
     label, ok = QInputDialog.getItem(w, "Value range", "Values of float images:", labels, 0, False)
     return DATA_RANGES[label] if ok else False
 
 
-def _guard(w: MainWindow, fn) -> None:
+def _guard(w: QMainWindow, fn) -> None:
     from explorer.core.errors import ExplorerError
 
     try:
@@ -210,7 +206,7 @@ def _guard(w: MainWindow, fn) -> None:
         QMessageBox.warning(w, "Export failed", str(exc))
 
 
-def export_grid_dialog(w: MainWindow) -> None:
+def export_grid_dialog(w: QMainWindow) -> None:
     slot = _slot(w, "Export the grid of slot")
     if not slot:
         return
@@ -227,14 +223,14 @@ def export_grid_dialog(w: MainWindow) -> None:
         )
 
 
-def export_plots_dialog(w: MainWindow) -> None:
+def export_plots_dialog(w: QMainWindow) -> None:
     folder = QFileDialog.getExistingDirectory(w, "Folder for the plots (PNG, SVG, PDF each)")
     if folder:
         _guard(w, lambda: export_plots(w, folder))
 
 
-def export_plots(w: MainWindow, folder: str) -> list[Path]:
-    from explorer.core.export import save_figure_all
+def export_plots(w: QMainWindow, folder: str) -> list[Path]:
+    from explorer.core.util.export import save_figure_all
 
     written = [
         p
@@ -246,8 +242,8 @@ def export_plots(w: MainWindow, folder: str) -> list[Path]:
     return written
 
 
-def export_z_dialog(w: MainWindow) -> None:
-    from explorer.core.export import save_npy
+def export_z_dialog(w: QMainWindow) -> None:
+    from explorer.core.util.export import save_npy
 
     slot = _slot(w, "Export the z-points of slot")
     s = w.slots.get(slot) if slot else None
@@ -258,7 +254,7 @@ def export_z_dialog(w: MainWindow) -> None:
         _guard(w, lambda: save_npy(path, s.grid.samples.z))
 
 
-def about(w: MainWindow) -> None:
+def about(w: QMainWindow) -> None:
     QMessageBox.about(
         w,
         "About Latent Explorer",
@@ -268,6 +264,6 @@ def about(w: MainWindow) -> None:
     )
 
 
-def shortcuts(w: MainWindow) -> None:
+def shortcuts(w: QMainWindow) -> None:
     rows = "".join(f"<tr><td><b>{k}</b>&nbsp;&nbsp;</td><td>{t}</td></tr>" for k, t in SHORTCUTS)
     QMessageBox.information(w, "Keyboard shortcuts", f"<table>{rows}</table>")

@@ -31,11 +31,11 @@ TF_LOCK = threading.Lock()
 
 
 def _load(worker: ModelWorker, state: TaskState, p: dict) -> dict:
-    from explorer.core import heap
-    from explorer.core.datasets import open_dataset
-    from explorer.core.latent import encode_dataset
-    from explorer.core.model_files import UntrustedModelCode
-    from explorer.core.store import load_model
+    from explorer.core.data.sources import open_dataset
+    from explorer.core.latent.encoding import encode_dataset
+    from explorer.core.model.model_files import UntrustedModelCode
+    from explorer.core.model.store import load_model
+    from explorer.core.util import heap
 
     if worker.model is not None:
         heap.unsettle()  # the model this slot had becomes garbage: let it be collected
@@ -58,7 +58,7 @@ def _load(worker: ModelWorker, state: TaskState, p: dict) -> dict:
 def load_options(source: dict):
     """The core's load options from a slot's source (``trust``, ``input_range``,
     ``output_range`` keys, each optional)."""
-    from explorer.core.model_pair import LoadOptions
+    from explorer.core.model.pair import LoadOptions
 
     def pair(key):
         value = source.get(key)
@@ -80,13 +80,13 @@ def _scaled(state: TaskState, low: float, high: float) -> Callable[[float, str],
 
 
 def _render(worker: ModelWorker, state: TaskState, p: dict) -> Any:
-    from explorer.core.grids import render
+    from explorer.core.latent.grids import render
 
     return render(worker.require(), p["samples"], p["spec"], state=state)
 
 
 def _reconstruct(worker: ModelWorker, state: TaskState, p: dict) -> np.ndarray:
-    from explorer.core.latent import decode, encode_batch
+    from explorer.core.latent.encoding import decode, encode_batch
 
     model = worker.require()
     x = np.asarray(p["image"], dtype=np.float32)[None] / 255.0

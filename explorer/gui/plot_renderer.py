@@ -250,7 +250,7 @@ class RenderedPlot(QWidget):
     def export(self, path: str | os.PathLike) -> None:
         """Save the figure on screen; the suffix picks PNG, SVG or PDF."""
         from explorer.core.errors import InvalidParameter
-        from explorer.core.export import save_figure
+        from explorer.core.util.export import save_figure
 
         if self.figure is None:
             raise InvalidParameter(f"the {self.title} has not been drawn yet")

@@ -35,8 +35,8 @@ CHILD_PROCESS_POINTS = 5000  # from this size t-SNE runs in a child process (tsn
 def run_tsne(state, z, indices, n_points: int, perplexity: float, n_iter: int, seed: int):
     """Worker: t-SNE of ``n_points`` of ``z``; returns (embedding, rows used). Large maps
     are computed in a child process, so openTSNE never holds this interpreter's GIL."""
-    from explorer.core.projection import subsample, tsne
-    from explorer.core.tsne_process import tsne_in_child
+    from explorer.core.stats.projection import subsample, tsne
+    from explorer.core.stats.tsne_process import tsne_in_child
 
     rows = subsample(len(z), n_points, seed)
     run = tsne_in_child if len(rows) >= CHILD_PROCESS_POINTS else tsne
@@ -151,7 +151,7 @@ class ProjectionPanel(QWidget):
         limits = self.limits
 
         def build(fig):
-            from explorer.core.plots import draw_tsne
+            from explorer.core.output.plots import draw_tsne
 
             ax = fig.subplots()
             draw_tsne(ax, embedding, labels, names, s=6)

@@ -64,7 +64,7 @@ def check_options(options: dict[str, Any], pending_outs: set[str] | None = None)
     ``pending_outs``: output folders of trainings already running or queued; a second
     training into one of them is refused, a resume of one is accepted (it will exist).
     """
-    from explorer.core.training import TrainConfig
+    from explorer.core.model.training import TrainConfig
 
     config = TrainConfig.from_options(**options)
     key = _key(config.out) if config.out else ""

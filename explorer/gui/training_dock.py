@@ -3,21 +3,18 @@ question. Kept apart so that main_window.py stays about exploring."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from PySide6.QtWidgets import QMessageBox, QScrollArea
+from PySide6.QtWidgets import QMainWindow, QMessageBox, QScrollArea
 
 from explorer.gui.training_controller import TrainingController
 from explorer.gui.training_panel import TrainingPanel
-
-if TYPE_CHECKING:
-    from explorer.gui.main_window import MainWindow
 
 
 class TrainingDock:
     """Owns the training controller of a window and connects its panel to the window."""
 
-    def __init__(self, window: MainWindow) -> None:
+    def __init__(self, window: QMainWindow) -> None:
         self.window = window
         self.controller = TrainingController(window)
         self.panel = TrainingPanel(window.renderer, self.controller)

@@ -377,7 +377,7 @@ class TrainingPanel(QWidget):
         return not problem
 
     def _on_preset(self, name: str) -> None:
-        from explorer.core.config import PRESETS as ARCHS
+        from explorer.core.model.config import PRESETS as ARCHS
 
         arch = ARCHS.get(name)
         if arch is not None:
@@ -424,7 +424,7 @@ class TrainingPanel(QWidget):
         self.status.setText("stopping after the current batch…")
 
     def set_device(self, text: str) -> None:
-        """Show the device line (e.g. :func:`explorer.core.devices.device_line`, once the
+        """Show the device line (e.g. :func:`explorer.core.runtime.devices.device_line`, once the
         window has loaded TensorFlow); training updates it when it starts."""
         self.device.setText(f"device: {text}")
 
@@ -453,7 +453,7 @@ class TrainingPanel(QWidget):
         )
         self.plot.reset(e["kind"])
         if e["initial_epoch"]:
-            from explorer.core.store import read_meta
+            from explorer.core.model.store import read_meta
 
             with contextlib.suppress(ExplorerError):
                 self.plot.set_history(read_meta(e["bundle"]).get("history", []))

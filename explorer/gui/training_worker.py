@@ -1,4 +1,4 @@
-"""The training worker: runs :func:`explorer.core.training.train` on its own ``QThread``.
+"""The training worker: runs :func:`explorer.core.model.training.train` on its own ``QThread``.
 
 The worker owns the model it trains (``train`` builds or loads it in the worker's thread);
 the window explores checkpoints through its own loaded copies, never this model. It receives
@@ -21,9 +21,9 @@ from typing import Any
 
 from PySide6.QtCore import QObject, Signal, Slot
 
-from explorer.core import heap
 from explorer.core.errors import ExplorerError
 from explorer.core.progress import TaskState
+from explorer.core.util import heap
 
 
 def shared_tf_lock() -> Any:
@@ -64,7 +64,7 @@ class TrainingWorker(QObject):
         always last, after one of the three above.
 
     ``strategy``: ``"auto"`` (a ``MirroredStrategy`` when TensorFlow sees several GPUs, see
-    :func:`explorer.core.devices.strategy_for`), ``None``/``"default"``, a list of device
+    :func:`explorer.core.runtime.devices.strategy_for`), ``None``/``"default"``, a list of device
     names, or a ``tf.distribute.Strategy``.
     """
 
@@ -106,7 +106,7 @@ class TrainingWorker(QObject):
         if TrainingWorker.trained:
             heap.unsettle()  # the model trained before is garbage: let it be collected
         try:
-            from explorer.core.training import TrainConfig, train
+            from explorer.core.model.training import TrainConfig, train
 
             config = TrainConfig.from_options(**self.options)
             if self.state.stop_requested:
@@ -114,7 +114,7 @@ class TrainingWorker(QObject):
                 return
             strategy = self._strategy
             if strategy is None or isinstance(strategy, (str, list, tuple)):
-                from explorer.core.devices import strategy_for
+                from explorer.core.runtime.devices import strategy_for
 
                 strategy = strategy_for(strategy)  # created in this thread, used only here
             gate = _batch_gate(self._lock)
@@ -170,7 +170,7 @@ class TrainingWorker(QObject):
 
 def _batch_gate(lock: Any) -> Any:
     """A Keras callback holding ``lock`` while each training or validation batch runs."""
-    from explorer.core.tf_setup import keras
+    from explorer.core.runtime.tf_setup import keras
 
     class BatchGate(keras().callbacks.Callback):
         def __init__(self) -> None:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
-from explorer.core.tf_setup import keras
+from explorer.core.runtime.tf_setup import keras
 
 K = keras()
 SHAPE = (8, 8, 1)

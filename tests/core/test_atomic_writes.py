@@ -9,9 +9,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from explorer.core import atomic
 from explorer.core.errors import IncompleteWrite
-from explorer.core.latent import Encodings, load_cached, save_cached
+from explorer.core.latent.encoding import Encodings, load_cached, save_cached
+from explorer.core.util import atomic
 from tests.helpers import read_only
 
 

@@ -10,9 +10,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from explorer.core import atomic, checkpoint
-from explorer.core.paths import shipped_model
-from explorer.core.store import (
+from explorer.core.model import checkpoint
+from explorer.core.model.store import (
     META_FILE,
     MODEL_FILE,
     file_sha256,
@@ -22,7 +21,9 @@ from explorer.core.store import (
     read_meta,
     save_bundle,
 )
-from explorer.core.training import TrainConfig, train
+from explorer.core.model.training import TrainConfig, train
+from explorer.core.util import atomic
+from explorer.core.util.paths import shipped_model
 from tests.conftest import TINY
 from tests.helpers import read_only
 

@@ -7,10 +7,10 @@ import pytest
 from sklearn.cluster import KMeans, MiniBatchKMeans
 from sklearn.datasets import make_blobs
 
-from explorer.core import clustering
-from explorer.core.clustering import KMeansSweep, kmeans_inertia, parse_k_range
 from explorer.core.errors import Cancelled, InvalidParameter
 from explorer.core.progress import TaskState
+from explorer.core.stats import clustering
+from explorer.core.stats.clustering import KMeansSweep, kmeans_inertia, parse_k_range
 
 
 @pytest.fixture(scope="module")

@@ -7,9 +7,9 @@ import json
 import numpy as np
 import pytest
 
-from explorer.core.components import component_stats, correlation, half_widths
 from explorer.core.errors import InvalidParameter
-from explorer.core.histograms import ComponentHistograms
+from explorer.core.stats.components import component_stats, correlation, half_widths
+from explorer.core.stats.histograms import ComponentHistograms
 
 
 def test_half_width_of_a_gaussian() -> None:

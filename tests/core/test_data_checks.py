@@ -4,11 +4,12 @@ sampler parameters that overflow float32."""
 import numpy as np
 import pytest
 
-from explorer.core.datasets import Dataset, open_dataset
+from explorer.core.data.dataset import Dataset
+from explorer.core.data.sources import open_dataset
 from explorer.core.errors import DatasetError, InvalidParameter, NeedsDataError
-from explorer.core.sampling import NEEDS_DATA, sample
-from explorer.core.store import read_meta
-from explorer.core.training import TrainConfig, train
+from explorer.core.latent.sampling import NEEDS_DATA, sample
+from explorer.core.model.store import read_meta
+from explorer.core.model.training import TrainConfig, train
 from tests.conftest import TINY
 
 FLOATS = np.random.default_rng(0).random((20, 8, 8), dtype=np.float32)
@@ -107,8 +108,8 @@ def test_folder_without_a_readable_image(tmp_path):
 
 
 def test_encoding_without_z_points_is_an_error(tiny_bundles, tmp_path):
-    from explorer.core.latent import encode_dataset
-    from explorer.core.store import load_model
+    from explorer.core.latent.encoding import encode_dataset
+    from explorer.core.model.store import load_model
 
     model = load_model(tiny_bundles["ae"])
     folder = _corrupt_folder(tmp_path, 2)

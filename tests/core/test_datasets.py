@@ -2,7 +2,9 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from explorer.core.datasets import open_dataset, split_indices
+from explorer.core.data.dataset import split_indices
+from explorer.core.data.pipeline import make_tf_dataset
+from explorer.core.data.sources import open_dataset
 from explorer.core.errors import DatasetError
 
 
@@ -12,7 +14,7 @@ def test_mnist_5k_counts_and_labels():
     assert ds.images.dtype == np.uint8 and ds.images.max() == 255
     assert np.bincount(ds.labels).tolist() == [500] * 10
     assert ds.label_names == [str(d) for d in range(10)]
-    batch = next(iter(ds.tf_dataset(64)))
+    batch = next(iter(make_tf_dataset(ds, 64)))
     assert batch.shape == (64, 28, 28, 1) and float(batch.numpy().max()) <= 1.0
 
 
@@ -51,7 +53,7 @@ def test_image_folder_skips_corrupt_and_converts(image_folder):
     assert ds.label_names == ["Smiling", "Male"]
     assert ds.labels.tolist() == [[1, 0], [0, 1], [1, 1], [0, 0]]
     seen, shapes = [], set()
-    for x, idx in ds.tf_dataset(3, with_index=True):
+    for x, idx in make_tf_dataset(ds, 3, with_index=True):
         shapes.add(tuple(x.shape[1:]))
         assert float(x.numpy().min()) >= 0.0 and float(x.numpy().max()) <= 1.0
         seen += idx.numpy().tolist()
@@ -64,7 +66,7 @@ def test_image_folder_skips_corrupt_and_converts(image_folder):
 
 def test_image_folder_grey_model(image_folder):
     ds = open_dataset(str(image_folder), (16, 16, 1))
-    x = next(iter(ds.tf_dataset(8)))
+    x = next(iter(make_tf_dataset(ds, 8)))
     assert x.shape == (3, 16, 16, 1)
 
 
@@ -112,7 +114,7 @@ def test_keras_cache_path(tmp_path, monkeypatch):
 
 
 def test_keras_dataset_offline_without_cache(tmp_path, monkeypatch):
-    from explorer.core.tf_setup import keras
+    from explorer.core.runtime.tf_setup import keras
 
     monkeypatch.setenv("KERAS_HOME", str(tmp_path))
 

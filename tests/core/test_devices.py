@@ -13,11 +13,11 @@ from tests.helpers import run_python_json
 MIRRORED = textwrap.dedent(
     """
     import json, sys
-    from explorer.core.devices import configure_logical_cpus, device_line, strategy_for
+    from explorer.core.runtime.devices import configure_logical_cpus, device_line, strategy_for
     names = configure_logical_cpus(2)
     strategy = strategy_for(names)
-    from explorer.core.store import load_bundle, read_meta
-    from explorer.core.training import TrainConfig, train
+    from explorer.core.model.store import load_bundle, read_meta
+    from explorer.core.model.training import TrainConfig, train
     from tests.conftest import TINY
     events = []
     options = {**TINY, "kind": "vae", "epochs": 1, "out": sys.argv[1]}
@@ -56,7 +56,7 @@ def test_mirrored_strategy_over_two_logical_cpus_and_resume(tmp_path):
 
 
 def test_strategy_for_defaults_and_bad_names():
-    from explorer.core.devices import device_line, strategy_for
+    from explorer.core.runtime.devices import device_line, strategy_for
 
     assert strategy_for(None) is None and strategy_for("default") is None
     assert strategy_for("auto") is None or strategy_for("auto").num_replicas_in_sync > 1
@@ -68,8 +68,8 @@ def test_strategy_for_defaults_and_bad_names():
 
 
 def test_out_of_memory_is_a_clear_message(tmp_path):
-    from explorer.core.tf_setup import keras, tensorflow
-    from explorer.core.training import TrainConfig, TrainingOutOfMemory, train
+    from explorer.core.model.training import TrainConfig, TrainingOutOfMemory, train
+    from explorer.core.runtime.tf_setup import keras, tensorflow
     from tests.conftest import TINY
 
     tf = tensorflow()

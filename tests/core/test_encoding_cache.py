@@ -6,10 +6,10 @@ import shutil
 import numpy as np
 import pytest
 
-from explorer.core import latent
-from explorer.core.datasets import open_dataset
-from explorer.core.latent import cache_key, default_cache_root, encode_dataset
-from explorer.core.store import load_bundle
+from explorer.core.data.sources import open_dataset
+from explorer.core.latent import encoding as latent
+from explorer.core.latent.encoding import cache_key, default_cache_root, encode_dataset
+from explorer.core.model.store import load_bundle
 from tests.helpers import read_only
 
 

@@ -10,9 +10,9 @@ import pytest
 from PIL import Image
 
 import explorer
-from explorer.core import plots
 from explorer.core.errors import InvalidParameter
-from explorer.core.export import (
+from explorer.core.output import plots
+from explorer.core.util.export import (
     save_figure,
     save_figure_all,
     save_npy,

@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 
 from explorer.core.errors import InvalidParameter
-from explorer.core.grids import GridSpec, export_grid, regenerate, render, sample_z
-from explorer.core.store import load_model
+from explorer.core.latent.grids import GridSpec, export_grid, regenerate, render, sample_z
+from explorer.core.model.store import load_model
 
 
 @pytest.fixture(scope="module")

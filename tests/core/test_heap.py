@@ -6,7 +6,7 @@ import gc
 
 import pytest
 
-from explorer.core import heap
+from explorer.core.util import heap
 
 
 @pytest.fixture(autouse=True)

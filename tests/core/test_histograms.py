@@ -6,14 +6,14 @@ import numpy as np
 import pytest
 
 from explorer.core.errors import Cancelled, InvalidParameter
-from explorer.core.histograms import (
+from explorer.core.progress import TaskState
+from explorer.core.stats.histograms import (
     CHUNK_ELEMENTS,
     component_histograms,
     radius,
     radius_histogram,
     symmetric_range,
 )
-from explorer.core.progress import TaskState
 
 
 def loop_counts(z: np.ndarray, bins: int, range_: tuple) -> np.ndarray:

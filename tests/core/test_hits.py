@@ -7,10 +7,10 @@ import math
 import numpy as np
 import pytest
 
-from explorer.core.components import ComponentStats
 from explorer.core.errors import InvalidParameter, NeedsDataError
-from explorer.core.histograms import ComponentHistograms
-from explorer.core.hits import expected_radius, hit_rate
+from explorer.core.stats.components import ComponentStats
+from explorer.core.stats.histograms import ComponentHistograms
+from explorer.core.stats.hits import expected_radius, hit_rate
 
 
 def unit_stats(z_dim: int) -> ComponentStats:

@@ -1,4 +1,4 @@
-"""Tests for explorer.core.imaging."""
+"""Tests for explorer.core.util.imaging."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import pytest
 from PIL import Image
 
 from explorer.core.errors import DatasetError, InvalidParameter
-from explorer.core.imaging import load_image, save_png, sharpen, tile_grid, to_uint8
+from explorer.core.util.imaging import read_image, save_png, sharpen, tile_grid, to_uint8
 
 
 def test_to_uint8_clips_and_rounds() -> None:
@@ -133,41 +133,32 @@ def test_save_png_rejects_bad_shape(tmp_path: Path) -> None:
     assert not list(tmp_path.iterdir())
 
 
-def test_load_image_gray_and_rgb(tmp_path: Path) -> None:
+def test_read_image_crops_the_centre_square_and_converts_channels(tmp_path: Path) -> None:
     rgb = np.zeros((10, 20, 3), np.uint8)
     rgb[:, :10] = (255, 0, 0)
     rgb[:, 10:] = (0, 0, 255)
     path = tmp_path / "img.png"
     Image.fromarray(rgb).save(path)
 
-    out = load_image(path, channels=3)
-    assert out.shape == (10, 20, 3) and out.dtype == np.float32
-    np.testing.assert_allclose(out, rgb / 255.0)
+    out = read_image(path, (10, 10, 3))  # the centre square: columns 5..14
+    assert out.shape == (10, 10, 3) and out.dtype == np.uint8
+    np.testing.assert_array_equal(out[:, :5], np.broadcast_to([255, 0, 0], (10, 5, 3)))
+    np.testing.assert_array_equal(out[:, 5:], np.broadcast_to([0, 0, 255], (10, 5, 3)))
 
-    gray = load_image(path, size=(5, 4), channels=1)
-    assert gray.shape == (5, 4, 1) and gray.dtype == np.float32
-    assert gray.min() >= 0.0 and gray.max() <= 1.0
+    gray = read_image(path, (4, 4, 1))
+    assert gray.shape == (4, 4, 1)
     assert gray[:, 0].mean() > gray[:, -1].mean()  # red is brighter than blue in luma
 
-    assert load_image(path, size=8, channels=3).shape == (8, 8, 3)
 
-
-def test_load_image_corrupt_and_missing(tmp_path: Path) -> None:
+def test_read_image_corrupt_and_missing(tmp_path: Path) -> None:
     good = tmp_path / "good.png"
     noise = np.random.default_rng(0).integers(0, 256, (32, 32), dtype=np.uint8)
     Image.fromarray(noise).save(good)  # incompressible, so the cut lands inside the pixels
-    assert load_image(good).shape == (32, 32, 1)
+    assert read_image(good, (32, 32, 1)).shape == (32, 32, 1)
     truncated = tmp_path / "truncated.png"
     truncated.write_bytes(good.read_bytes()[:500])
     garbage = tmp_path / "garbage.jpg"
     garbage.write_bytes(b"not an image at all")
     for bad in (truncated, garbage, tmp_path / "missing.png"):
         with pytest.raises(DatasetError, match=bad.name):
-            load_image(bad, size=(8, 8))
-
-
-def test_load_image_bad_arguments(tmp_path: Path) -> None:
-    with pytest.raises(InvalidParameter, match="channels"):
-        load_image(tmp_path / "x.png", channels=2)
-    with pytest.raises(InvalidParameter, match="size"):
-        load_image(tmp_path / "x.png", size=(0, 4))
+            read_image(bad, (8, 8, 1))

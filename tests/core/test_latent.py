@@ -1,11 +1,11 @@
 import numpy as np
 import pytest
 
-from explorer.core.datasets import open_dataset
+from explorer.core.data.sources import open_dataset
 from explorer.core.errors import Cancelled, DatasetError
-from explorer.core.latent import decode, encode_batch, encode_dataset
+from explorer.core.latent.encoding import decode, encode_batch, encode_dataset
+from explorer.core.model.store import load_model
 from explorer.core.progress import TaskState
-from explorer.core.store import load_model
 
 
 @pytest.fixture(scope="module")

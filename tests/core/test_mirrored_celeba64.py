@@ -36,9 +36,9 @@ TRAIN = textwrap.dedent(
     replicas, images, out, options = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4]
     strategy = None
     if replicas > 1:  # first thing in the process, before TensorFlow sets up its devices
-        from explorer.core.devices import configure_logical_cpus, strategy_for
+        from explorer.core.runtime.devices import configure_logical_cpus, strategy_for
         strategy = strategy_for(configure_logical_cpus(replicas))
-    from explorer.core.training import TrainConfig, train
+    from explorer.core.model.training import TrainConfig, train
     started, batches = {}, []
     def on_event(event):
         if event["type"] == "started":

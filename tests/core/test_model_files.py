@@ -8,10 +8,10 @@ import numpy as np
 import pytest
 
 from explorer.core.errors import InvalidParameter, ModelLoadError
-from explorer.core.latent import decode, encode_batch
-from explorer.core.model_files import UntrustedModelCode, choose_endpoint, load_net
-from explorer.core.model_pair import LoadOptions, load_pair
-from explorer.core.store import load_model
+from explorer.core.latent.encoding import decode, encode_batch
+from explorer.core.model.model_files import UntrustedModelCode, choose_endpoint, load_net
+from explorer.core.model.pair import LoadOptions, load_pair
+from explorer.core.model.store import load_model
 from tests.core.model_builders import (
     SHAPE,
     K,
@@ -165,7 +165,7 @@ class Doubler(keras.layers.Layer):
 def test_custom_class_needs_its_code_and_trust(tmp_path):
     code = tmp_path / "layers.py"
     code.write_text(CUSTOM_CODE)
-    from explorer.core.model_files import load_model_code
+    from explorer.core.model.model_files import load_model_code
 
     doubler = load_model_code(code, trust=True)["Doubler"]
     inp = K.Input(SHAPE)

@@ -1,9 +1,9 @@
 import numpy as np
 import pytest
 
-from explorer.core.config import Architecture, ModelConfig, preset
 from explorer.core.errors import InvalidParameter
-from explorer.core.nets import ClippedSampling, build_model, keras
+from explorer.core.model.config import Architecture, ModelConfig, preset
+from explorer.core.model.nets import ClippedSampling, build_model, keras
 
 SMALL = preset("mnist", filters=[8, 16, 16])
 

@@ -11,8 +11,8 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.colors import LogNorm
 from matplotlib.patches import StepPatch
 
-from explorer.core import plots
 from explorer.core.errors import InvalidParameter
+from explorer.core.output import plots
 
 
 @pytest.fixture
@@ -37,7 +37,7 @@ def test_new_figure_has_agg_canvas_and_size():
 
 def test_core_plots_import_no_gui_pyplot_or_tensorflow():
     code = (
-        "import sys, explorer.core.plots, explorer.core.export; "
+        "import sys, explorer.core.output.plots, explorer.core.util.export; "
         "print([m for m in ('PySide6', 'matplotlib.pyplot', 'tensorflow') if m in sys.modules])"
     )
     result = subprocess.run(
@@ -175,7 +175,7 @@ def test_tsne_classes_legend_and_dots_where_the_points_are():
 
 
 def test_dot_layer_sizes_and_bounds():
-    from explorer.core.dot_layer import DotLayer
+    from explorer.core.output.dot_layer import DotLayer
 
     layer = DotLayer(np.zeros((3, 2)), np.array([0, 0, 0]), ["red"], size=2.5)
     assert layer.offsets(72)[-1] == (0, 0) and len(layer.offsets(72)) == 5  # 2.5 px: a plus

@@ -10,7 +10,7 @@ from sklearn.neighbors import KNeighborsClassifier
 
 from explorer.core.errors import Cancelled, InvalidParameter
 from explorer.core.progress import TaskState
-from explorer.core.projection import (
+from explorer.core.stats.projection import (
     TSNEResult,
     pca_explained_variance,
     subsample,

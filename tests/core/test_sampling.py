@@ -1,4 +1,4 @@
-"""Tests for explorer.core.sampling."""
+"""Tests for explorer.core.latent.sampling."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import pytest
 from sklearn.decomposition import PCA
 
 from explorer.core.errors import InvalidParameter, NeedsDataError
-from explorer.core.sampling import NEEDS_DATA, SAMPLER_PARAMS, SAMPLERS, Samples, sample
+from explorer.core.latent.sampling import NEEDS_DATA, SAMPLER_PARAMS, SAMPLERS, Samples, sample
 
 Z_DIM = 4
 

@@ -18,6 +18,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 import make_faces  # noqa: E402
 
+from explorer.core.data.pipeline import make_tf_dataset  # noqa: E402
 from explorer.core.errors import Cancelled  # noqa: E402
 from explorer.core.progress import TaskState  # noqa: E402
 
@@ -34,9 +35,9 @@ def faces(tmp_path_factory) -> Path:
 @pytest.fixture(scope="module")
 def model():
     """A small untrained VAE on 64x64x3 images."""
-    from explorer.core.config import ModelConfig, preset
-    from explorer.core.nets import build_model
-    from explorer.core.store import wrap_trained
+    from explorer.core.model.config import ModelConfig, preset
+    from explorer.core.model.nets import build_model
+    from explorer.core.model.store import wrap_trained
 
     arch = preset("celeba64", filters=[8, 16], z_dim=4)
     vae = build_model(ModelConfig(kind="vae", architecture=arch))
@@ -53,7 +54,7 @@ def stop_after(fraction: float) -> TaskState:
 def test_standin_generator(tmp_path, faces):
     from PIL import Image
 
-    from explorer.core.imagefiles import find_images, read_celeba_attributes
+    from explorer.core.data.imagefiles import find_images, read_celeba_attributes
 
     files = [f for f in find_images(faces) if f.name != "zz_corrupt.jpg"]
     assert len(files) == 24 and files[0].name == "000001.jpg"
@@ -79,8 +80,8 @@ def test_standin_generator(tmp_path, faces):
 
 
 def test_streamed_encode_skips_corrupt_and_caches_memmapped(tmp_path, faces, model):
-    from explorer.core.datasets import open_dataset
-    from explorer.core.latent import encode_dataset
+    from explorer.core.data.sources import open_dataset
+    from explorer.core.latent.encoding import encode_dataset
 
     ds = open_dataset(str(faces), (64, 64, 3))
     assert ds.streamed and len(ds) == 25
@@ -98,8 +99,8 @@ def test_streamed_encode_skips_corrupt_and_caches_memmapped(tmp_path, faces, mod
 
 
 def test_encode_cancel_writes_nothing(tmp_path, faces, model):
-    from explorer.core.datasets import open_dataset
-    from explorer.core.latent import encode_dataset
+    from explorer.core.data.sources import open_dataset
+    from explorer.core.latent.encoding import encode_dataset
 
     ds = open_dataset(str(faces), (64, 64, 3))
     with pytest.raises(Cancelled):
@@ -108,9 +109,9 @@ def test_encode_cancel_writes_nothing(tmp_path, faces, model):
 
 
 def test_decoded_cache_round_trip_invalidation_and_cancel(tmp_path, faces, monkeypatch):
-    import explorer.core.pipeline as pipeline
-    from explorer.core.datasets import open_dataset
-    from explorer.core.decoded_cache import decoded_dataset, map_indices
+    import explorer.core.data.pipeline as pipeline
+    from explorer.core.data.decoded_cache import decoded_dataset, map_indices
+    from explorer.core.data.sources import open_dataset
 
     root = tmp_path / "decoded"
     with pytest.raises(Cancelled):
@@ -122,7 +123,7 @@ def test_decoded_cache_round_trip_invalidation_and_cancel(tmp_path, faces, monke
     assert isinstance(cached.images, np.memmap) and cached.images.dtype == np.uint8
     assert cached.images.shape == (24, 64, 64, 3) and cached.extra["skipped"] == 1
     assert np.array_equal(cached.labels, ds.labels[:24])
-    streamed = np.concatenate([x.numpy() for x in ds.tf_dataset(8)])
+    streamed = np.concatenate([x.numpy() for x in make_tf_dataset(ds, 8)])
     assert np.abs(streamed * 255 - cached.images).max() <= 0.5 + 1e-3  # same pixels, rounded
     assert list(map_indices(cached, np.array([3, 24, 0]))) == [3, 0]  # 24 is the corrupt one
 
@@ -141,7 +142,7 @@ def test_decoded_cache_round_trip_invalidation_and_cancel(tmp_path, faces, monke
 
 
 def test_training_with_decoded_cache(tmp_path, faces, monkeypatch):
-    from explorer.core.training import TrainConfig, train
+    from explorer.core.model.training import TrainConfig, train
 
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
     options = dict(preset="celeba64", filters=[8, 16], z_dim=4, dataset=str(faces),
@@ -156,8 +157,8 @@ def test_training_with_decoded_cache(tmp_path, faces, monkeypatch):
 def test_tsne_and_kmeans_cancel():
     from threadpoolctl import threadpool_limits
 
-    from explorer.core.clustering import kmeans_inertia
-    from explorer.core.projection import tsne
+    from explorer.core.stats.clustering import kmeans_inertia
+    from explorer.core.stats.projection import tsne
 
     z = np.random.default_rng(0).normal(size=(300, 8))
     with threadpool_limits(1):  # tiny problems: more threads only spin on a shared machine
@@ -168,7 +169,7 @@ def test_tsne_and_kmeans_cancel():
 
 
 def test_streaming_decision():
-    from explorer.core.pipeline import STREAM_BYTES, streams
+    from explorer.core.data.pipeline import STREAM_BYTES, streams
 
     assert not streams(np.zeros((10, 28, 28, 1), np.uint8))
     big = np.broadcast_to(
@@ -190,14 +191,15 @@ def test_memmap_streams_without_copy_or_rss_growth(tmp_path):
         f"""
         import json, resource
         import numpy as np
-        from explorer.core.tf_setup import tensorflow
-        from explorer.core.datasets import Dataset
+        from explorer.core.runtime.tf_setup import tensorflow
+        from explorer.core.data.dataset import Dataset
+        from explorer.core.data.pipeline import make_tf_dataset
         tf = tensorflow()
         consts = []
         real = tf.constant
         tf.constant = lambda v, *a, **k: (consts.append(np.size(v)), real(v, *a, **k))[1]
         images = np.load({str(path)!r}, mmap_mode="r")
-        data = Dataset("big", (64, 64, 3), images=images).tf_dataset(512, with_index=True)
+        data = make_tf_dataset(Dataset("big", (64, 64, 3), images=images), 512, with_index=True)
         it = iter(data)
         next(it)
         rss = lambda: resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024

@@ -4,9 +4,9 @@ import numpy as np
 import pytest
 
 from explorer.core.errors import ModelLoadError
-from explorer.core.model_pair import load_pair
-from explorer.core.store import load_bundle, load_model
-from explorer.core.tf_setup import keras
+from explorer.core.model.pair import load_pair
+from explorer.core.model.store import load_bundle, load_model
+from explorer.core.runtime.tf_setup import keras
 
 K = keras()
 

@@ -11,7 +11,7 @@ from tests.helpers import run_python_json
 PRELOAD_THEN_IMPORT = """
 import hashlib, json, os, sys
 os.environ["LATENT_EXPLORER_TF_PRELOAD"] = sys.argv[1]
-from explorer.core import tf_setup
+from explorer.core.runtime import tf_setup
 loaded = tf_setup.preload_shared_libraries()
 tf = tf_setup.tensorflow()
 print(json.dumps({

@@ -2,9 +2,9 @@ import numpy as np
 import pytest
 
 from explorer.core.errors import InvalidParameter, TrainingDiverged
+from explorer.core.model.store import load_bundle, read_meta
+from explorer.core.model.training import TrainConfig, train
 from explorer.core.progress import TaskState
-from explorer.core.store import load_bundle, read_meta
-from explorer.core.training import TrainConfig, train
 from tests.conftest import TINY
 
 
@@ -69,7 +69,7 @@ def test_resume_continues_epochs_and_history(tmp_path):
 
 
 def test_nan_loss_stops_and_keeps_previous_checkpoint(tmp_path):
-    from explorer.core.tf_setup import keras
+    from explorer.core.runtime.tf_setup import keras
 
     class Poison(keras().callbacks.Callback):
         def on_train_batch_begin(self, batch, logs=None):

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from explorer.core.errors import InvalidParameter
-from explorer.core.vae_diagnostics import vae_diagnostics
+from explorer.core.stats.vae_diagnostics import vae_diagnostics
 
 KEYS = {
     "logvar_min",

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from explorer.core.errors import InvalidParameter
-from explorer.core.store import load_bundle, read_meta
+from explorer.core.model.store import load_bundle, read_meta
 from explorer.gui.training_controller import TrainingController
 from tests.conftest import TINY
 
@@ -124,7 +124,7 @@ def test_cancel_mid_epoch_then_resume(controller, tmp_path):
 
 
 def test_nan_loss_fails_with_message_and_keeps_checkpoint(controller, tmp_path):
-    from explorer.core.tf_setup import keras
+    from explorer.core.runtime.tf_setup import keras
 
     class Poison(keras().callbacks.Callback):
         def on_epoch_begin(self, epoch, logs=None):
@@ -312,8 +312,8 @@ def test_training_modules_do_not_import_tensorflow():
     import sys
 
     code = (
-        "import sys\nimport explorer.gui.training_panel, explorer.core.training\n"
-        "from explorer.core.training import TrainConfig\n"
+        "import sys\nimport explorer.gui.training_panel, explorer.core.model.training\n"
+        "from explorer.core.model.training import TrainConfig\n"
         "TrainConfig(out='x').validate()\n"
         "print('tensorflow' in sys.modules, 'keras' in sys.modules)"
     )

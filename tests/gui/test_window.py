@@ -305,7 +305,7 @@ def test_swap_clear_and_reload(window, qtbot):
     window.clear_slot("B")
     assert window.wait_idle(30_000)
     assert window.slots["B"].model is None and not window.grids.views["B"].images
-    from explorer.core.paths import shipped_model
+    from explorer.core.util.paths import shipped_model
 
     with qtbot.waitSignal(window.idle, timeout=120_000):
         window.load_model("B", shipped_model("mnist_vae_tinykl"))

@@ -98,7 +98,7 @@ def test_bad_file_keeps_the_model_with_the_message_in_the_slot(window, files):
 
 
 def test_float_data_sets_with_detected_refused_and_given_ranges(window, tmp_path):
-    from explorer.core.datasets import open_dataset
+    from explorer.core.data.sources import open_dataset
 
     digits = open_dataset("mnist-5k").images[:64].astype(np.float32)
     np.savez(tmp_path / "signed.npz", images=digits / 127.5 - 1.0)
@@ -137,7 +137,7 @@ def test_a_savedmodel_is_picked_by_its_saved_model_pb():
 def _shipped_models_again(window):
     """Leave the shipped models in the slots: the next module's window restores them."""
     yield
-    from explorer.core.paths import shipped_model
+    from explorer.core.util.paths import shipped_model
 
     window.set_dataset("mnist-5k")
     window.load_model("A", shipped_model("mnist_ae"))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from explorer.core.errors import InvalidParameter
-from explorer.core.store import read_meta
+from explorer.core.model.store import read_meta
 from explorer.gui.training_panel import ERROR_STYLE
 
 TINY = {"preset": "mnist", "filters": [8, 16, 16], "max_images": 256, "batch_size": 32, "seed": 0}

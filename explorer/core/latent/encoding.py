@@ -1,0 +1,288 @@
+"""Encode data sets into z-points and decode z-points into images, in compiled batches.
+
+Encodings are cached per (model, data set) as float32 ``.npy`` files opened memory-mapped
+(no pickle); the cache key changes when the model file or the data change.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from explorer.core.data.dataset import Dataset
+from explorer.core.data.pipeline import make_tf_dataset
+from explorer.core.errors import DatasetError
+from explorer.core.model.store import LatentModel
+from explorer.core.progress import TaskState, ensure_state
+from explorer.core.util import atomic
+from explorer.core.util.paths import user_cache_dir
+
+CACHE_FORMAT = 1
+ARRAYS = ("z", "mu", "logvar", "labels", "indices")
+
+
+@dataclass
+class Encodings:
+    """z-points of a data set: ``z`` always; ``mu``/``logvar`` for a VAE; ``labels`` when the
+    data set has them; ``indices`` of the data set images they belong to (skipped files are
+    absent)."""
+
+    z: np.ndarray
+    mu: np.ndarray | None = None
+    logvar: np.ndarray | None = None
+    labels: np.ndarray | None = None
+    indices: np.ndarray | None = None
+    label_names: list[str] | None = None
+    kind: str = "ae"
+    model_name: str = ""
+    dataset_name: str = ""
+    skipped: int = 0
+
+    def __len__(self) -> int:
+        return len(self.z)
+
+    def save_npz(self, path: str | os.PathLike) -> None:
+        """Write z (and mu, logvar, labels, indices) in ``.npz`` format to exactly ``path``.
+
+        Atomic: an existing file is only replaced by a complete one that lists every array.
+        """
+        arrays = {k: np.asarray(getattr(self, k)) for k in ARRAYS if getattr(self, k) is not None}
+        with atomic.atomic_open(path, verify=lambda tmp: _check_npz(tmp, arrays)) as handle:
+            np.savez(handle, **arrays)
+
+
+def _check_npz(path: Path, names) -> str | None:
+    """Why ``path`` is not a finished ``.npz`` holding every one of ``names`` (its zip index,
+    which lists them, is written last), or None."""
+    try:
+        with np.load(path, allow_pickle=False) as f:
+            missing = set(names) - set(f.files)
+    except (OSError, ValueError, zipfile.BadZipFile) as exc:
+        return f"the written file is not a readable .npz ({exc})"
+    return f"the arrays {sorted(missing)} are missing from the written file" if missing else None
+
+
+def model_input(model: LatentModel, x: np.ndarray) -> np.ndarray:
+    """Images in [0, 1], ``(n, h, w, c)`` -> what the encoder takes: mapped into its input
+    range and, for a channels-first model, ``(n, c, h, w)``."""
+    lo, hi = model.input_range
+    x = np.asarray(x, dtype=np.float32)
+    if (lo, hi) != (0.0, 1.0):
+        x = x * np.float32(hi - lo) + np.float32(lo)
+    return np.ascontiguousarray(x.transpose(0, 3, 1, 2)) if model.channels_first else x
+
+
+def to_pixels(model: LatentModel, y: np.ndarray) -> np.ndarray:
+    """Decoder output -> uint8 ``(n, h, w, c)``: mapped from its output range to [0, 1] (never
+    clipped from the wrong range), then to 0..255."""
+    lo, hi = model.output_range
+    y = np.asarray(y, dtype=np.float32)
+    if model.channels_first:
+        y = y.transpose(0, 2, 3, 1)
+    if (lo, hi) != (0.0, 1.0):
+        y = (y - np.float32(lo)) / np.float32(hi - lo)
+    return np.round(np.clip(np.nan_to_num(y, nan=0.0), 0.0, 1.0) * 255.0).astype(np.uint8)
+
+
+def encode_batch(
+    model: LatentModel, x: np.ndarray, rng: np.random.Generator | None = None
+) -> dict[str, np.ndarray]:
+    """Encode float images ``x`` in [0, 1], ``(n, h, w, c)``: ``{"z"}`` for an AE,
+    ``{"mu", "logvar", "z"}`` for a VAE (one compiled call for TensorFlow formats).
+
+    For a VAE whose encoder gives only (mu, logvar), ``z = mu + exp(logvar/2) * eps`` with
+    ``eps ~ N(0, 1)`` clipped to ``|eps| <= eps_clip``, drawn from ``rng``.
+    """
+    parts = model.encoder(model_input(model, x))
+    if model.encoder_outputs == "z":
+        return {"z": parts[0]}
+    mu, logvar = parts[0], parts[1]
+    if model.encoder_outputs == "mu_logvar_z":
+        z = parts[2]
+    else:
+        rng = rng or np.random.default_rng(0)
+        eps = np.clip(
+            rng.standard_normal(mu.shape, dtype=np.float32), -model.eps_clip, model.eps_clip
+        )
+        z = mu + np.exp(0.5 * logvar) * eps
+    return {"mu": mu, "logvar": logvar, "z": z.astype(np.float32)}
+
+
+def decode(
+    model: LatentModel, z: np.ndarray, batch_size: int = 256, state: TaskState | None = None
+) -> np.ndarray:
+    """Decode z-points to uint8 images (n, h, w, c), one compiled call per batch."""
+    state = ensure_state(state)
+    z = np.asarray(z, dtype=np.float32).reshape(-1, model.z_dim)
+    out = np.empty((len(z), *model.input_shape), dtype=np.uint8)
+    for start in range(0, len(z), batch_size):
+        state.check()
+        x = to_pixels(model, model.decoder(z[start : start + batch_size])[0])
+        out[start : start + len(x)] = x
+        state.set_progress(min(start + batch_size, len(z)) / max(len(z), 1), "decoding")
+    return out
+
+
+def cache_key(model: LatentModel, ds: Dataset, seed: int) -> str:
+    layout = f"{model.input_range}|{model.channels_first}"  # what the encoder is fed
+    text = f"{CACHE_FORMAT}|{model.fingerprint}|{layout}|{ds.fingerprint()}|{seed}"
+    return hashlib.sha256(text.encode()).hexdigest()[:20]
+
+
+def cache_roots(model: LatentModel) -> list[Path]:
+    """Where encodings of ``model`` are looked up: its bundle's ``cache/`` (if it has a
+    bundle), then ``$XDG_CACHE_HOME/latent-explorer/encodings``."""
+    bundle = [model.cache_dir] if model.cache_dir is not None else []
+    return [*bundle, user_cache_dir("encodings")]
+
+
+def default_cache_root(model: LatentModel) -> Path:
+    """Where new encodings of ``model`` are cached: the bundle's ``cache/`` when a file can be
+    created there, else (a read-only bundle, or a pair of files) the user cache folder."""
+    *bundle, user = cache_roots(model)
+    return next((root for root in bundle if atomic.unwritable_reason(root) is None), user)
+
+
+def encode_dataset(
+    model: LatentModel,
+    ds: Dataset,
+    batch_size: int = 256,
+    seed: int = 0,
+    state: TaskState | None = None,
+    cache: bool | str | os.PathLike = True,
+) -> Encodings:
+    """Encode every image of ``ds`` (streamed for folders), with progress and cancel.
+
+    ``cache=True`` uses ``<bundle>/cache`` (or ``~/.cache/latent-explorer`` for an
+    encoder/decoder pair or a read-only bundle, see :func:`default_cache_root`); a path uses
+    that folder; ``False`` skips the cache.
+    """
+    from explorer.core.data.dataset import check_shape
+
+    state = ensure_state(state)
+    check_shape(ds, model.input_shape)
+    if not cache:
+        return _encode(model, ds, batch_size, seed, state)
+    key = cache_key(model, ds, seed)
+    for root in cache_roots(model) if cache is True else [Path(cache)]:
+        found = load_cached(root / key)
+        if found is not None:
+            state.set_progress(1.0, "loaded cached encodings")
+            return found
+    enc = _encode(model, ds, batch_size, seed, state)
+    save_cached((default_cache_root(model) if cache is True else Path(cache)) / key, enc)
+    return enc
+
+
+def _encode(
+    model: LatentModel, ds: Dataset, batch_size: int, seed: int, state: TaskState
+) -> Encodings:
+    rng = np.random.default_rng(seed)
+    n = len(ds)
+    parts: dict[str, list[np.ndarray]] = {}
+    indices: list[np.ndarray] = []
+    done = 0
+    for x, idx in _batches(ds, batch_size):
+        state.check()
+        for key, value in encode_batch(model, x, rng).items():
+            parts.setdefault(key, []).append(value)
+        indices.append(idx)
+        done += len(idx)
+        state.set_progress(done / n, f"encoding {done}/{n}")
+    state.check()
+    if not done:
+        raise _no_points(ds)
+    z_dim = model.z_dim
+    joined = {
+        k: np.concatenate(v) if v else np.zeros((0, z_dim), np.float32) for k, v in parts.items()
+    }
+    idx = np.concatenate(indices) if indices else np.zeros(0, np.int64)
+    labels = ds.labels[idx] if ds.labels is not None else None
+    return Encodings(
+        z=joined.get("z", np.zeros((0, z_dim), np.float32)),
+        mu=joined.get("mu"),
+        logvar=joined.get("logvar"),
+        labels=labels,
+        indices=idx,
+        label_names=ds.label_names,
+        kind=model.kind,
+        model_name=model.name,
+        dataset_name=ds.name,
+        skipped=n - len(idx),
+    )
+
+
+def _no_points(ds: Dataset) -> DatasetError:
+    """The error for an encoding that gave no z-points (no image, or none readable)."""
+    if ds.streamed:
+        from explorer.core.data.imagefiles import none_readable
+
+        return none_readable(ds.source, len(ds))
+    return DatasetError(f"{ds.source or ds.name}: the data set has no images")
+
+
+def _batches(ds: Dataset, batch_size: int):
+    """Float batches with their indices: slices of in-memory (or memory-mapped) arrays, which
+    skips tf.data's set-up cost and never copies the whole array; folders stream via tf.data."""
+    if ds.images is not None:
+        for start in range(0, len(ds), batch_size):
+            x = np.asarray(ds.images[start : start + batch_size])
+            x = x.astype(np.float32) / 255.0 if x.dtype == np.uint8 else x.astype(np.float32)
+            yield x, np.arange(start, start + len(x))
+        return
+    for x, idx in make_tf_dataset(ds, batch_size, with_index=True):
+        yield x.numpy(), idx.numpy()
+
+
+def save_cached(folder: Path, enc: Encodings) -> None:
+    """Write each array as ``.npy`` and ``info.json`` last into a new folder of a unique name,
+    then rename it to ``folder`` in one step (:func:`explorer.core.util.atomic.atomic_folder`).
+
+    Readers see no entry or a complete one. Concurrent writers of the same entry all
+    succeed: when another process got there first, its complete entry is kept.
+    """
+    info = {
+        "format": CACHE_FORMAT,
+        "kind": enc.kind,
+        "model_name": enc.model_name,
+        "dataset_name": enc.dataset_name,
+        "label_names": enc.label_names,
+        "skipped": enc.skipped,
+    }
+    with atomic.atomic_folder(folder, keep=lambda entry: load_cached(entry) is not None) as tmp:
+        for key in ARRAYS:
+            value = getattr(enc, key)
+            if value is not None:
+                np.save(tmp / f"{key}.npy", np.asarray(value), allow_pickle=False)
+        (tmp / "info.json").write_text(json.dumps(info))
+
+
+def load_cached(folder: Path) -> Encodings | None:
+    """Encodings from a cache folder, arrays memory-mapped; ``None`` if absent or broken."""
+    try:
+        info = json.loads((folder / "info.json").read_text())
+        if info.get("format") != CACHE_FORMAT:
+            return None
+        arrays = {
+            k: np.load(folder / f"{k}.npy", mmap_mode="r", allow_pickle=False)
+            for k in ARRAYS
+            if (folder / f"{k}.npy").exists()
+        }
+    except (OSError, ValueError):
+        return None
+    if "z" not in arrays:
+        return None
+    return Encodings(
+        **arrays,
+        label_names=info.get("label_names"),
+        kind=info["kind"],
+        model_name=info["model_name"],
+        dataset_name=info["dataset_name"],
+        skipped=info.get("skipped", 0),
+    )

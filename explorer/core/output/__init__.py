@@ -1,0 +1,1 @@
+"""Figures and reports: matplotlib plots, the dot layer for large scatter plots, reports."""

@@ -1,0 +1,106 @@
+"""Write the figures of an :class:`~explorer.core.stats.analysis.Analysis` (and of a comparison)
+to a folder, in PNG and optionally SVG and PDF."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+
+from explorer.core.output import plots
+from explorer.core.stats.analysis import Analysis
+from explorer.core.util.export import save_figure
+
+
+def _save(fig, out: Path, stem: str, formats: Sequence[str]) -> list[Path]:
+    return [save_figure(fig, out / f"{stem}.{fmt}") for fmt in formats]
+
+
+def radius_series(a: Analysis, label: str, with_samples: bool = True) -> tuple[list, list]:
+    series = [(label, a.radius_hist.edges, a.radius_hist.counts)]
+    expected = []
+    if with_samples:
+        for name, exp in a.summary["expected_radius"].items():
+            expected.append((f"expected {name}", exp["mean"], exp["std"]))
+    return series, expected
+
+
+def write_analysis_plots(
+    a: Analysis, out: str | Path, formats: Sequence[str] = ("png",)
+) -> list[Path]:
+    """Every plot of one analysis; returns the files written."""
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    s = a.summary
+    title = f"{s['model']} on {s['dataset']}"
+    written: list[Path] = []
+
+    fig = plots.new_figure(7, 4)
+    series, expected = radius_series(a, "encoded data")
+    ax = fig.add_subplot()
+    plots.draw_radius_histograms(ax, series, expected)
+    ax.set_title(f"Radius of z-points: {title}")
+    written += _save(fig, out, "radius", formats)
+
+    fig = plots.new_figure(7, 5)
+    ax = fig.add_subplot()
+    image = plots.draw_component_heatmap(
+        ax, a.component_hist.edges, a.component_hist.counts, list(a.stats.dominant)
+    )
+    fig.colorbar(image, ax=ax, label="points per bin")
+    ax.set_title(f"Per-component histograms: {title}")
+    written += _save(fig, out, "components", formats)
+
+    j = int(list(a.stats.dominant)[0]) if len(a.stats.dominant) else int(np.argmax(a.stats.std))
+    fig = plots.new_figure(6, 4)
+    plots.draw_component_curve(
+        fig.add_subplot(),
+        a.component_hist.edges,
+        a.component_hist.counts[j],
+        float(a.stats.mean[j]),
+        float(a.stats.half_width[j]),
+        f"component {j}",
+    )
+    written += _save(fig, out, "component_curve", formats)
+
+    if a.pca_ratios is not None:
+        fig = plots.new_figure(6, 4)
+        plots.draw_pca_variance(fig.add_subplot(), a.pca_ratios)
+        written += _save(fig, out, "pca_variance", formats)
+    if a.correlation is not None:
+        points, r, i, k = a.correlation
+        fig = plots.new_figure(5, 5)
+        plots.draw_correlation(fig.add_subplot(), points, r, i, k)
+        written += _save(fig, out, "correlation", formats)
+    if a.kmeans is not None:
+        fig = plots.new_figure(6, 4)
+        plots.draw_kmeans_inertia(fig.add_subplot(), a.kmeans.k, a.kmeans.inertia)
+        written += _save(fig, out, "kmeans_inertia", formats)
+    if a.tsne is not None:
+        fig = plots.new_figure(7, 6)
+        labels = (
+            a.tsne_labels if a.tsne_labels is not None and np.ndim(a.tsne_labels) == 1 else None
+        )
+        names = s.get("label_names")
+        ax = fig.add_subplot()
+        plots.draw_tsne(ax, a.tsne.embedding, labels, names)
+        ax.set_title(f"t-SNE of {s['tsne']['n_points']} z-points: {title}")
+        written += _save(fig, out, "tsne", formats)
+    return written
+
+
+def write_radius_overlay(
+    analyses: dict[str, Analysis],
+    out: str | Path,
+    expected: list | None = None,
+    formats: Sequence[str] = ("png",),
+    stem: str = "radius_overlay",
+) -> list[Path]:
+    """Overlaid radius histograms of several models' encodings (AE vs VAE vs tiny-KL VAE)."""
+    fig = plots.new_figure(7, 4)
+    series = [(label, a.radius_hist.edges, a.radius_hist.counts) for label, a in analyses.items()]
+    ax = fig.add_subplot()
+    plots.draw_radius_histograms(ax, series, expected or [])
+    ax.set_title("Radius of encoded z-points")
+    return _save(fig, Path(out), stem, formats)

@@ -1,0 +1,1 @@
+"""TensorFlow set-up (imported once, quietly) and the devices it runs on."""

@@ -1,0 +1,121 @@
+"""Import TensorFlow/Keras once, lazily, with GPU memory growth and quiet logs."""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import importlib.util
+import os
+import sys
+from collections.abc import Iterator
+from functools import lru_cache
+from types import ModuleType
+
+from explorer.core.util import heap
+
+
+@contextlib.contextmanager
+def _quiet_stderr() -> Iterator[None]:
+    """Silence the C++ start-up chatter TensorFlow writes straight to file descriptor 2.
+
+    TensorFlow >= 2.18 logs through absl before ``TF_CPP_MIN_LOG_LEVEL`` is read, so the
+    environment variable alone does not help. ``LATENT_EXPLORER_TF_LOGS=1`` keeps the logs.
+    """
+    if os.environ.get("LATENT_EXPLORER_TF_LOGS") == "1":
+        yield
+        return
+    try:
+        sys.stderr.flush()
+        saved = os.dup(2)
+    except (OSError, ValueError):
+        yield
+        return
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, 2)
+        yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+        os.close(devnull)
+
+
+# TensorFlow's own shared libraries (about 1.2 GB on Linux), loaded as dependencies of its
+# first extension module.
+_SHARED_LIBRARIES = ("libtensorflow_framework.so.2", "libtensorflow_cc.so.2")
+
+
+def preload_shared_libraries() -> list[str]:
+    """Load TensorFlow's big shared libraries without holding the GIL; return their names.
+
+    ``import tensorflow`` maps and relocates about 1.2 GB of libraries inside one
+    ``dlopen`` made by the import machinery, which holds the GIL for 0.3-0.4 s: the window's
+    event loop stalls although the import runs in a worker thread. A ``dlopen`` called
+    through ctypes releases the GIL like any foreign call, and the import then finds the
+    libraries loaded. Same flags as the import's own first load (``RTLD_NOW``, local: a
+    global load would let TensorFlow's bundled BoringSSL shadow OpenSSL for ``hashlib``),
+    and ``hashlib``/``ssl`` are imported first, as ``tensorflow.python.pywrap_tensorflow``
+    does for the same reason. Linux only; anything missing is left to the import, which
+    reports it. ``LATENT_EXPLORER_TF_PRELOAD=0`` switches it off.
+    """
+    if not sys.platform.startswith("linux") or os.environ.get("LATENT_EXPLORER_TF_PRELOAD") == "0":
+        return []
+    spec = importlib.util.find_spec("tensorflow")  # finds the package without importing it
+    if spec is None or spec.origin is None:
+        return []
+    import hashlib  # noqa: F401 - OpenSSL first (see above)
+    import ssl  # noqa: F401
+
+    libc = ctypes.CDLL(None)
+    libc.dlopen.restype = ctypes.c_void_p
+    libc.dlopen.argtypes = [ctypes.c_char_p, ctypes.c_int]
+    loaded = []
+    for name in _SHARED_LIBRARIES:
+        path = os.path.join(os.path.dirname(spec.origin), name)
+        if os.path.exists(path) and libc.dlopen(os.fsencode(path), os.RTLD_NOW):
+            loaded.append(name)  # the handle stays open for the life of the process
+    return loaded
+
+
+@lru_cache(maxsize=1)
+def keras() -> ModuleType:
+    """Return the ``keras`` module (TensorFlow backend), configuring TensorFlow first."""
+    with heap.paused():  # TensorFlow and Keras stay loaded: keep collections out of the way
+        tensorflow()
+        import keras as _keras
+
+    return _keras
+
+
+@lru_cache(maxsize=1)
+def tensorflow() -> ModuleType:
+    """Return ``tensorflow`` after enabling memory growth on every GPU."""
+    os.environ.setdefault("KERAS_BACKEND", "tensorflow")
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    with _quiet_stderr(), heap.paused():
+        if "tensorflow" not in sys.modules:
+            preload_shared_libraries()
+        import tensorflow as tf
+
+        gpus = tf.config.list_physical_devices("GPU")
+    for gpu in gpus:
+        with contextlib.suppress(RuntimeError):  # already initialised elsewhere: leave it
+            tf.config.experimental.set_memory_growth(gpu, True)
+    return tf
+
+
+def device_description() -> str:
+    """``"GPU: name, name"`` for the GPUs TensorFlow sees, else ``"CPU"``."""
+    tf = tensorflow()
+    gpus = tf.config.list_physical_devices("GPU")
+    if not gpus:
+        return "CPU"
+    names = []
+    for gpu in gpus:
+        try:
+            names.append(
+                tf.config.experimental.get_device_details(gpu).get("device_name", gpu.name)
+            )
+        except Exception:  # noqa: BLE001 - details are best effort
+            names.append(gpu.name)
+    return "GPU: " + ", ".join(names)

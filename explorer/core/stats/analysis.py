@@ -1,0 +1,151 @@
+"""Every analysis of one model's encodings in one call (used by ``analyze``, ``compare`` and
+the window): radius and component statistics, hit rates and expected radii of samplers, VAE
+diagnostics, PCA, k-means inertia and t-SNE, with progress and cancel.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from explorer.core.latent.encoding import Encodings
+from explorer.core.latent.sampling import sample
+from explorer.core.progress import TaskState, ensure_state
+from explorer.core.stats.clustering import kmeans_inertia
+from explorer.core.stats.components import component_stats, correlation
+from explorer.core.stats.histograms import component_histograms, radius, radius_histogram
+from explorer.core.stats.hits import expected_radius, hit_rate
+from explorer.core.stats.projection import pca_explained_variance, subsample, tsne
+from explorer.core.stats.vae_diagnostics import vae_diagnostics
+
+# The samplers whose hit rate is tried by default: the seeds' standard normal and uniform
+# sampling with a small and the seeds' large limit b.
+DEFAULT_HIT_SAMPLERS: list[tuple[str, str, dict[str, float]]] = [
+    ("normal", "normal", {"std": 1.0}),
+    ("uniform_b2", "uniform", {"limit": 2.0}),
+    ("uniform_b12", "uniform", {"limit": 12.0}),
+]
+
+
+@dataclass
+class AnalysisOptions:
+    hit_samplers: list[tuple[str, str, dict[str, float]]] = field(
+        default_factory=lambda: list(DEFAULT_HIT_SAMPLERS)
+    )
+    n_samples: int = 2000
+    hit_k: float = 3.0
+    radius_bin_width: float = 0.5
+    component_bins: int = 100
+    kmeans_ks: list[int] | None = None
+    tsne_points: int = 0
+    tsne_perplexity: float = 30.0
+    tsne_iterations: int = 500
+    seed: int = 0
+
+
+@dataclass
+class Analysis:
+    """``summary`` is plain JSON; the other fields keep arrays for the plots."""
+
+    summary: dict[str, Any]
+    radius_hist: Any
+    component_hist: Any
+    stats: Any
+    sample_radius: dict[str, np.ndarray] = field(default_factory=dict)
+    correlation: tuple[np.ndarray, float, int, int] | None = None
+    kmeans: Any = None
+    tsne: Any = None
+    tsne_labels: np.ndarray | None = None
+    pca_ratios: np.ndarray | None = None
+
+
+def analyze(
+    enc: Encodings, options: AnalysisOptions | None = None, state: TaskState | None = None
+) -> Analysis:
+    """Analyse ``enc`` (z-points of one model on one data set)."""
+    options = options or AnalysisOptions()
+    state = ensure_state(state)
+    z = np.asarray(enc.z, dtype=np.float32)
+    n, z_dim = z.shape
+    heavy = bool(options.kmeans_ks) + bool(options.tsne_points)
+    light_end = 0.3 if heavy else 1.0
+    state.set_progress(0.0, "radius and components")
+    r = radius(z)
+    rh = radius_histogram(r, options.radius_bin_width)
+    ch = component_histograms(z, options.component_bins, state=state.sub(0.0, light_end * 0.4))
+    stats = component_stats(
+        z, options.component_bins, state=state.sub(light_end * 0.4, light_end * 0.6)
+    )
+    state.check()
+    summary: dict[str, Any] = {
+        "n_points": int(n),
+        "z_dim": int(z_dim),
+        "kind": enc.kind,
+        "model": enc.model_name,
+        "dataset": enc.dataset_name,
+        "radius": {
+            "mean": float(r.mean()),
+            "std": float(r.std()),
+            "min": float(r.min()),
+            "max": float(r.max()),
+            "histogram": {"edges": rh.edges.tolist(), "counts": rh.counts.tolist()},
+        },
+        "components": stats.to_dict(),
+    }
+    hits, expected, sample_radius = {}, {}, {}
+    for name, sampler, params in options.hit_samplers:
+        s = sample(sampler, options.n_samples, z_dim, seed=options.seed, **params)
+        hits[name] = {"sampler": sampler, **params, **hit_rate(s.z, z, options.hit_k, stats)}
+        exp = expected_radius(sampler, z_dim, **params)
+        if exp is not None:
+            sr = radius(s.z)
+            expected[name] = {
+                **exp,
+                "measured_mean": float(sr.mean()),
+                "measured_std": float(sr.std()),
+            }
+            sample_radius[name] = sr
+    summary["hit_rate"] = hits
+    summary["expected_radius"] = expected
+    if enc.mu is not None and enc.logvar is not None:
+        summary["vae"] = vae_diagnostics(enc.mu, enc.logvar, z)
+    ratios = pca_explained_variance(z)
+    summary["pca_explained_variance"] = [float(v) for v in ratios]
+    corr = None
+    if z_dim >= 2:
+        order = list(stats.dominant) or list(np.argsort(-np.asarray(stats.std)))
+        extra = [j for j in np.argsort(-np.asarray(stats.std)) if j not in order[:1]]
+        i, j = int(order[0]), int((order[1:] or extra)[0])
+        points, rr = correlation(z, i, j, seed=options.seed)
+        corr = (points, rr, i, j)
+        summary["correlation"] = {"i": i, "j": j, "pearson_r": float(rr)}
+    state.set_progress(light_end, "statistics done")
+    result = Analysis(summary, rh, ch, stats, sample_radius, corr, pca_ratios=ratios)
+    step = (1.0 - light_end) / max(heavy, 1)
+    pos = light_end
+    if options.kmeans_ks:
+        ks = [k for k in options.kmeans_ks if k <= n]
+        result.kmeans = kmeans_inertia(
+            z, ks, seed=options.seed, state=state.sub(pos, pos + step, "k-means: ")
+        )
+        summary["kmeans"] = result.kmeans.to_dict()
+        pos += step
+    if options.tsne_points:
+        idx = subsample(n, options.tsne_points, options.seed)
+        result.tsne = tsne(
+            z[idx],
+            perplexity=min(options.tsne_perplexity, (len(idx) - 1) / 3.0 - 1e-6),
+            n_iter=options.tsne_iterations,
+            seed=options.seed,
+            state=state.sub(pos, 1.0, "t-SNE: "),
+        )
+        result.tsne_labels = np.asarray(enc.labels)[idx] if enc.labels is not None else None
+        summary["tsne"] = {
+            "n_points": int(len(idx)),
+            "kl_divergence": float(result.tsne.kl_divergence),
+            **{k: v for k, v in result.tsne.params.items() if isinstance(v, (int, float, str))},
+        }
+    state.set_progress(1.0, "analysis done")
+    return result

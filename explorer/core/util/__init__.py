@@ -1,0 +1,1 @@
+"""Shared helpers below every layer: atomic writes, paths, heap handling, image and file export."""
