@@ -6,10 +6,10 @@ from collections.abc import Callable
 from typing import Any
 
 import numpy as np
-from PySide6.QtWidgets import QComboBox, QFormLayout, QHBoxLayout, QLineEdit, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QComboBox, QFormLayout, QLineEdit, QWidget
 
 from explorer.gui.plot_renderer import PlotRenderer, RenderedPlot
-from explorer.gui.task_controls import TaskControls
+from explorer.gui.task_controls import TaskControls, encoded_slot, lay_out_panel
 from explorer.gui.workers import Runner
 
 
@@ -43,31 +43,21 @@ class ClusterPanel(QWidget):
         form = QFormLayout()
         form.addRow("slot", self.slot)
         form.addRow("k", self.ks)
-        side = QVBoxLayout()
-        side.addLayout(form)
-        side.addWidget(self.controls)
-        side.addStretch(1)
-        layout = QHBoxLayout(self)
-        layout.addLayout(side)
-        layout.addWidget(self.plot, 1)
+        lay_out_panel(self, form, self.controls, self.plot)
 
     def run(self) -> None:
-        slot = self.slot.currentText()
-        enc = self.data(slot)
-        if enc is None:
-            self.controls.ended(f"slot {slot} has no encoded data", error=True)
+        if (picked := encoded_slot(self)) is None:
             return
+        slot, enc = picked
         self.controls.started(f"k-means on {len(enc.z)} points of slot {slot}…")
-        self.runner.start(
+        task = self.runner.start(
             "kmeans",
             run_kmeans,
             enc.z,
             self.ks.text(),
             on_done=lambda sweep: self._done(slot, sweep),
-            on_error=lambda text: self.controls.ended(f"error: {text}", error=True),
-            on_progress=self.controls.progress,
-            on_cancel=lambda: self.controls.ended("cancelled"),
         )
+        self.controls.follow(task)
 
     def cancel(self) -> None:
         self.runner.cancel("kmeans")

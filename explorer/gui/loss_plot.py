@@ -14,8 +14,8 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QWidget
+from superqt.utils import qthrottled
 
 from explorer.gui.plot_renderer import PlotRenderer, RenderedPlot
 
@@ -112,10 +112,10 @@ class LossPlot(RenderedPlot):
         self._curves = {
             (key, what): _Curve() for key in KEYS for what in ("raw", "ema", "epoch", "val")
         }
-        self._timer = QTimer(self)
-        self._timer.setSingleShot(True)
-        self._timer.setInterval(int(1000 / MAX_REDRAWS_PER_S))
-        self._timer.timeout.connect(self.flush)
+        # batches arrive by the hundred per second: redraw at most MAX_REDRAWS_PER_S times
+        self._flush_soon = qthrottled(
+            self.flush, timeout=int(1000 / MAX_REDRAWS_PER_S), leading=False, parent=self
+        )
         self.message("loss curves: they appear when a training starts")
 
     # ------------------------------------------------------------------ data in
@@ -181,8 +181,7 @@ class LossPlot(RenderedPlot):
     # ------------------------------------------------------------------ drawing
     def _schedule(self) -> None:
         self._dirty = True
-        if not self._timer.isActive():
-            self._timer.start()
+        self._flush_soon()
 
     def flush(self) -> None:
         """Ask the renderer for a new image of the curves (if anything changed)."""

@@ -2,9 +2,9 @@
 
 TensorFlow models are not safe to use from two threads, so every call on a slot's model
 runs on that slot's :class:`ModelWorker` thread. The window talks to it through a
-:class:`ModelController` (main thread): ``request(op, payload, ...)`` returns a request id;
-a newer request of the same op supersedes older ones (queued ones are skipped, results of
-running ones dropped). TensorFlow is imported here, inside the worker, never at module level.
+:class:`ModelController` (main thread): ``request(op, payload, ...)`` returns a
+:class:`~explorer.gui.workers.Task`; a newer request of the same op supersedes older ones
+(queued ones are skipped, results of running ones dropped). TensorFlow is imported here, inside the worker, never at module level.
 
 The two model threads also never run TensorFlow at the same moment: every op holds
 :data:`TF_LOCK`. That is a precaution (Keras 3 keeps some global state; concurrent
@@ -16,24 +16,22 @@ loop runs inside Python.
 from __future__ import annotations
 
 import threading
-import traceback
 from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 from PySide6.QtCore import QObject, QThread, Signal, Slot
 
-from explorer.core.errors import Cancelled, ExplorerError
 from explorer.core.progress import TaskState
-from explorer.gui.workers import error_text, register_thread
+from explorer.gui.workers import Task, register_executor, register_thread
 
 TF_LOCK = threading.Lock()
 
 
-def _load(worker: ModelWorker, state: TaskState, p: dict) -> dict:
+def _load(state: TaskState, worker: ModelWorker, p: dict) -> dict:
     from explorer.core.data.sources import open_dataset
     from explorer.core.latent.encoding import encode_dataset
-    from explorer.core.model.model_files import UntrustedModelCode
+    from explorer.core.model.keras_files import UntrustedModelCode
     from explorer.core.model.store import load_model
     from explorer.core.util import heap
 
@@ -79,13 +77,13 @@ def _scaled(state: TaskState, low: float, high: float) -> Callable[[float, str],
     return report
 
 
-def _render(worker: ModelWorker, state: TaskState, p: dict) -> Any:
+def _render(state: TaskState, worker: ModelWorker, p: dict) -> Any:
     from explorer.core.latent.grids import render
 
     return render(worker.require(), p["samples"], p["spec"], state=state)
 
 
-def _reconstruct(worker: ModelWorker, state: TaskState, p: dict) -> np.ndarray:
+def _reconstruct(state: TaskState, worker: ModelWorker, p: dict) -> np.ndarray:
     from explorer.core.latent.encoding import decode, encode_batch
 
     model = worker.require()
@@ -94,7 +92,7 @@ def _reconstruct(worker: ModelWorker, state: TaskState, p: dict) -> np.ndarray:
     return decode(model, codes.get("mu", codes["z"]))[0]
 
 
-def _clear(worker: ModelWorker, state: TaskState, p: dict) -> None:
+def _clear(state: TaskState, worker: ModelWorker, p: dict) -> None:
     worker.model = None
 
 
@@ -118,15 +116,9 @@ class ModelThread(QThread):
 class ModelWorker(QObject):
     """Owns one model; runs requests in its thread, one at a time."""
 
-    result = Signal(int, str, object)
-    failed = Signal(int, str, str)
-    skipped = Signal(int, str)
-    progress = Signal(int, float, str)
-
-    def __init__(self, latest: dict[str, int]) -> None:
+    def __init__(self) -> None:
         super().__init__()
         self.model: Any = None
-        self._latest = latest  # op -> newest request id, written by the controller
 
     def require(self) -> Any:
         from explorer.core.errors import ModelLoadError
@@ -135,105 +127,55 @@ class ModelWorker(QObject):
             raise ModelLoadError("no model loaded in this slot")
         return self.model
 
-    @Slot(int, str, object)
-    def handle(self, req: int, op: str, payload: dict) -> None:
-        state: TaskState = payload["state"]
-        if self._latest.get(op) != req or state.stop_requested:
-            self.skipped.emit(req, op)
+    @Slot(object, str, object)
+    def handle(self, task: Task, op: str, payload: dict) -> None:
+        if task.state.stop_requested:  # superseded while it waited in the queue
+            task.skip()
             return
-        try:
-            with TF_LOCK:
-                state.check()
-                out = OPS[op](self, state, payload)
-        except Cancelled:
-            self.skipped.emit(req, op)
-        except Exception as exc:  # shown in the window; the slot keeps its model
-            if not isinstance(exc, ExplorerError):
-                traceback.print_exc()
-            self.failed.emit(req, op, error_text(exc))
-        else:
-            self.result.emit(req, op, out)
+        with TF_LOCK:
+            task.run(OPS[op], self, payload)
 
 
 class ModelController(QObject):
-    """Main-thread handle of a slot's model thread."""
+    """Main-thread handle of a slot's model thread: an executor of the worker API."""
 
-    submit = Signal(int, str, object)
+    submit = Signal(object, str, object)
     changed = Signal()  # pending work started or ended
 
     def __init__(self, name: str, parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self._latest: dict[str, int] = {}
-        self._pending: dict[int, tuple[str, TaskState, dict]] = {}
-        self._next = 0
+        self._pending: dict[Task, str] = {}  # task -> op
         self.thread = register_thread(ModelThread())
         self.thread.setObjectName(f"model-{name}")
-        self.worker = ModelWorker(self._latest)
+        self.worker = ModelWorker()
         self.worker.moveToThread(self.thread)
         self.submit.connect(self.worker.handle)
-        self.worker.result.connect(self._on_result)
-        self.worker.failed.connect(self._on_failed)
-        self.worker.skipped.connect(self._on_skipped)
-        self.worker.progress.connect(self._on_progress)
         self.thread.start()
+        register_executor(self)
 
     def busy(self) -> bool:
         return bool(self._pending)
 
-    def request(
-        self,
-        op: str,
-        payload: dict | None = None,
-        on_done: Callable[[Any], None] | None = None,
-        on_error: Callable[[str], None] | None = None,
-        on_progress: Callable[[float, str], None] | None = None,
-    ) -> int:
-        """Queue ``op`` on the model thread; stop and supersede the previous ``op`` request."""
+    def request(self, op: str, payload: dict | None = None, **callbacks: Any) -> Task:
+        """Queue ``op`` on the model thread; stop and supersede the previous ``op`` request.
+        ``callbacks``: ``on_done``, ``on_error``, ``on_progress`` (see :meth:`Task.on`)."""
         self.cancel(op)
-        self._next += 1
-        req = self._next
-        self._latest[op] = req
-        worker = self.worker
-        state = TaskState(lambda f, m: worker.progress.emit(req, f, m))
-        callbacks = {"done": on_done, "error": on_error, "progress": on_progress}
-        self._pending[req] = (op, state, callbacks)
-        self.submit.emit(req, op, {**(payload or {}), "state": state})
+        task = Task(op, self).on(**callbacks)
+        self._pending[task] = op
+        task.finished.connect(lambda: self._ended(task))
+        self.submit.emit(task, op, dict(payload or {}))
         self.changed.emit()
-        return req
+        return task
+
+    def _ended(self, task: Task) -> None:
+        self._pending.pop(task, None)
+        task.deleteLater()
+        self.changed.emit()
 
     def cancel(self, op: str | None = None) -> None:
-        for pending_op, state, _ in self._pending.values():
+        for task, pending_op in self._pending.items():
             if op is None or pending_op == op:
-                state.request_stop()
-        if op is None:
-            self._latest.clear()
-        else:
-            self._latest.pop(op, None)
-
-    def _finish(self, req: int, op: str, kind: str, *values: Any) -> None:
-        entry = self._pending.pop(req, None)
-        current = self._latest.get(op) == req
-        if entry is not None and current and entry[2].get(kind) is not None:
-            entry[2][kind](*values)
-        self.changed.emit()
-
-    @Slot(int, str, object)
-    def _on_result(self, req: int, op: str, out: Any) -> None:
-        self._finish(req, op, "done", out)
-
-    @Slot(int, str, str)
-    def _on_failed(self, req: int, op: str, text: str) -> None:
-        self._finish(req, op, "error", text)
-
-    @Slot(int, str)
-    def _on_skipped(self, req: int, op: str) -> None:
-        self._finish(req, op, "skipped")
-
-    @Slot(int, float, str)
-    def _on_progress(self, req: int, fraction: float, message: str) -> None:
-        entry = self._pending.get(req)
-        if entry is not None and self._latest.get(entry[0]) == req and entry[2]["progress"]:
-            entry[2]["progress"](fraction, message)
+                task.cancel()
 
     def shutdown(self) -> None:
         """Stop pending work, end the thread and wait for it (a model load may take seconds)."""

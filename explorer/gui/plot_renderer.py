@@ -9,7 +9,8 @@ thread only paints images. Because the work is Python, the interpreter switches 
 the threads every few milliseconds and the event loop keeps running.
 
 Only the newest request of a plot is drawn; older ones still waiting are dropped, and an
-image that arrives after a newer request was made is not shown. A finished figure is never
+image that arrives after a newer request was made is not shown (each request is a task of
+the worker API, :mod:`explorer.gui.workers`, superseded by the next). A finished figure is never
 touched by the renderer again, so the widget keeps it for export (PNG/SVG/PDF) and for
 turning a click into data coordinates (``info`` is whatever ``build`` returned, e.g. axes).
 """
@@ -18,18 +19,18 @@ from __future__ import annotations
 
 import os
 import threading
-import traceback
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from PySide6.QtCore import QPointF, QSize, Qt, QThread, QTimer, Signal
+from PySide6.QtCore import QPointF, QSize, Qt, QThread, Signal
 from PySide6.QtGui import QImage, QPainter
 from PySide6.QtWidgets import QFileDialog, QMenu, QMessageBox, QSizePolicy, QWidget
+from superqt.utils import qdebounced
 
-from explorer.gui.workers import error_text, register_thread
+from explorer.gui.workers import Task, register_executor, register_thread, report_error
 
 FILTER = "PNG image (*.png);;SVG drawing (*.svg);;PDF document (*.pdf)"
 DPI = 90
@@ -40,7 +41,6 @@ Build = Callable[[Any], Any]  # build(figure) -> info
 
 @dataclass
 class _Request:
-    serial: int
     build: Build
     width: int  # device pixels
     height: int
@@ -49,39 +49,47 @@ class _Request:
 
 
 class PlotRenderer(QThread):
-    """One thread that draws every plot of a window, newest request per plot first served.
-
-    ``rendered(plot_id, serial, image, figure, info, error)`` is emitted from the thread;
-    the widgets receive it queued, on the GUI thread.
-    """
-
-    rendered = Signal(object, int, object, object, object, str)
+    """One thread that draws every plot of a window, newest request per plot first served:
+    an executor of the worker API (each request is a :class:`~explorer.gui.workers.Task`
+    whose result is ``(image, figure, info)``)."""
 
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
         self.setObjectName("plot-renderer")
         self._cond = threading.Condition()
-        self._pending: OrderedDict[int, _Request] = OrderedDict()
+        self._pending: OrderedDict[int, tuple[Task, _Request]] = OrderedDict()
         self._stopping = False
+        self._drawing = False
         register_thread(self)
+        register_executor(self)
 
-    def submit(self, plot_id: int, request: _Request) -> None:
+    def busy(self) -> bool:
+        with self._cond:
+            return bool(self._pending) or self._drawing
+
+    def submit(self, plot_id: int, task: Task, request: _Request) -> None:
         """Queue ``request`` for ``plot_id``, replacing one of the same plot still waiting."""
         with self._cond:
             if self._stopping:
+                task.skip()
                 return
-            self._pending.pop(plot_id, None)
-            self._pending[plot_id] = request
+            old = self._pending.pop(plot_id, None)
+            self._pending[plot_id] = (task, request)
             self._cond.notify()
+        if old is not None:
+            old[0].skip()
         if not self.isRunning():
             self.start()
 
-    def stop(self) -> None:
+    def shutdown(self) -> None:
         """Drop waiting requests, finish the current one and end the thread (idempotent)."""
         with self._cond:
             self._stopping = True
+            dropped = list(self._pending.values())
             self._pending.clear()
             self._cond.notify()
+        for task, _ in dropped:
+            task.skip()
         self.wait()
 
     def run(self) -> None:
@@ -91,18 +99,14 @@ class PlotRenderer(QThread):
                     self._cond.wait()
                 if self._stopping:
                     return
-                plot_id, request = self._pending.popitem(last=False)
-            image = figure = info = None
-            error = ""
-            try:
-                image, figure, info = render(request)
-            except Exception as exc:  # shown in the plot, never raised into Qt
-                traceback.print_exc()
-                error = error_text(exc)
-            self.rendered.emit(plot_id, request.serial, image, figure, info, error)
+                _, (task, request) = self._pending.popitem(last=False)
+                self._drawing = True
+            task.run(render, request)
+            with self._cond:
+                self._drawing = False
 
 
-def render(request: _Request) -> tuple[QImage, Any, Any]:
+def render(_state, request: _Request) -> tuple[QImage, Any, Any]:
     """Build and draw one figure with Agg; returns (image, figure, build's info)."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
@@ -156,17 +160,14 @@ class RenderedPlot(QWidget):
         self.error = ""
         self._image: QImage | None = None
         self._build: Build | None = None
-        self._serial = 0
-        self._shown_serial = 0
+        self._task: Task | None = None  # the newest request; None once shown
         self._layout: tuple[int, int, list] | None = None  # (width, height, axes boxes)
         self._message = ""
         self.offset = QPointF(0, 0)  # shift of the image while the user drags (panning)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         self.setMinimumSize(260, 180)
         self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent)
-        self._resize_timer = QTimer(self, singleShot=True, interval=RESIZE_DELAY_MS)
-        self._resize_timer.timeout.connect(self._rerender)
-        renderer.rendered.connect(self._rendered)
+        self._rerender_soon = qdebounced(self._rerender, timeout=RESIZE_DELAY_MS, parent=self)
         self.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.customContextMenuRequested.connect(self._menu)
 
@@ -176,44 +177,53 @@ class RenderedPlot(QWidget):
         ``keep_layout`` its axes take the boxes of the image on screen if the size is
         unchanged (``build`` must then make the same axes)."""
         self._build = build
-        self._serial += 1
+        self._supersede()
         ratio = float(self.devicePixelRatioF()) or 1.0
         size = self.size().expandedTo(QSize(260, 180))
         width, height = int(size.width() * ratio), int(size.height() * ratio)
         positions = None
         if keep_layout and self._layout is not None and self._layout[:2] == (width, height):
             positions = self._layout[2]
-        self.renderer.submit(
-            id(self), _Request(self._serial, build, width, height, ratio, positions)
-        )
+        self._task = task = Task("plot", self.renderer)  # the executor outlives its tasks
+        task.returned.connect(self._shown)
+        task.errored.connect(self._failed)
+        task.finished.connect(task.deleteLater)
+        self.renderer.submit(id(self), task, _Request(build, width, height, ratio, positions))
+
+    def _supersede(self) -> None:
+        if self._task is not None:
+            self._task.cancel()  # an image still being drawn is stale now
+            self._task = None
 
     def message(self, text: str) -> None:
         """Show ``text`` instead of a plot (waiting for data, nothing to show). Painted by
         Qt: no figure, nothing to export, and no matplotlib import while the window opens."""
-        self._serial += 1  # an image still being drawn is stale now
-        self._shown_serial = self._serial
+        self._supersede()
         self._build, self._image, self.figure, self.info = None, None, None, None
         self.error, self._message = "", text
         self.update()
 
     def busy(self) -> bool:
-        return self._shown_serial != self._serial
+        return self._task is not None
 
     def _rerender(self) -> None:
         if self._build is not None:
             self.show_figure(self._build)
 
-    def _rendered(self, plot_id: int, serial: int, image, figure, info, error: str) -> None:
-        if plot_id != id(self) or serial != self._serial:
-            return  # another plot's image, or a request that was superseded
-        self._shown_serial = serial
+    def _shown(self, result: tuple[QImage, Any, Any]) -> None:
+        image, figure, info = result
+        self._image, self.figure, self.info = image, figure, info
+        boxes = [ax.get_position().frozen() for ax in figure.axes]
+        self._layout = (image.width(), image.height(), boxes)
+        self._done("")
+
+    def _failed(self, error: str) -> None:
+        self._image = None  # paintEvent says what went wrong
+        self._done(error)
+
+    def _done(self, error: str) -> None:
+        self._task = None
         self.error, self._message = error, ""
-        if error:
-            self._image = None  # paintEvent says what went wrong
-        else:
-            self._image, self.figure, self.info = image, figure, info
-            boxes = [ax.get_position().frozen() for ax in figure.axes]
-            self._layout = (image.width(), image.height(), boxes)
         self.offset = QPointF(0, 0)
         self.update()
         self.imageShown.emit()
@@ -241,7 +251,7 @@ class RenderedPlot(QWidget):
 
     def resizeEvent(self, event) -> None:
         super().resizeEvent(event)
-        self._resize_timer.start()
+        self._rerender_soon()
 
     def sizeHint(self) -> QSize:
         return QSize(450, 315)
@@ -272,4 +282,4 @@ class RenderedPlot(QWidget):
         try:
             self.export(path)
         except (ExplorerError, OSError) as exc:
-            QMessageBox.warning(self, "Export failed", error_text(exc))
+            QMessageBox.warning(self, "Export failed", report_error(exc))

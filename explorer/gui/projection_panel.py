@@ -17,13 +17,12 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QSpinBox,
-    QVBoxLayout,
     QWidget,
 )
 
 from explorer.gui.grid_view import to_qimage
 from explorer.gui.plot_renderer import PlotRenderer, RenderedPlot
-from explorer.gui.task_controls import TaskControls
+from explorer.gui.task_controls import TaskControls, encoded_slot, lay_out_panel
 from explorer.gui.workers import Runner
 
 THUMB = 96
@@ -91,28 +90,18 @@ class ProjectionPanel(QWidget):
         form.addRow("points", self.points)
         form.addRow("perplexity", self.perplexity)
         form.addRow("iterations", self.iterations)
-        side = QVBoxLayout()
-        side.addLayout(form)
-        side.addWidget(self.controls)
         pics = QHBoxLayout()
         pics.addWidget(self.original)
         pics.addWidget(self.rebuilt)
-        side.addLayout(pics)
-        side.addWidget(self.point_info)
-        side.addStretch(1)
-        layout = QHBoxLayout(self)
-        layout.addLayout(side)
-        layout.addWidget(self.plot, 1)
+        lay_out_panel(self, form, self.controls, self.plot, pics, self.point_info)
 
     def run(self) -> None:
-        slot = self.slot.currentText()
-        enc = self.data(slot)
-        if enc is None:
-            self.controls.ended(f"slot {slot} has no encoded data", error=True)
+        if (picked := encoded_slot(self)) is None:
             return
+        slot, enc = picked
         n = min(self.points.value(), len(enc.z))
         self.controls.started(f"t-SNE of {n} points of slot {slot}…")
-        self.runner.start(
+        task = self.runner.start(
             "tsne",
             run_tsne,
             enc.z,
@@ -122,10 +111,8 @@ class ProjectionPanel(QWidget):
             self.iterations.value(),
             0,
             on_done=lambda out: self._done(slot, enc, out),
-            on_error=lambda text: self.controls.ended(f"error: {text}", error=True),
-            on_progress=self.controls.progress,
-            on_cancel=lambda: self.controls.ended("cancelled"),
         )
+        self.controls.follow(task)
 
     def cancel(self) -> None:
         self.runner.cancel("tsne")

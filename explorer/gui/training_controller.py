@@ -27,16 +27,8 @@ from PySide6.QtCore import (
 
 from explorer.core.errors import InvalidParameter
 from explorer.core.progress import TaskState
-from explorer.gui.training_worker import TrainingWorker
-
-try:
-    from explorer.gui.workers import register_thread
-except ImportError:  # pragma: no cover - the registry module belongs to the window
-    _THREADS: list[QThread] = []
-
-    def register_thread(thread: QThread) -> QThread:
-        _THREADS.append(thread)
-        return thread
+from explorer.gui.training_worker import TrainingSignals, TrainingWorker
+from explorer.gui.workers import register_executor, register_thread
 
 
 @dataclass
@@ -84,7 +76,7 @@ def _key(out: str) -> str:
     return str(Path(out).expanduser().resolve())
 
 
-class TrainingController(QObject):
+class TrainingController(TrainingSignals):
     """Queue of trainings, one running at a time (signals carry plain dicts with ``"job"``).
 
     Signals
@@ -102,12 +94,6 @@ class TrainingController(QObject):
     ``MirroredStrategy`` when there are several; see :class:`TrainingWorker`).
     """
 
-    started = Signal(object)
-    progress = Signal(object)
-    epochCompleted = Signal(object)  # noqa: N815 - Qt signal naming
-    finished = Signal(object)
-    cancelled = Signal(object)
-    failed = Signal(str)
     queueChanged = Signal(list)  # noqa: N815
     busyChanged = Signal(bool)  # noqa: N815
 
@@ -118,11 +104,16 @@ class TrainingController(QObject):
         self._current: tuple[_Job, QThread, TrainingWorker, TaskState] | None = None
         self._next_id = 0
         self._closing = False
+        register_executor(self)
 
     # ----------------------------------------------------------------- queries
     def is_busy(self) -> bool:
         """A training is running or queued."""
         return self._current is not None or bool(self._queue)
+
+    def busy(self) -> bool:
+        """The executor's question (see :mod:`explorer.gui.workers`): same as :meth:`is_busy`."""
+        return self.is_busy()
 
     def is_running(self) -> bool:
         return self._current is not None

@@ -14,38 +14,29 @@ checkpoint waits for at most one batch, and training is never blocked for long.
 
 from __future__ import annotations
 
-import threading
 import time
-import traceback
 from typing import Any
 
 from PySide6.QtCore import QObject, Signal, Slot
 
-from explorer.core.errors import ExplorerError
 from explorer.core.progress import TaskState
 from explorer.core.util import heap
+from explorer.gui.model_thread import TF_LOCK
+from explorer.gui.workers import report_error
 
 
-def shared_tf_lock() -> Any:
-    """The lock every model thread holds while it runs TensorFlow (a private one if the
-    window's model threads are not available)."""
-    try:
-        from explorer.gui.model_thread import TF_LOCK
-    except ImportError:  # pragma: no cover - the window module is optional here
-        return _FALLBACK_LOCK
-    return TF_LOCK
+class TrainingSignals(QObject):
+    """What a training reports; the worker emits them, the controller forwards them."""
+
+    started = Signal(object)
+    progress = Signal(object)
+    epochCompleted = Signal(object)  # noqa: N815 - Qt signal naming
+    finished = Signal(object)
+    cancelled = Signal(object)
+    failed = Signal(str)
 
 
-_FALLBACK_LOCK = threading.Lock()
-
-
-def _error_text(exc: BaseException) -> str:
-    if isinstance(exc, ExplorerError):
-        return str(exc)
-    return f"{type(exc).__name__}: {exc}"
-
-
-class TrainingWorker(QObject):
+class TrainingWorker(TrainingSignals):
     """Trains one configuration when :meth:`run` is called in its thread.
 
     Signals (each carries a plain ``dict`` with a ``"job"`` key, or a message):
@@ -68,12 +59,6 @@ class TrainingWorker(QObject):
     names, or a ``tf.distribute.Strategy``.
     """
 
-    started = Signal(object)
-    progress = Signal(object)
-    epochCompleted = Signal(object)  # noqa: N815 - Qt signal naming
-    finished = Signal(object)
-    cancelled = Signal(object)
-    failed = Signal(str)
     done = Signal()
     trained = False  # a training in this process got past its first batch (see heap)
 
@@ -91,7 +76,7 @@ class TrainingWorker(QObject):
         self.state = TaskState()
         self._callbacks = list(callbacks or [])
         self._strategy = strategy
-        self._lock = tf_lock if tf_lock is not None else shared_tf_lock()
+        self._lock = tf_lock if tf_lock is not None else TF_LOCK
         self._settled = False  # heap settled after this training's first batch
         self.t_started: float | None = None
 
@@ -126,9 +111,7 @@ class TrainingWorker(QObject):
                 strategy=strategy,
             )
         except Exception as exc:  # reported to the window, never raised into Qt
-            if not isinstance(exc, ExplorerError):
-                traceback.print_exc()
-            self.failed.emit(_error_text(exc))
+            self.failed.emit(report_error(exc))
         else:
             payload = self._result_dict(
                 result.status, str(result.bundle), result.epochs_done, result.history

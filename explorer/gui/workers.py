@@ -1,29 +1,47 @@
-"""Background work: one-off jobs on short-lived threads, and a thread registry for tests.
+"""The window's one worker API: every piece of background work is a :class:`Task`.
 
-:class:`Runner` runs plain functions ``fn(state, *args)`` on their own ``QThread`` (a
-``QObject`` worker moved to the thread). Every job belongs to a *channel*; starting a job
-on a channel stops the previous one there and its result is dropped (request counter), so
-only the latest request of a channel ever reaches the window. Workers get plain values and
-send results, progress and errors as signals; they never touch a widget.
+A :class:`Task` lives on the GUI thread and speaks for one piece of work done elsewhere, in
+the spirit of superqt's ``WorkerBase``. Its signals are delivered on the GUI thread:
+``started``, ``progress(fraction, message)``, then one of ``returned(result)``,
+``errored(text)`` or ``cancelled``, and last ``finished``. ``cancel()`` asks the work to stop
+(:class:`~explorer.core.progress.TaskState`, checked inside the algorithms) and supersedes
+it: a task that is cancelled, or replaced by a newer one on the same channel, still emits
+``finished`` but never ``progress``, ``returned`` or ``errored``, so only the newest request
+of a channel ever reaches the window. Workers get plain values and send plain values; they
+never touch a widget. Exceptions take one path, :func:`report_error`: one line for the user,
+plus a traceback on stderr when the error is not one of ours.
 
-Every ``QThread`` the window creates is registered with :func:`register_thread`, so tests can
-fail when one is still running afterwards (:func:`running_threads`).
+The executors differ only in where the work runs:
+
+- :class:`Runner` (this module): plain functions ``fn(state, *args)``, one short-lived
+  thread per task; one running task per channel.
+- :class:`~explorer.gui.model_thread.ModelController`: one long-lived thread per model slot,
+  because TensorFlow keeps per-thread state; one pending task per operation.
+- :class:`~explorer.gui.training_controller.TrainingController`: a queue of trainings, one
+  thread each; trainings report epochs and batches besides the task signals.
+- :class:`~explorer.gui.plot_renderer.PlotRenderer`: one thread that draws every plot,
+  newest request per plot first.
+- t-SNE at scale runs in a child process (:mod:`explorer.core.stats.tsne_process`) from
+  inside a :class:`Runner` task, so it reports through the same signals.
+
+Every executor registers itself (:func:`register_executor`) and every thread
+(:func:`register_thread`): :func:`await_workers` shuts them all down when the window
+closes, and tests fail when a thread is still running afterwards (:func:`running_threads`).
 """
 
 from __future__ import annotations
 
 import sys
 import traceback
+import weakref
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Protocol
 
 import shiboken6
-from PySide6.QtCore import QObject, QThread, Signal, Slot
+from PySide6.QtCore import QObject, Qt, QThread, Signal, Slot
 
 from explorer.core.errors import Cancelled, ExplorerError
 from explorer.core.progress import TaskState
-
-_THREADS: list[QThread] = []
 
 # How often a thread that wants the GIL makes the running one hand it over (Python's
 # default: 5 ms). The window sets 1 ms (see favour_event_loop).
@@ -45,6 +63,26 @@ def favour_event_loop() -> None:
     sys.setswitchinterval(GIL_SWITCH_INTERVAL_S)
 
 
+def report_error(exc: BaseException) -> str:
+    """The one error path of background work: one line for the user (the message of an
+    :class:`ExplorerError`, else type and message); unexpected errors also print their
+    traceback to stderr for a bug report."""
+    if isinstance(exc, ExplorerError):
+        return str(exc)
+    traceback.print_exception(exc)
+    return f"{type(exc).__name__}: {exc}"
+
+
+# ------------------------------------------------------------------ registry
+class Executor(Protocol):
+    def busy(self) -> bool: ...
+    def shutdown(self) -> Any: ...
+
+
+_THREADS: list[QThread] = []
+_EXECUTORS: weakref.WeakSet = weakref.WeakSet()
+
+
 def register_thread(thread: QThread) -> QThread:
     """Remember ``thread`` so tests can check that none is left running."""
     _THREADS[:] = [t for t in _THREADS if shiboken6.isValid(t)]
@@ -58,146 +96,157 @@ def running_threads() -> list[QThread]:
     return [t for t in _THREADS if t.isRunning()]
 
 
-def error_text(exc: BaseException) -> str:
-    """One line for the user: the message of an ExplorerError, else type and message."""
-    if isinstance(exc, ExplorerError):
-        return str(exc)
-    return f"{type(exc).__name__}: {exc}"
+def register_executor(executor: Executor) -> None:
+    """Let :func:`await_workers` shut ``executor`` down (held weakly)."""
+    _EXECUTORS.add(executor)
 
 
-class Job(QObject):
-    """Runs ``fn(state, *args)`` once in its thread and reports through signals."""
+def await_workers(executors: list[Executor] | None = None) -> bool:
+    """Cancel and wait for the work of ``executors`` (default: every registered one, in
+    the order they were registered); ``True`` when no registered thread is still running."""
+    for executor in executors if executors is not None else list(_EXECUTORS):
+        if shiboken6.isValid(executor):
+            executor.shutdown()
+    return not running_threads()
 
+
+# ------------------------------------------------------------------ the task
+class Task(QObject):
+    """One piece of background work, seen from the GUI thread (see the module docstring).
+
+    ``run(fn, *args)`` is called by the executor in the worker thread: it calls
+    ``fn(task.state, *args)`` and turns the outcome into the signals.
+    """
+
+    started = Signal()
     progress = Signal(float, str)
-    done = Signal(object)
-    failed = Signal(str)
+    returned = Signal(object)
+    errored = Signal(str)
     cancelled = Signal()
+    finished = Signal()
 
-    def __init__(self, fn: Callable[..., Any], args: tuple, state: TaskState) -> None:
-        super().__init__()
-        self._fn, self._args, self.state = fn, args, state
+    _report = Signal(str, object)  # emitted from any thread, handled on the GUI thread
 
-    @Slot()
-    def run(self) -> None:
-        try:
-            result = self._fn(self.state, *self._args)
-        except Cancelled:
-            self.cancelled.emit()
-        except Exception as exc:  # reported to the window, never raised into Qt
-            if not isinstance(exc, ExplorerError):
-                traceback.print_exc()
-            self.failed.emit(error_text(exc))
-        else:
-            self.done.emit(result)
-
-
-class Runner(QObject):
-    """Starts jobs on channels; drops superseded results; tracks pending work."""
-
-    changed = Signal()  # a job started or ended
-
-    def __init__(self, parent: QObject | None = None) -> None:
+    def __init__(self, channel: str = "", parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self._ids: dict[str, int] = {}
-        self._live: dict[int, tuple[QThread, Job, _Relay]] = {}
-        self._next = 0
+        self.channel = channel
+        self.superseded = False
+        self.done = False
+        self.state = TaskState(lambda f, m: self._report.emit("progress", (f, m)))
+        self._report.connect(self._on_report, Qt.ConnectionType.QueuedConnection)
 
-    def busy(self, channel: str | None = None) -> bool:
-        if channel is None:
-            return bool(self._live)
-        return any(job.property("channel") == channel for _, job, _ in self._live.values())
-
-    def current(self, channel: str, key: int) -> bool:
-        return self._ids.get(channel) == key
-
-    def start(
+    def on(
         self,
-        channel: str,
-        fn: Callable[..., Any],
-        *args: Any,
         on_done: Callable[[Any], None] | None = None,
         on_error: Callable[[str], None] | None = None,
         on_progress: Callable[[float, str], None] | None = None,
         on_cancel: Callable[[], None] | None = None,
-    ) -> int:
-        """Run ``fn(state, *args)`` in a new thread; return its request id."""
-        self.cancel(channel)
-        self._next += 1
-        key = self._next
-        self._ids[channel] = key
-        job = Job(fn, args, TaskState(lambda f, m: job.progress.emit(f, m)))
-        job.setProperty("channel", channel)
-        thread = register_thread(QThread())
-        thread.setObjectName(f"job-{channel}-{key}")
-        job.moveToThread(thread)
-        thread.started.connect(job.run)
+    ) -> Task:
+        """Connect callbacks to ``returned``/``errored``/``progress``/``cancelled``."""
+        pairs = ((self.returned, on_done), (self.errored, on_error))
+        for signal, slot in (*pairs, (self.progress, on_progress), (self.cancelled, on_cancel)):
+            if slot is not None:
+                signal.connect(slot)
+        return self
 
-        relay = _Relay(self, key, channel, thread, on_done, on_error, on_progress, on_cancel)
-        job.done.connect(relay.on_done)
-        job.failed.connect(relay.on_error)
-        job.cancelled.connect(relay.on_cancel)
-        job.progress.connect(relay.on_progress)
-        thread.finished.connect(relay.on_finished)
-        self._live[key] = (thread, job, relay)
+    def cancel(self) -> None:
+        """Ask the work to stop; nothing but ``finished`` is emitted from now on."""
+        self.superseded = True
+        self.state.request_stop()
+
+    # -------------------------------------------------------------- worker side
+    def run(self, fn: Callable[..., Any], *args: Any) -> None:
+        """Run ``fn(self.state, *args)`` here (the worker thread) and report the outcome."""
+        self._report.emit("started", None)
+        try:
+            self.state.check()
+            result = fn(self.state, *args)
+        except Cancelled:
+            self._report.emit("cancelled", None)
+        except Exception as exc:  # reported to the window, never raised into Qt
+            self._report.emit("errored", report_error(exc))
+        else:
+            self._report.emit("returned", result)
+
+    def skip(self) -> None:
+        """End the task without running it (the executor found it cancelled)."""
+        self._report.emit("cancelled", None)
+
+    # -------------------------------------------------------------- GUI side
+    @Slot(str, object)
+    def _on_report(self, kind: str, value: Any) -> None:
+        if kind == "started":
+            self.started.emit()
+            return
+        if self.superseded:
+            if kind == "progress":
+                return
+        elif kind == "progress":
+            self.progress.emit(*value)
+            return
+        elif kind == "returned":
+            self.returned.emit(value)
+        elif kind == "errored":
+            self.errored.emit(value)
+        else:
+            self.cancelled.emit()
+        self.done = True
+        self.finished.emit()
+
+
+# ------------------------------------------------------------------ one-off jobs
+class _TaskThread(QThread):
+    def __init__(self, task: Task, fn: Callable[..., Any], args: tuple) -> None:
+        super().__init__()
+        self.task, self._fn, self._args = task, fn, args
+
+    def run(self) -> None:
+        self.task.run(self._fn, *self._args)
+
+
+class Runner(QObject):
+    """Runs plain functions ``fn(state, *args)`` as tasks, one thread each, one per channel."""
+
+    changed = Signal()  # a task started or ended
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._tasks: dict[Task, _TaskThread] = {}
+        register_executor(self)
+
+    def busy(self, channel: str | None = None) -> bool:
+        return any(channel is None or t.channel == channel for t in self._tasks)
+
+    def start(self, channel: str, fn: Callable[..., Any], *args: Any, **callbacks: Any) -> Task:
+        """Run ``fn(state, *args)`` in a new thread, superseding the task of ``channel``;
+        ``callbacks``: ``on_done``, ``on_error``, ``on_progress``, ``on_cancel``
+        (see :meth:`Task.on`)."""
+        self.cancel(channel)
+        task = Task(channel, self).on(**callbacks)
+        thread = register_thread(_TaskThread(task, fn, args))
+        thread.setObjectName(f"job-{channel}")
+        self._tasks[task] = thread
+        task.finished.connect(lambda: self._ended(task))
         thread.start()
         self.changed.emit()
-        return key
+        return task
 
-    def _ended(self, key: int) -> None:
-        thread, job, relay = self._live.pop(key, (None, None, None))
+    def _ended(self, task: Task) -> None:
+        thread = self._tasks.pop(task, None)
         if thread is not None:
-            thread.wait()
-            job.deleteLater()
-            relay.deleteLater()
+            thread.wait()  # its last act was the report just delivered
             thread.deleteLater()
+        task.deleteLater()
         self.changed.emit()
 
     def cancel(self, channel: str) -> None:
-        """Stop the job of ``channel`` (if any); its result will be dropped."""
-        self._ids[channel] = -1
-        for _, job, _ in self._live.values():
-            if job.property("channel") == channel:
-                job.state.request_stop()
+        """Stop the task of ``channel`` (if any); its result will be dropped."""
+        for task in self._tasks:
+            if task.channel == channel:
+                task.cancel()
 
     def shutdown(self) -> None:
-        """Stop every job and wait for the threads."""
-        for channel in list(self._ids):
-            self.cancel(channel)
-        for thread, _, _ in list(self._live.values()):
-            thread.quit()
+        """Stop every task and wait for the threads."""
+        for task, thread in list(self._tasks.items()):
+            task.cancel()
             thread.wait()
-
-
-class _Relay(QObject):
-    """Lives in the main thread: receives a job's signals (queued) and calls back there."""
-
-    def __init__(self, runner: Runner, key, channel, thread, done, error, progress, cancel):
-        super().__init__()
-        self._runner, self._key, self._channel, self._thread = runner, key, channel, thread
-        self._done, self._error, self._progress, self._cancel = done, error, progress, cancel
-
-    def _finish(self, callback: Callable | None, *values: Any) -> None:
-        self._thread.quit()
-        if callback is not None and self._runner.current(self._channel, self._key):
-            callback(*values)
-
-    @Slot(object)
-    def on_done(self, result: Any) -> None:
-        self._finish(self._done, result)
-
-    @Slot(str)
-    def on_error(self, text: str) -> None:
-        self._finish(self._error, text)
-
-    @Slot()
-    def on_cancel(self) -> None:
-        self._finish(self._cancel)
-
-    @Slot(float, str)
-    def on_progress(self, fraction: float, message: str) -> None:
-        if self._progress is not None and self._runner.current(self._channel, self._key):
-            self._progress(fraction, message)
-
-    @Slot()
-    def on_finished(self) -> None:
-        self._runner._ended(self._key)

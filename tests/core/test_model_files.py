@@ -9,7 +9,9 @@ import pytest
 
 from explorer.core.errors import InvalidParameter, ModelLoadError
 from explorer.core.latent.encoding import decode, encode_batch
-from explorer.core.model.model_files import UntrustedModelCode, choose_endpoint, load_net
+from explorer.core.model.foreign_files import choose_endpoint
+from explorer.core.model.keras_files import UntrustedModelCode
+from explorer.core.model.model_files import load_net
 from explorer.core.model.pair import LoadOptions, load_pair
 from explorer.core.model.store import load_model
 from tests.core.model_builders import (
@@ -165,7 +167,7 @@ class Doubler(keras.layers.Layer):
 def test_custom_class_needs_its_code_and_trust(tmp_path):
     code = tmp_path / "layers.py"
     code.write_text(CUSTOM_CODE)
-    from explorer.core.model.model_files import load_model_code
+    from explorer.core.model.keras_files import load_model_code
 
     doubler = load_model_code(code, trust=True)["Doubler"]
     inp = K.Input(SHAPE)

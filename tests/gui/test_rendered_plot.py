@@ -19,7 +19,7 @@ def plot(qtbot):
     qtbot.addWidget(widget)
     widget.resize(400, 300)
     yield widget
-    renderer.stop()
+    renderer.shutdown()
     assert not renderer.isRunning()
 
 

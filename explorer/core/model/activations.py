@@ -88,12 +88,9 @@ def onnx_activation(path: str | Path, output: str) -> str | None:
     name = output
     for _ in range(_MAX_STEPS):
         node = producer.get(name)
-        if node is None:
-            return None
-        if node.op_type in _ONNX_ACTIVATIONS:
-            return _ONNX_ACTIVATIONS[node.op_type]
-        if node.op_type not in _ONNX_SHAPE_ONLY or not node.input:
-            return None
+        op = node.op_type if node is not None else None
+        if op not in _ONNX_SHAPE_ONLY or not node.input:  # an activation, or the end
+            return _ONNX_ACTIVATIONS.get(op)
         name = node.input[0]
     return None
 

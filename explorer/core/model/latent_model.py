@@ -13,7 +13,7 @@ CACHE_DIR = "cache"
 class LatentModel:
     """An encoder/decoder pair ready to explore (never the model being trained).
 
-    ``encoder`` and ``decoder`` are :class:`~explorer.core.model.model_files.Net` objects (any file
+    ``encoder`` and ``decoder`` are :class:`~explorer.core.model.net.Net` objects (any file
     format). ``encoder_outputs`` says what the encoder returns: ``"z"`` (AE), ``"mu_logvar"``
     or ``"mu_logvar_z"`` (VAE). ``input_shape`` is always channels-last ``(h, w, c)``;
     ``channels_first`` models get transposed images. The encoder takes images in

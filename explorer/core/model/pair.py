@@ -16,7 +16,8 @@ from pathlib import Path
 from explorer.core.errors import InvalidParameter, ModelLoadError
 from explorer.core.model.activations import RANGE_ACTIVATIONS
 from explorer.core.model.latent_model import LatentModel
-from explorer.core.model.model_files import Net, load_net
+from explorer.core.model.model_files import load_net
+from explorer.core.model.net import Net
 from explorer.core.ranges import check_range
 
 DEFAULT_RANGE = (0.0, 1.0)

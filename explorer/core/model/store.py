@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import platform
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +19,7 @@ from explorer.core.model.checkpoint import (
 )
 from explorer.core.model.latent_model import LatentModel
 from explorer.core.model.pair import LoadOptions
+from explorer.core.util.clock import now_iso as now_iso  # training stamps meta with it
 
 __all__ = ["LatentModel", "LoadOptions"]  # re-exported: callers import them from here
 
@@ -45,10 +45,6 @@ def library_versions() -> dict[str, str]:
     }
 
 
-def now_iso() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="seconds")
-
-
 def save_bundle(path: str | Path, model: Any, meta: dict[str, Any]) -> None:
     """Write ``model.keras`` and ``meta.json`` into ``path`` as one checkpoint: whenever a
     crash hits, they agree (see :mod:`explorer.core.model.checkpoint`)."""
@@ -69,7 +65,7 @@ def read_meta(path: str | Path) -> dict[str, Any]:
 def load_keras_file(path: str | Path, trust: bool = False) -> Any:
     """A model bundle's ``model.keras`` (optimizer included), with ``safe_mode=True`` unless
     ``trust``; failures are one clear line."""
-    from explorer.core.model.model_files import load_keras_model
+    from explorer.core.model.keras_files import load_keras_model
 
     path = Path(path)
     if not path.exists():
@@ -113,7 +109,7 @@ def wrap_trained(
 ) -> LatentModel:
     """One of our Autoencoder/VariationalAutoencoder models (loaded or in memory) as a
     :class:`LatentModel`."""
-    from explorer.core.model.model_files import keras_net
+    from explorer.core.model.keras_files import keras_net
     from explorer.core.model.pair import resolve_ranges
 
     options = options or LoadOptions()

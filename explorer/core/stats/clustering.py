@@ -14,6 +14,7 @@ import numpy as np
 
 from explorer.core.errors import InvalidParameter
 from explorer.core.progress import TaskState, ensure_state
+from explorer.core.stats.points import as_points
 
 DEFAULT_KS = range(2, 81, 2)
 
@@ -127,7 +128,7 @@ def kmeans_inertia(
         A stop was requested.
     """
     state = ensure_state(state)
-    z = _as_points(z)
+    z = as_points(z)
     ks = [int(k) for k in ks]
     _check_ks(ks, z.shape[0])
     if batch_size < 1:
@@ -140,15 +141,6 @@ def kmeans_inertia(
         sweep.inertia.append(_inertia(z, centres))
         state.set_progress((i + 1) / len(ks), f"k-means: k = {k} ({i + 1}/{len(ks)})")
     return sweep
-
-
-def _as_points(z: np.ndarray) -> np.ndarray:
-    z = np.asarray(z, dtype=np.float64)
-    if z.ndim != 2 or z.shape[0] < 1 or z.shape[1] < 1:
-        raise InvalidParameter(f"Expected codes of shape (n_points, dim), got {z.shape}.")
-    if not np.all(np.isfinite(z)):
-        raise InvalidParameter("The codes contain NaN or infinite values.")
-    return z
 
 
 def _fit_centres(z: np.ndarray, k: int, seed: int, batch_size: int, n_init: int) -> np.ndarray:

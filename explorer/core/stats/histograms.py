@@ -34,6 +34,7 @@ import numpy as np
 
 from explorer.core.errors import InvalidParameter
 from explorer.core.progress import TaskState, ensure_state
+from explorer.core.stats.points import as_points
 
 CHUNK_ELEMENTS = 1 << 19  # values per chunk (see 3. above)
 _MAX_ERROR = 2.0**-8  # larger position errors (in bins) use numpy's algorithm throughout
@@ -52,15 +53,8 @@ class Histogram:
 
 
 @dataclass(frozen=True)
-class ComponentHistograms:
+class ComponentHistograms(Histogram):
     """One histogram per component on shared edges: ``counts`` is ``(z_dim, bins)`` int64."""
-
-    edges: np.ndarray
-    counts: np.ndarray
-
-    @property
-    def centers(self) -> np.ndarray:
-        return 0.5 * (self.edges[:-1] + self.edges[1:])
 
     @property
     def range(self) -> tuple[float, float]:
@@ -69,7 +63,7 @@ class ComponentHistograms:
 
 def radius(z: np.ndarray) -> np.ndarray:
     """L2 norm of every row of ``z`` (``(n, z_dim)``), accumulated in float64."""
-    z = _as_points(z)
+    z = as_points(z, min_points=0, finite=False, dtype=None)
     out = np.empty(z.shape[0], dtype=np.float64)
     step = max(1, CHUNK_ELEMENTS // max(z.shape[1], 1))
     for start in range(0, z.shape[0], step):
@@ -143,7 +137,7 @@ def component_histograms(
     ComponentHistograms whose ``counts[j]`` equals
     ``np.histogram(z[:, j], bins=bins, range=range)[0]`` exactly.
     """
-    z = _as_points(z)
+    z = as_points(z, min_points=0, finite=False, dtype=None)
     state = ensure_state(state)
     spec = _BinSpec.make(z.dtype, bins, symmetric_range(z) if range is None else range)
     n_points = z.shape[0]
@@ -193,13 +187,6 @@ def _count_rows(
 
 def _chunks(total: int, step: int) -> list[slice]:
     return [slice(start, min(start + step, total)) for start in range(0, total, step)]
-
-
-def _as_points(z: Any) -> np.ndarray:
-    z = np.asarray(z)
-    if z.ndim != 2:
-        raise InvalidParameter(f"expected z-points of shape (n, z_dim), got shape {z.shape}")
-    return z
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,7 @@ import numpy as np
 
 from explorer.core.errors import Cancelled, InvalidParameter
 from explorer.core.progress import TaskState, ensure_state
+from explorer.core.stats.points import as_points
 
 MIN_TSNE_POINTS = 5
 AFFINITY_SHARE = 0.1  # fraction of the progress bar given to the affinity computation
@@ -54,7 +55,7 @@ def pca_explained_variance(z: np.ndarray, n_components: int | None = None) -> np
     """
     from sklearn.decomposition import PCA
 
-    z = _as_points(z, min_points=2)
+    z = as_points(z, min_points=2)
     max_components = min(z.shape)
     if n_components is None:
         n_components = max_components
@@ -128,7 +129,7 @@ def tsne(
 
     started = time.perf_counter()
     state = ensure_state(state)
-    z = _as_points(z, min_points=MIN_TSNE_POINTS)
+    z = as_points(z, min_points=MIN_TSNE_POINTS)
     n_points = z.shape[0]
     _check_tsne_params(n_points, perplexity, early_exaggeration, n_iter, early_exaggeration_iter)
     if pca_dims is not None and pca_dims < 0:
@@ -249,14 +250,3 @@ def _pca_reduce(z: np.ndarray, dims: int, seed: int) -> np.ndarray:
 
     dims = min(dims, z.shape[0])
     return PCA(n_components=dims, random_state=seed).fit_transform(z)
-
-
-def _as_points(z: np.ndarray, min_points: int) -> np.ndarray:
-    z = np.asarray(z, dtype=np.float64)
-    if z.ndim != 2 or z.shape[1] < 1:
-        raise InvalidParameter(f"Expected codes of shape (n_points, dim), got {z.shape}.")
-    if z.shape[0] < min_points:
-        raise InvalidParameter(f"Need at least {min_points} points (got {z.shape[0]}).")
-    if not np.all(np.isfinite(z)):
-        raise InvalidParameter("The codes contain NaN or infinite values.")
-    return z

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +17,7 @@ from matplotlib.figure import Figure
 import explorer
 from explorer.core.errors import InvalidParameter
 from explorer.core.util.atomic import atomic_open, atomic_path, write_json
+from explorer.core.util.clock import now_iso
 
 FIGURE_FORMATS = {".png": "png", ".svg": "svg", ".pdf": "pdf"}
 PNG_DPI = 150
@@ -148,8 +148,7 @@ def write_sidecar(png_path: str | os.PathLike, info: dict[str, Any]) -> Path:
     which replace keys of the same name in ``info``. numpy values are converted.
     """
     path = Path(png_path).with_suffix(".json")
-    created = datetime.now(timezone.utc).isoformat(timespec="seconds")
-    write_json(path, {**info, "app_version": explorer.__version__, "created": created})
+    write_json(path, {**info, "app_version": explorer.__version__, "created": now_iso()})
     return path
 
 
