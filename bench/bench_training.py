@@ -54,15 +54,16 @@ def plain_fit(options: dict) -> list[float]:
     sys.setswitchinterval(DEFAULT_SWITCH_INTERVAL_S)  # a plain script's setting
     from explorer.core.data.sources import open_dataset
     from explorer.core.model.nets import build_model
-    from explorer.core.model.training import TrainConfig, _split, _subset
+    from explorer.core.model.training import TrainConfig, training_indices
     from explorer.core.runtime.tf_setup import keras
 
     k = keras()
     config = TrainConfig.from_options(**options)
     mcfg = config.model_config()
     ds = open_dataset(config.dataset, mcfg.architecture.input_shape)
-    subset = _subset(len(ds), config.max_images, config.seed)
-    train_idx, _ = _split(subset, config.validation_split, config.seed)
+    train_idx, _ = training_indices(
+        len(ds), config.max_images, config.validation_split, config.seed
+    )
     k.utils.set_random_seed(config.seed)
     model = build_model(mcfg)
     model.compile(optimizer=k.optimizers.Adam(config.learning_rate))

@@ -29,7 +29,7 @@ def run(args: argparse.Namespace) -> int:
 
     from explorer.commands.sample import prepare
     from explorer.core.latent.grids import export_grid, render, sample_z
-    from explorer.core.latent.sampling import NEEDS_DATA
+    from explorer.core.latent.samplers import get_sampler
     from explorer.core.output import plots
     from explorer.core.output.report import write_radius_overlay
     from explorer.core.stats.analysis import AnalysisOptions, analyze
@@ -49,7 +49,7 @@ def run(args: argparse.Namespace) -> int:
         {},
         {"same_z_points": same, "sampler": args.sampler, "models": {}},
     )
-    needs_data = args.sampler in NEEDS_DATA
+    needs_data = get_sampler(args.sampler).needs_data
     first = sample_z(spec, models["A"].z_dim, np.asarray(encodings["A"].z) if needs_data else None)
     for slot, model in models.items():
         data = np.asarray(encodings[slot].z)

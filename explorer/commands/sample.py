@@ -9,7 +9,12 @@ import numpy as np
 from explorer.commands.common import encode, load
 from explorer.commands.options import add_model_arguments
 from explorer.commands.outputs import output_file
-from explorer.commands.sampler_options import add_sampler_arguments, sampler_params, sharpen_params
+from explorer.commands.sampler_options import (
+    add_sampler_arguments,
+    image_indices,
+    sampler_params,
+    sharpen_params,
+)
 
 
 def add_parser(sub) -> None:
@@ -24,40 +29,39 @@ def add_parser(sub) -> None:
     p.add_argument("--out", required=True, help="output PNG path")
 
 
-def interpolation_ends(model, ds, start: int | None, end: int | None) -> dict:
-    """Encode the two chosen images (z, or mu for a VAE) as the interpolation's end points."""
+def image_vectors(model, ds, indices: dict[str, int]) -> dict:
+    """Encode the images that ``indices`` name (z, or mu for a VAE): parameter -> z-vector."""
     from explorer.core.errors import InvalidParameter
     from explorer.core.latent.encoding import encode_batch
 
-    if start is None or end is None:
-        raise InvalidParameter("the interpolate sampler needs --start-index and --end-index")
-    for i in (start, end):
+    for i in indices.values():
         if not 0 <= i < len(ds):
             raise InvalidParameter(f"image index {i} is outside the data set (0..{len(ds) - 1})")
-    x = np.stack([ds.image(start), ds.image(end)]).astype(np.float32) / 255.0
+    x = np.stack([ds.image(i) for i in indices.values()]).astype(np.float32) / 255.0
     out = encode_batch(model, x)
     vectors = out.get("mu", out["z"])
-    return {"start": vectors[0].tolist(), "end": vectors[1].tolist()}
+    return {name: vectors[k].tolist() for k, name in enumerate(indices)}
 
 
 def prepare(args: argparse.Namespace, model):
     """GridSpec and encoded data for ``args`` (encoding only when the sampler needs it)."""
     from explorer.core.errors import NeedsDataError
     from explorer.core.latent.grids import GridSpec
-    from explorer.core.latent.sampling import NEEDS_DATA
+    from explorer.core.latent.samplers import get_sampler
 
     params = sampler_params(args)
+    sampler = get_sampler(args.sampler)
     data = None
-    needs = args.sampler in NEEDS_DATA or args.sampler == "interpolate"
-    if needs and not args.dataset:
+    if sampler.needs_dataset and not args.dataset:
         raise NeedsDataError(
             f"the '{args.sampler}' sampler needs encoded data: pass a data set (--dataset)"
         )
-    if needs:
+    if sampler.needs_dataset:
+        indices = image_indices(args)
         ds, enc = encode(model, args.dataset, args.data_range)
         data = np.asarray(enc.z)
-        if args.sampler == "interpolate":
-            params.update(interpolation_ends(model, ds, args.start_index, args.end_index))
+        if indices:
+            params.update(image_vectors(model, ds, indices))
     spec = GridSpec(
         args.sampler, params, args.grid[0], args.grid[1], args.seed, sharpen=sharpen_params(args)
     )

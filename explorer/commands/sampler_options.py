@@ -1,14 +1,22 @@
-"""Sampler flags shared by ``sample`` and ``compare``, and their translation to parameters."""
+"""Sampler flags shared by ``sample`` and ``compare``, generated from the samplers' declarations
+(:data:`explorer.core.latent.samplers.SAMPLERS`), and their translation to parameters.
+
+Every declared parameter is a flag ``--KEY`` (``--start-index`` for a vector given as a data
+set image); parameters of the same key in several samplers share one flag. A flag reads its
+value's form (a number, LO:HI, one of the choices); the bounds are checked by the core, for
+the chosen sampler, before anything is loaded.
+"""
 
 from __future__ import annotations
 
 import argparse
 from typing import Any
 
-from explorer.commands.options import add_data_range_argument, value_range
+from explorer.commands.options import add_data_range_argument
 from explorer.core.errors import InvalidParameter
-
-SAMPLER_NAMES = ("normal", "uniform", "pca", "pca_grid", "fitted", "gmm", "interpolate", "grid2d")
+from explorer.core.latent.params import Param
+from explorer.core.latent.samplers import SAMPLERS, SamplerSpec, get_sampler, listing
+from explorer.core.ranges import format_range
 
 
 def grid_shape(text: str) -> tuple[int, int]:
@@ -20,33 +28,100 @@ def grid_shape(text: str) -> tuple[int, int]:
     return rows, cols
 
 
+class ListSamplers(argparse.Action):
+    """``--list-samplers``: one line per sampler with its parameters, then exit 0."""
+
+    def __init__(self, option_strings, dest, **kwargs) -> None:
+        super().__init__(option_strings, dest=argparse.SUPPRESS, nargs=0, **kwargs)
+
+    def __call__(self, parser, namespace, values, option_string=None) -> None:
+        print("\n".join(listing()))
+        parser.exit(0)
+
+
+def shared_params() -> dict[str, list[tuple[SamplerSpec, Param]]]:
+    """Flag key -> the samplers' parameters it sets, in the order of the declarations."""
+    out: dict[str, list[tuple[SamplerSpec, Param]]] = {}
+    for spec in SAMPLERS.values():
+        for p in spec.params:
+            out.setdefault(p.key, []).append((spec, p))
+    return out
+
+
+def aliases() -> dict[str, list[tuple[SamplerSpec, Param]]]:
+    """Alias flag (``range``) -> the parameters it sets."""
+    out: dict[str, list[tuple[SamplerSpec, Param]]] = {}
+    for spec in SAMPLERS.values():
+        for p in spec.params:
+            if p.alias:
+                out.setdefault(p.alias, []).append((spec, p))
+    return out
+
+
+def _reader(p: Param):
+    """The argparse type of ``p``: reads its form, argparse's message when unreadable."""
+
+    def read(text: str) -> Any:
+        try:
+            return p.read(text)
+        except InvalidParameter as exc:
+            raise argparse.ArgumentTypeError(str(exc)) from None
+
+    return read
+
+
+def _shown(p: Param) -> str:
+    """The default as a flag takes it: ``3``, ``-2:2``, ``diag``."""
+    if p.kind == "range":
+        return format_range(p.default, ":")
+    return f"{p.default:g}" if isinstance(p.default, float) else str(p.default)
+
+
+def _help(uses: list[tuple[SamplerSpec, Param]], what: str | None = None) -> str:
+    """``pca/pca_grid span (std): from -span to +span std (default 3)``."""
+    names = "/".join(dict.fromkeys(spec.name for spec, _ in uses))
+    first = uses[0][1]
+    label = f" {first.label}" if first.label and first.label != first.key and not what else ""
+    text = f"{names}{label}: {what or first.help or first.label}"
+    defaults = {_shown(p) for _, p in uses if p.default is not None and p.image_index is None}
+    return text + (f" (default {defaults.pop()})" if len(defaults) == 1 else "")
+
+
+def _add_param_flag(g, key: str, uses: list[tuple[SamplerSpec, Param]]) -> None:
+    p = uses[0][1]
+    forms = {(q.form, q.choices) for _, q in uses}
+    if len(forms) > 1:
+        raise ValueError(f"--{key}: samplers declare it differently: {sorted(forms)}")
+    if p.form == "choice":
+        g.add_argument(p.flag, dest=key, choices=p.choices, help=_help(uses))
+    else:
+        g.add_argument(p.flag, dest=key, type=_reader(p), help=_help(uses))
+
+
 def add_sampler_arguments(p: argparse.ArgumentParser) -> None:
     g = p.add_argument_group("sampling")
     # Any name is accepted here so that an unknown sampler gets the core's one-line message.
     g.add_argument(
-        "--sampler", default="normal", help=f"one of {', '.join(SAMPLER_NAMES)} (default normal)"
+        "--sampler",
+        default="normal",
+        help=f"one of {', '.join(SAMPLERS)} (default normal; --list-samplers describes them)",
+    )
+    g.add_argument(
+        "--list-samplers",
+        action=ListSamplers,
+        help="list the samplers with their parameters, defaults and allowed values, and exit",
     )
     g.add_argument("--grid", type=grid_shape, default=(8, 8), help="ROWSxCOLS (default 8x8)")
     g.add_argument("--seed", type=int, default=0)
-    g.add_argument("--mean", type=float, help="normal: mean per component (default 0)")
-    g.add_argument("--std", type=float, help="normal: standard deviation (default 1)")
-    g.add_argument("--limit", type=float, help="uniform: the limit b of [-b, b] (default 2)")
-    g.add_argument("--axis", type=int, help="pca/pca_grid: principal axis (0-based)")
-    g.add_argument("--axis2", type=int, help="pca_grid: second principal axis (rows)")
-    g.add_argument(
-        "--span", type=float, help="pca/pca_grid: +-span standard deviations (default 3)"
-    )
-    g.add_argument("--range", type=value_range, help="grid2d: LO:HI for both axes (default -2:2)")
-    g.add_argument("--x-range", type=value_range, help="grid2d: LO:HI of the x axis")
-    g.add_argument("--y-range", type=value_range, help="grid2d: LO:HI of the y axis")
-    g.add_argument("--components", type=int, help="gmm: number of mixture components (default 5)")
-    g.add_argument("--covariance", choices=("diag", "full"), help="fitted/gmm covariance")
-    g.add_argument("--method", choices=("linear", "slerp"), help="interpolate: linear or spherical")
-    g.add_argument("--start-index", type=int, help="interpolate: data set index of the first image")
-    g.add_argument("--end-index", type=int, help="interpolate: data set index of the last image")
-    g.add_argument(
-        "--dataset", help="data set to encode (needed by pca, pca_grid, fitted, gmm, interpolate)"
-    )
+    for key, uses in shared_params().items():
+        _add_param_flag(g, key, uses)
+    for alias, uses in aliases().items():
+        labels = " and ".join(q.label or q.name for _, q in uses)
+        g.add_argument(
+            f"--{alias}", type=_reader(uses[0][1]), help=_help(uses, f"LO:HI for {labels}")
+        )
+    needing = ", ".join(name for name, spec in SAMPLERS.items() if spec.needs_dataset)
+    g.add_argument("--dataset", help=f"data set to encode (needed by {needing})")
     add_data_range_argument(g)
     g.add_argument(
         "--sharpen", action="store_true", help="also write a sharpened grid (unsharp mask)"
@@ -56,43 +131,45 @@ def add_sampler_arguments(p: argparse.ArgumentParser) -> None:
     g.add_argument("--sharpen-threshold", type=int, default=3)
 
 
-def sampler_params(args: argparse.Namespace) -> dict[str, Any]:
-    """The sampler's own parameters from the flags that were given (the rest keep defaults)."""
-    from explorer.core.latent.sampling import SAMPLER_PARAMS
+def _given(args: argparse.Namespace) -> dict[str, Any]:
+    """Flag key -> value of the parameter flags that were given."""
+    return {k: getattr(args, k) for k in shared_params() if getattr(args, k, None) is not None}
 
-    if args.sampler not in SAMPLER_PARAMS:
-        raise InvalidParameter(
-            f"unknown sampler {args.sampler!r}; known: {', '.join(SAMPLER_PARAMS)}"
-        )
-    given = {
-        "mean": args.mean,
-        "std": args.std,
-        "limit": args.limit,
-        "axis": args.axis,
-        "axis2": args.axis2,
-        "span": args.span,
-        "components": args.components,
-        "covariance": args.covariance,
-        "method": args.method,
-        "x_range": args.x_range,
-        "y_range": args.y_range,
-    }
-    if args.range is not None:  # --range LO:HI is both axes of the 2-D grid
-        given["x_range"] = given["x_range"] or args.range
-        given["y_range"] = given["y_range"] or args.range
-    allowed = SAMPLER_PARAMS[args.sampler]
-    stray = sorted(
-        {
-            ("range" if args.range is not None and k in ("x_range", "y_range") else k)
-            for k, v in given.items()
-            if v is not None and k not in allowed
-        }
-    )
+
+def sampler_params(args: argparse.Namespace) -> dict[str, Any]:
+    """The sampler's own parameters from the flags that were given (the rest keep defaults),
+    checked against their declarations as far as possible without a model. Parameters given
+    as image indices are left out (see :func:`image_indices`)."""
+    spec = get_sampler(args.sampler)
+    given = _given(args)
+    keys = {p.key for p in spec.params}
+    stray = sorted("--" + k.replace("_", "-") for k in given if k not in keys)
+    for alias, uses in aliases().items():
+        value = getattr(args, alias, None)
+        mine = [p for s, p in uses if s is spec]
+        if value is not None and not mine:
+            stray.append(f"--{alias}")
+        for p in mine if value is not None else ():
+            given.setdefault(p.key, value)
     if stray:
-        flags = ", ".join("--" + k.replace("_", "-") for k in stray)
-        raise InvalidParameter(f"{flags} does not apply to the {args.sampler} sampler")
-    params = {k: v for k, v in given.items() if v is not None}
-    return params
+        stray.sort()
+        raise InvalidParameter(f"{', '.join(stray)} does not apply to the {args.sampler} sampler")
+    return {
+        p.name: p.check(given[p.key])
+        for p in spec.params
+        if p.key in given and p.image_index is None
+    }
+
+
+def image_indices(args: argparse.Namespace) -> dict[str, int]:
+    """Parameter name -> data set image index, for the sampler's vectors given by index;
+    :class:`InvalidParameter` naming the missing flags."""
+    spec = get_sampler(args.sampler)
+    wanted = {p.name: getattr(args, p.key, None) for p in spec.index_params}
+    if any(v is None for v in wanted.values()):
+        flags = " and ".join(p.flag for p in spec.index_params)
+        raise InvalidParameter(f"the {spec.name} sampler needs {flags}")
+    return wanted
 
 
 def sharpen_params(args: argparse.Namespace) -> dict[str, float] | None:

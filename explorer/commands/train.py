@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 
-from explorer.commands.options import add_data_range_argument, int_list, str_list
 from explorer.commands.outputs import output_folder
 from explorer.commands.progressbar import ProgressBar, format_duration
+from explorer.core.errors import InvalidParameter
+from explorer.core.model.train_options import OPTIONS, Option, TrainConfig
 
 
 def add_parser(sub) -> None:
@@ -23,54 +25,48 @@ def add_parser(sub) -> None:
         help="continue the bundle in --out for --epochs more epochs",
     )
     p.add_argument("--overwrite", action="store_true", help="replace an existing bundle in --out")
-    p.add_argument("--kind", choices=("ae", "vae"), default="vae")
-    p.add_argument("--preset", default="mnist", help="mnist, celeba96 or celeba64 (default mnist)")
-    p.add_argument("--kl-weight", type=float, default=1.0, help="weight of the KL loss (VAE)")
-    p.add_argument(
-        "--eps-clip", type=float, default=5.0, help="clip |eps| of the VAE sampling (default 5)"
-    )
-    p.add_argument("--reconstruction", choices=("bce", "mse"), default="bce")
-    p.add_argument(
-        "--dataset",
-        default="mnist-5k",
-        help="mnist-5k, mnist, fashion-mnist, an image folder, or .npz/.npy",
-    )
-    p.add_argument(
-        "--image-size",
-        type=int,
-        help="square image size for folder data sets (default: the preset's)",
-    )
-    add_data_range_argument(p)
-    p.add_argument("--max-images", type=int, help="use only this many images (a seeded subset)")
-    p.add_argument(
-        "--cache-decoded",
-        action="store_true",
-        help="folder data sets: decode and resize once into a memory-mapped uint8 cache, "
-        "so later epochs do not decode JPEGs again",
-    )
-    p.add_argument("--validation-split", type=float, default=0.1)
-    p.add_argument("--epochs", type=int, default=10)
-    p.add_argument("--batch-size", type=int, default=128)
-    p.add_argument("--learning-rate", type=float, default=5e-4)
-    p.add_argument("--seed", type=int, default=0)
+    # every training option, from its declaration (explorer.core.model.train_options)
+    for o in OPTIONS:
+        if not o.architecture:
+            p.add_argument(o.flag, dest=o.name, **_argument(o))
     arch = p.add_argument_group("architecture (defaults from the preset)")
-    arch.add_argument("--filters", type=int_list, help="Conv2D filters per layer, e.g. 32,64,128")
-    arch.add_argument("--kernel-sizes", type=int_list, help="kernel size per layer (or one value)")
-    arch.add_argument("--strides", type=int_list, help="stride per layer (or one value)")
-    arch.add_argument("--padding", type=str_list, help="padding per layer (same)")
-    arch.add_argument("--activation", choices=("leaky_relu", "relu", "selu"))
-    arch.add_argument("--batch-norm", action=argparse.BooleanOptionalAction, default=None)
-    arch.add_argument("--dropout", type=float)
-    arch.add_argument("--dense-units", type=int, help="extra Dense layer before the latent head(s)")
-    arch.add_argument("--z-dim", type=int)
+    for o in OPTIONS:
+        if o.architecture:
+            arch.add_argument(o.flag, dest=o.name, **_argument(o))
+
+
+def _argument(o: Option) -> dict:
+    """``add_argument`` keywords of an option: its type, choices, default and help."""
+    kw: dict = {"default": o.default, "help": o.help or None}
+    if o.kind == "bool":
+        kw["action"] = "store_true" if o.default is False else argparse.BooleanOptionalAction
+        return kw
+    if o.kind == "choice" and o.strict:
+        kw["choices"] = o.choices
+    elif o.kind in ("int", "float"):
+        kw["type"] = int if o.kind == "int" else float
+    elif o.kind in ("ints", "strs", "range"):
+        kw["type"] = _parser(o)
+    if o.metavar:
+        kw["metavar"] = o.metavar
+    return kw
+
+
+def _parser(o: Option):
+    """The option's own text parser as an argparse type (its message on a bad value)."""
+
+    def parse(text: str):
+        try:
+            return o.parse(text)
+        except InvalidParameter as exc:
+            raise argparse.ArgumentTypeError(str(exc)) from None
+
+    parse.__name__ = o.kind
+    return parse
 
 
 def options_from_args(args: argparse.Namespace) -> dict:
-    """The flags as ``TrainConfig`` options (the flag names are its field names)."""
-    import dataclasses
-
-    from explorer.core.model.training import TrainConfig
-
+    """The flags as ``TrainConfig`` options (the flags' destinations are its field names)."""
     return {
         f.name: getattr(args, f.name)
         for f in dataclasses.fields(TrainConfig)
@@ -79,7 +75,7 @@ def options_from_args(args: argparse.Namespace) -> dict:
 
 
 def run(args: argparse.Namespace) -> int:
-    from explorer.core.model.training import TrainConfig, train
+    from explorer.core.model.training import train
     from explorer.core.progress import TaskState
 
     output_folder(args.out)

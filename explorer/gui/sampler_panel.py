@@ -1,13 +1,14 @@
 """Sampler panel: method, its own parameters (validated as you type), grid size, seed.
 
-An invalid value turns its field red, shows the reason below the fields and disables
-Resample; nothing is sampled until every visible field is valid.
+The method menu and each method's page of fields are generated from the samplers' declarations
+(:data:`explorer.core.latent.samplers.SAMPLERS`); every field is read and checked by its
+parameter's declaration, as the command line's flags are. An invalid value turns its field
+red, shows the reason below the fields and disables Resample; nothing is sampled until every
+visible field is valid.
 """
 
 from __future__ import annotations
 
-import math
-from dataclasses import dataclass
 from typing import Any
 
 from PySide6.QtCore import Signal
@@ -24,89 +25,18 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-METHODS = [
-    ("Normal", "normal"),
-    ("Uniform", "uniform"),
-    ("PCA axis", "pca"),
-    ("Fitted Gaussian", "fitted"),
-    ("Gaussian mixture", "gmm"),
-    ("Interpolate", "interpolate"),
-    ("2-D grid", "grid2d"),
-]
+from explorer.core.errors import InvalidParameter
+from explorer.core.latent.params import Limits, Param, to_json
+from explorer.core.latent.samplers import SAMPLERS, SamplerSpec
+
 INVALID_STYLE = "QLineEdit { background: #ffd6d6; border: 1px solid #d00; }"
 
 
-@dataclass
-class Param:
-    key: str
-    label: str
-    kind: str  # float, positive, int, index, axis, range, or choice:a|b
-    default: Any
-    name: str  # objectName
-    tip: str = ""
-
-
-PARAMS: dict[str, list[Param]] = {
-    "normal": [
-        Param("mean", "mean", "float", 0.0, "normalMean", "centre of every component"),
-        Param("std", "std", "positive", 1.0, "normalStd", "spread of every component"),
-    ],
-    "uniform": [Param("limit", "limit b", "positive", 2.0, "uniformLimit", "z_j in [-b, b]")],
-    "pca": [
-        Param("axis", "axis", "axis", 0, "pcaAxis", "principal axis (0 = largest variance)"),
-        Param("span", "span (std)", "positive", 3.0, "pcaSpan", "from -span to +span std"),
-    ],
-    "fitted": [Param("covariance", "covariance", "choice:diag|full", "diag", "fittedCov")],
-    "gmm": [
-        Param("components", "components", "int", 5, "gmmComponents"),
-        Param("covariance", "covariance", "choice:diag|full", "diag", "gmmCov"),
-    ],
-    "interpolate": [
-        Param("start_index", "from image #", "index", 0, "interpStart", "a data set image"),
-        Param("end_index", "to image #", "index", 1, "interpEnd", "a data set image"),
-        Param("method", "path", "choice:linear|slerp", "linear", "interpMethod"),
-    ],
-    "grid2d": [
-        Param("x_range", "x range", "range", "-2:2", "gridXRange", "low:high (z_dim 2 only)"),
-        Param("y_range", "y range", "range", "-2:2", "gridYRange", "low:high (z_dim 2 only)"),
-    ],
-}
-
-
-def parse(kind: str, text: str, limits: dict[str, int]) -> Any:
-    """The value of ``text`` for a field of ``kind``; raises ValueError with a message."""
-    text = text.strip()
-    if kind in ("float", "positive"):
-        try:
-            value = float(text)
-        except ValueError:
-            raise ValueError(f"'{text}' is not a number") from None
-        if not math.isfinite(value):
-            raise ValueError("must be finite")
-        if kind == "positive" and value <= 0:
-            raise ValueError(f"must be greater than 0, got {text}")
-        return value
-    if kind in ("int", "index", "axis"):
-        try:
-            value = int(text)
-        except ValueError:
-            raise ValueError(f"'{text}' is not a whole number") from None
-        low = 1 if kind == "int" else 0
-        high = {"index": limits.get("images", 1) - 1, "axis": limits.get("z_dim", 1) - 1}.get(kind)
-        if value < low or (high is not None and value > high):
-            top = "" if high is None else f" and {high}"
-            raise ValueError(f"must be {'between ' + str(low) + top if top else '>= 1'}")
-        return value
-    if kind == "range":
-        parts = text.replace(",", ":").split(":")
-        try:
-            low, high = (float(p) for p in parts)
-        except ValueError:
-            raise ValueError("give low:high, e.g. -2:2") from None
-        if not low < high:
-            raise ValueError("low must be below high")
-        return [low, high]
-    return text
+def object_name(spec: SamplerSpec, p: Param) -> str:
+    """The field's objectName: declared, or ``samplerKey`` (``traverseSteps``)."""
+    if p.widget:
+        return p.widget
+    return spec.name + "".join(w.capitalize() for w in p.key.split("_"))
 
 
 class SamplerPanel(QWidget):
@@ -117,14 +47,14 @@ class SamplerPanel(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.limits = {"z_dim": 16, "images": 5000}
-        self._errors: dict[str, str] = {}
+        self.limits = Limits(z_dim=16, images=5000)
+        self._errors: dict[str, str] = {}  # objectName -> reason
         self.method = QComboBox(objectName="samplerMethod")
         self.stack = QStackedWidget()
         self.fields: dict[str, dict[str, QWidget]] = {}
-        for label, name in METHODS:
-            self.method.addItem(label, name)
-            self.stack.addWidget(self._page(name))
+        for spec in SAMPLERS.values():
+            self.method.addItem(spec.label, spec.name)
+            self.stack.addWidget(self._page(spec))
         self.method.currentIndexChanged.connect(self._method_changed)
         self.rows = self._spin("gridRows", 1, 40, 8)
         self.cols = self._spin("gridCols", 1, 40, 8)
@@ -154,22 +84,23 @@ class SamplerPanel(QWidget):
         spin.valueChanged.connect(self.changed)
         return spin
 
-    def _page(self, method: str) -> QWidget:
+    def _page(self, spec: SamplerSpec) -> QWidget:
         page, form, fields = QWidget(), QFormLayout(), {}
         form.setContentsMargins(0, 0, 0, 0)
-        for p in PARAMS[method]:
-            if p.kind.startswith("choice:"):
-                widget = QComboBox(objectName=p.name)
-                widget.addItems(p.kind[7:].split("|"))
+        for p in spec.params:
+            if p.form == "choice":
+                widget = QComboBox(objectName=object_name(spec, p))
+                widget.addItems(p.choices)
+                widget.setCurrentText(p.default)
                 widget.currentIndexChanged.connect(self.changed)
             else:
-                widget = QLineEdit(str(p.default), objectName=p.name)
-                widget.textChanged.connect(lambda _t, m=method, q=p: self._edited(m, q))
-            widget.setToolTip(p.tip)
-            form.addRow(p.label, widget)
+                widget = QLineEdit(p.text_default, objectName=object_name(spec, p))
+                widget.textChanged.connect(lambda _t, m=spec.name, q=p: self._edited(m, q))
+            widget.setToolTip(p.help)
+            form.addRow(p.label or p.key, widget)
             fields[p.key] = widget
         page.setLayout(form)
-        self.fields[method] = fields
+        self.fields[spec.name] = fields
         return page
 
     # ------------------------------------------------------------------ state
@@ -190,23 +121,23 @@ class SamplerPanel(QWidget):
     def _check(self, method: str, p: Param) -> None:
         widget = self.fields[method][p.key]
         try:
-            parse(p.kind, widget.text(), self.limits)
-        except ValueError as exc:
-            self._errors[p.name] = f"{p.label}: {exc}"
+            p.parse(widget.text(), self.limits, p.label or p.key)
+        except InvalidParameter as exc:
+            self._errors[widget.objectName()] = str(exc)
             widget.setStyleSheet(INVALID_STYLE)
         else:
-            self._errors.pop(p.name, None)
+            self._errors.pop(widget.objectName(), None)
             widget.setStyleSheet("")
 
     def _validate_all(self) -> None:
-        for method, params in PARAMS.items():
-            for p in params:
-                if not p.kind.startswith("choice:"):
-                    self._check(method, p)
+        for spec in SAMPLERS.values():
+            for p in spec.params:
+                if p.form != "choice":
+                    self._check(spec.name, p)
         self._show_errors()
 
     def _visible_errors(self) -> list[str]:
-        names = {p.name for p in PARAMS[self.sampler()]}
+        names = {w.objectName() for w in self.fields[self.sampler()].values()}
         return [text for name, text in self._errors.items() if name in names]
 
     def _show_errors(self) -> None:
@@ -224,17 +155,17 @@ class SamplerPanel(QWidget):
     def params(self) -> dict[str, Any]:
         """Parsed parameters of the current method (call only when valid)."""
         out = {}
-        for p in PARAMS[self.sampler()]:
+        for p in SAMPLERS[self.sampler()].params:
             widget = self.fields[self.sampler()][p.key]
             if isinstance(widget, QComboBox):
                 out[p.key] = widget.currentText()
             else:
-                out[p.key] = parse(p.kind, widget.text(), self.limits)
+                out[p.key] = to_json(p.parse(widget.text(), self.limits, p.label or p.key))
         return out
 
     def set_limits(self, z_dim: int, images: int, same_possible: bool) -> None:
         """Bounds of PCA axes and image indices; same-z only when the z_dims match."""
-        self.limits = {"z_dim": z_dim, "images": images}
+        self.limits = Limits(z_dim=z_dim, images=images)
         self.same_z.setEnabled(same_possible)
         if not same_possible:
             self.same_z.setChecked(False)

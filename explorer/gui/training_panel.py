@@ -1,79 +1,39 @@
-"""The training panel (dock content): settings, Start / Cancel / Resume, progress, live losses.
+"""The training panel (dock content): the form, Start / Cancel / Resume, progress, live losses.
 
-Every option of ``latent-explorer train`` has a field. Settings are checked while they are
-edited (with :meth:`TrainConfig.validate`, no TensorFlow needed): an invalid setting shows
-an inline message and disables Start. The panel drives a
-:class:`~explorer.gui.training_controller.TrainingController` (its own, or the window's) and
-emits :attr:`exploreCheckpoint` ``(bundle_path, slot)`` for "Explore latest checkpoint"; the
-window connects it to its model loading (an independent copy, never the model in training).
+The form (:class:`~explorer.gui.training_form.TrainingForm`) has a field for every option of
+``latent-explorer train``, made from the options' declarations. Settings are checked while
+they are edited, with the same :meth:`TrainConfig.validate` as the command line (no
+TensorFlow needed): an invalid setting shows an inline message and disables Start. The panel
+drives a :class:`~explorer.gui.training_controller.TrainingController` (its own, or the
+window's) and emits :attr:`exploreCheckpoint` ``(bundle_path, slot)`` for "Explore latest
+checkpoint"; the window connects it to its model loading (an independent copy, never the
+model in training).
 """
 
 from __future__ import annotations
 
 import contextlib
-from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QTimer, Signal, Slot
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
-    QDoubleSpinBox,
-    QFileDialog,
-    QFormLayout,
-    QGroupBox,
-    QHBoxLayout,
     QLabel,
-    QLineEdit,
     QProgressBar,
     QPushButton,
-    QSpinBox,
     QVBoxLayout,
     QWidget,
 )
 
 from explorer.core.errors import ExplorerError
+from explorer.core.util.clock import format_duration
 from explorer.gui.loss_plot import LossPlot
 from explorer.gui.plot_renderer import PlotRenderer
 from explorer.gui.training_controller import OutputInUse, TrainingController
+from explorer.gui.training_form import TrainingForm, hbox
 
-PRESETS = ("mnist", "celeba96", "celeba64")
 ERROR_STYLE = "color: #c00;"
-DATASETS = ("mnist-5k", "mnist", "fashion-mnist")
-ACTIVATIONS = ("leaky_relu", "relu", "selu")
-
-
-def _ints(text: str) -> list[int] | None:
-    """``"32, 64,128"`` -> ``[32, 64, 128]``; empty -> ``None`` (the preset's)."""
-    parts = [p.strip() for p in text.replace(";", ",").split(",") if p.strip()]
-    if not parts:
-        return None
-    try:
-        return [int(p) for p in parts]
-    except ValueError:
-        raise ExplorerError(f"expected comma-separated whole numbers, got {text!r}") from None
-
-
-def _check_dataset(spec: str) -> None:
-    """A quick check that needs no TensorFlow: built-in names, an existing folder or file."""
-    from explorer.core.errors import DatasetError
-
-    if spec in DATASETS:
-        return
-    path = Path(spec).expanduser()
-    if not spec or not path.exists():
-        raise DatasetError(
-            f"{spec or 'no data set'}: no such data set; use {', '.join(DATASETS)}, an image folder, or a .npz/.npy file"
-        )
-    if path.is_file() and path.suffix not in (".npz", ".npy"):
-        raise DatasetError(f"{path}: not a data set (expected a folder of images, .npz or .npy)")
-
-
-def _fmt_duration(seconds: float) -> str:
-    s = int(round(max(0.0, seconds)))
-    h, rem = divmod(s, 3600)
-    m, s = divmod(rem, 60)
-    return f"{h}:{m:02d}:{s:02d}" if h else f"{m}:{s:02d}"
 
 
 class TrainingPanel(QWidget):
@@ -85,7 +45,8 @@ class TrainingPanel(QWidget):
         ``(bundle_path, slot)`` with slot ``"A"`` or ``"B"``: load the latest checkpoint.
 
     Public slots/methods: :meth:`options`, :meth:`set_options`, :meth:`start`,
-    :meth:`resume`, :meth:`cancel`, :meth:`validate_now`, :meth:`set_device`.
+    :meth:`resume`, :meth:`cancel`, :meth:`validate_now`. The form's fields are attributes
+    too, by option name (``panel.strides``, ``panel.dataset``, ``panel.out``).
     """
 
     exploreCheckpoint = Signal(str, str)  # noqa: N815 - Qt signal naming
@@ -103,60 +64,14 @@ class TrainingPanel(QWidget):
         self.latest_checkpoint = ""
         self._build()
         self._connect()
-        self._on_preset(self.preset.currentText())
         self.validate_now()
 
     # ------------------------------------------------------------------ layout
     def _build(self) -> None:
-        self.kind = QComboBox(objectName="trainKind")
-        self.kind.addItem("VAE", "vae")
-        self.kind.addItem("AE", "ae")
-        self.preset = QComboBox(objectName="trainPreset")
-        self.preset.addItems(PRESETS)
-        self.filters = QLineEdit(objectName="trainFilters", placeholderText="32,64,128")
-        self.kernels = QLineEdit(objectName="trainKernels", placeholderText="3")
-        self.strides = QLineEdit(objectName="trainStrides", placeholderText="1,2,2")
-        self.z_dim = QSpinBox(objectName="trainZDim", minimum=1, maximum=4096)
-        self.activation = QComboBox(objectName="trainActivation")
-        self.activation.addItems(ACTIVATIONS)
-        self.batch_norm = QCheckBox("BatchNorm", objectName="trainBatchNorm")
-        self.dropout = QDoubleSpinBox(objectName="trainDropout", maximum=0.95, singleStep=0.05)
-        self.dense = QSpinBox(objectName="trainDense", maximum=8192, singleStep=64)
-        self.dense.setSpecialValueText("none")
-        self.kl_weight = QDoubleSpinBox(
-            objectName="trainKlWeight", decimals=4, maximum=1e4, singleStep=0.1, value=1.0
-        )
-        self.eps_clip = QDoubleSpinBox(
-            objectName="trainEpsClip", decimals=2, minimum=0.0, maximum=100.0, value=5.0
-        )
-        self.reconstruction = QComboBox(objectName="trainReconstruction")
-        self.reconstruction.addItem("binary cross-entropy (summed)", "bce")
-        self.reconstruction.addItem("squared error (summed)", "mse")
-
-        self.dataset = QComboBox(objectName="trainDataset", editable=True)
-        self.dataset.addItems(DATASETS)
-        self.browse_folder = QPushButton("Folder…", objectName="trainBrowseFolder")
-        self.browse_file = QPushButton("Arrays…", objectName="trainBrowseArrays")
-        self.image_size = QSpinBox(objectName="trainImageSize", maximum=1024)
-        self.image_size.setSpecialValueText("preset's")
-        self.max_images = QSpinBox(objectName="trainMaxImages", maximum=10_000_000, singleStep=256)
-        self.max_images.setSpecialValueText("all")
-        self.validation = QDoubleSpinBox(
-            objectName="trainValidation", maximum=0.9, singleStep=0.05, value=0.1
-        )
-        self.epochs = QSpinBox(objectName="trainEpochs", minimum=1, maximum=100_000, value=10)
-        self.batch_size = QSpinBox(
-            objectName="trainBatchSize", minimum=1, maximum=65_536, value=128
-        )
-        self.learning_rate = QDoubleSpinBox(
-            objectName="trainLearningRate", decimals=6, minimum=1e-6, maximum=1.0, value=5e-4
-        )
-        self.learning_rate.setSingleStep(1e-4)
-        self.seed = QSpinBox(objectName="trainSeed", maximum=2**31 - 1)
-        self.out = QLineEdit(objectName="trainOut", placeholderText="folder of the new bundle")
-        self.browse_out = QPushButton("Browse…", objectName="trainBrowseOut")
-        self.overwrite = QCheckBox("overwrite a bundle there", objectName="trainOverwrite")
-
+        self.form = TrainingForm(self)
+        fields = {**self.form.widgets, "out": self.form.out, "overwrite": self.form.overwrite}
+        for name, widget in fields.items():  # panel.strides, panel.out, ... (scripts, tests)
+            setattr(self, name, widget)
         self.start_button = QPushButton("Start", objectName="trainStart")
         self.cancel_button = QPushButton("Cancel", objectName="trainCancel", enabled=False)
         self.resume_button = QPushButton("Resume…", objectName="trainResume")
@@ -174,65 +89,18 @@ class TrainingPanel(QWidget):
         self.explore_button = QPushButton(
             "Explore latest checkpoint", objectName="trainExplore", enabled=False
         )
-
-        model = QGroupBox("Model")
-        f = QFormLayout(model)
-        f.addRow("kind", self.kind)
-        f.addRow("preset", self.preset)
-        f.addRow("filters", self.filters)
-        f.addRow("kernel sizes", self.kernels)
-        f.addRow("strides", self.strides)
-        f.addRow("z_dim", self.z_dim)
-        f.addRow("activation", self.activation)
-        f.addRow("", self.batch_norm)
-        f.addRow("dropout", self.dropout)
-        f.addRow("extra Dense", self.dense)
-        f.addRow("KL weight", self.kl_weight)
-        f.addRow("eps clip", self.eps_clip)
-        f.addRow("reconstruction", self.reconstruction)
-
-        data = QGroupBox("Data and training")
-        g = QFormLayout(data)
-        row = QHBoxLayout()
-        row.addWidget(self.dataset, 1)
-        row.addWidget(self.browse_folder)
-        row.addWidget(self.browse_file)
-        g.addRow("data set", row)
-        g.addRow("image size", self.image_size)
-        g.addRow("max images", self.max_images)
-        g.addRow("validation split", self.validation)
-        g.addRow("epochs", self.epochs)
-        g.addRow("batch size", self.batch_size)
-        g.addRow("learning rate", self.learning_rate)
-        g.addRow("seed", self.seed)
-        out_row = QHBoxLayout()
-        out_row.addWidget(self.out, 1)
-        out_row.addWidget(self.browse_out)
-        g.addRow("output", out_row)
-        g.addRow("", self.overwrite)
-
-        buttons = QHBoxLayout()
-        for b in (self.start_button, self.cancel_button, self.resume_button):
-            buttons.addWidget(b)
-        explore = QHBoxLayout()
-        explore.addWidget(self.explore_button, 1)
-        explore.addWidget(QLabel("into slot"))
-        explore.addWidget(self.explore_slot)
-        plot_row = QHBoxLayout()
-        plot_row.addWidget(self.device, 1)
-        plot_row.addWidget(self.log_scale)
-
         layout = QVBoxLayout(self)
-        layout.addWidget(model)
-        layout.addWidget(data)
+        layout.addWidget(self.form)
         layout.addWidget(self.message)
-        layout.addLayout(buttons)
+        layout.addLayout(
+            hbox(self.start_button, self.cancel_button, self.resume_button, stretch_first=False)
+        )
         layout.addWidget(self.progress)
         layout.addWidget(self.status)
         layout.addWidget(self.queue_label)
-        layout.addLayout(plot_row)
+        layout.addLayout(hbox(self.device, self.log_scale))
         layout.addWidget(self.plot, 1)
-        layout.addLayout(explore)
+        layout.addLayout(hbox(self.explore_button, QLabel("into slot"), self.explore_slot))
 
     def _connect(self) -> None:
         self._validate_timer = QTimer(self, singleShot=True, interval=150)
@@ -240,24 +108,7 @@ class TrainingPanel(QWidget):
         self._pending_progress: dict | None = None
         self._progress_timer = QTimer(self, interval=100)
         self._progress_timer.timeout.connect(self._show_progress)
-        for w in (self.filters, self.kernels, self.strides, self.out):
-            w.textChanged.connect(self._schedule_validation)
-        for w in (self.z_dim, self.dense, self.image_size, self.max_images, self.epochs):
-            w.valueChanged.connect(self._schedule_validation)
-        for w in (self.batch_size, self.seed, self.dropout, self.kl_weight, self.eps_clip):
-            w.valueChanged.connect(self._schedule_validation)
-        for w in (self.validation, self.learning_rate):
-            w.valueChanged.connect(self._schedule_validation)
-        for w in (self.kind, self.activation, self.reconstruction):
-            w.currentIndexChanged.connect(self._schedule_validation)
-        self.dataset.currentTextChanged.connect(self._schedule_validation)
-        self.batch_norm.toggled.connect(self._schedule_validation)
-        self.overwrite.toggled.connect(self._schedule_validation)
-        self.preset.currentTextChanged.connect(self._on_preset)
-        self.kind.currentIndexChanged.connect(self._on_kind)
-        self.browse_folder.clicked.connect(self._browse_folder)
-        self.browse_file.clicked.connect(self._browse_arrays)
-        self.browse_out.clicked.connect(self._browse_out)
+        self.form.edited.connect(self._schedule_validation)
         self.start_button.clicked.connect(self.start)
         self.cancel_button.clicked.connect(self.cancel)
         self.resume_button.clicked.connect(self.resume)
@@ -276,79 +127,12 @@ class TrainingPanel(QWidget):
     # ------------------------------------------------------------------ options
     def options(self, resume: bool = False) -> dict[str, Any]:
         """The settings as ``latent-explorer train`` options (may raise ExplorerError for
-        text that is not a list of numbers)."""
-        common = {
-            "out": self.out.text().strip(),
-            "epochs": self.epochs.value(),
-        }
-        if resume:
-            return {**common, "resume": True}
-        return {
-            **common,
-            "kind": self.kind.currentData(),
-            "preset": self.preset.currentText(),
-            "filters": _ints(self.filters.text()),
-            "kernel_sizes": _ints(self.kernels.text()),
-            "strides": _ints(self.strides.text()),
-            "z_dim": self.z_dim.value(),
-            "activation": self.activation.currentText(),
-            "batch_norm": self.batch_norm.isChecked(),
-            "dropout": self.dropout.value(),
-            "dense_units": self.dense.value(),
-            "kl_weight": self.kl_weight.value(),
-            "eps_clip": self.eps_clip.value(),
-            "reconstruction": self.reconstruction.currentData(),
-            "dataset": self.dataset.currentText().strip(),
-            "image_size": self.image_size.value() or None,
-            "max_images": self.max_images.value() or None,
-            "validation_split": self.validation.value(),
-            "batch_size": self.batch_size.value(),
-            "learning_rate": self.learning_rate.value(),
-            "seed": self.seed.value(),
-            "overwrite": self.overwrite.isChecked(),
-        }
+        text that is not a list of numbers or a range)."""
+        return self.form.options(resume)
 
     def set_options(self, **options: Any) -> None:
         """Fill the fields from ``latent-explorer train`` options (unknown keys ignored)."""
-        if "preset" in options:
-            self.preset.setCurrentText(options["preset"])
-        if "kind" in options:
-            self.kind.setCurrentIndex(self.kind.findData(options["kind"]))
-        lists = {"filters": self.filters, "kernel_sizes": self.kernels, "strides": self.strides}
-        for key, edit in lists.items():
-            if options.get(key) is not None:
-                edit.setText(",".join(str(v) for v in options[key]))
-        spins = {
-            "z_dim": self.z_dim,
-            "dropout": self.dropout,
-            "dense_units": self.dense,
-            "kl_weight": self.kl_weight,
-            "eps_clip": self.eps_clip,
-            "image_size": self.image_size,
-            "max_images": self.max_images,
-            "validation_split": self.validation,
-            "epochs": self.epochs,
-            "batch_size": self.batch_size,
-            "learning_rate": self.learning_rate,
-            "seed": self.seed,
-        }
-        for key, spin in spins.items():
-            if key in options:
-                spin.setValue(options[key] or 0)
-        if "activation" in options:
-            self.activation.setCurrentText(options["activation"])
-        if "batch_norm" in options:
-            self.batch_norm.setChecked(bool(options["batch_norm"]))
-        if "reconstruction" in options:
-            self.reconstruction.setCurrentIndex(
-                self.reconstruction.findData(options["reconstruction"])
-            )
-        if "dataset" in options:
-            self.dataset.setCurrentText(str(options["dataset"]))
-        if "out" in options:
-            self.out.setText(str(options["out"]))
-        if "overwrite" in options:
-            self.overwrite.setChecked(bool(options["overwrite"]))
+        self.form.set_options(**options)
         self.validate_now()
 
     # ------------------------------------------------------------------ validation
@@ -360,9 +144,7 @@ class TrainingPanel(QWidget):
         """Check the settings now; flag a problem inline and disable Start. True if valid."""
         self._validate_timer.stop()
         try:
-            options = self.options()
-            self.controller.validate(**options)
-            _check_dataset(options["dataset"])
+            self.controller.validate(**self.options())
         except ExplorerError as exc:
             problem = str(exc)
             in_use = isinstance(exc, OutputInUse)
@@ -376,26 +158,6 @@ class TrainingPanel(QWidget):
         self.start_button.setToolTip(problem)
         return not problem
 
-    def _on_preset(self, name: str) -> None:
-        from explorer.core.model.config import PRESETS as ARCHS
-
-        arch = ARCHS.get(name)
-        if arch is not None:
-            self.filters.setText(",".join(map(str, arch.filters)))
-            self.kernels.setText(",".join(map(str, arch.kernel_sizes)))
-            self.strides.setText(",".join(map(str, arch.strides)))
-            self.z_dim.setValue(arch.z_dim)
-            self.activation.setCurrentText(arch.activation)
-            self.batch_norm.setChecked(arch.batch_norm)
-            self.dropout.setValue(arch.dropout)
-            self.dense.setValue(arch.dense_units)
-        self._schedule_validation()
-
-    def _on_kind(self, *_args: Any) -> None:
-        vae = self.kind.currentData() == "vae"
-        self.kl_weight.setEnabled(vae)
-        self.eps_clip.setEnabled(vae)
-
     # ------------------------------------------------------------------ commands
     @Slot()
     def start(self) -> int | None:
@@ -405,8 +167,8 @@ class TrainingPanel(QWidget):
     @Slot()
     def resume(self) -> int | None:
         """Continue the bundle in the output field for ``epochs`` more epochs."""
-        if not self.out.text().strip():
-            self._browse_out(existing=True)
+        if not self.form.out.text().strip():
+            self.form.browse_out_folder(existing=True)
         return self._submit(lambda: self.options(resume=True))
 
     def _submit(self, make_options) -> int | None:
@@ -422,11 +184,6 @@ class TrainingPanel(QWidget):
     def cancel(self) -> None:
         self.controller.cancel_training()
         self.status.setText("stopping after the current batch…")
-
-    def set_device(self, text: str) -> None:
-        """Show the device line (e.g. :func:`explorer.core.runtime.devices.device_line`, once the
-        window has loaded TensorFlow); training updates it when it starts."""
-        self.device.setText(f"device: {text}")
 
     def _explore(self) -> None:
         if self.latest_checkpoint:
@@ -475,7 +232,7 @@ class TrainingPanel(QWidget):
         self.status.setText(
             f"epoch {e['epoch'] + 1}/{e['epochs']}, batch {e['batch'] + 1}/{e['steps']} · "
             f"loss {logs.get('total_loss', float('nan')):.2f} · "
-            f"{e['images_per_s']:.0f} images/s · ETA {_fmt_duration(e['eta_s'])}"
+            f"{e['images_per_s']:.0f} images/s · ETA {format_duration(e['eta_s'])}"
         )
 
     def _on_epoch(self, e: dict) -> None:
@@ -516,21 +273,3 @@ class TrainingPanel(QWidget):
         )
         self.queue_label.setVisible(bool(waiting))
         self.cancel_button.setEnabled(any(r["running"] for r in rows))
-
-    # ------------------------------------------------------------------ dialogs
-    def _browse_folder(self) -> None:
-        path = QFileDialog.getExistingDirectory(self, "Image folder")
-        if path:
-            self.dataset.setCurrentText(path)
-
-    def _browse_arrays(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "Images array file", "", "Arrays (*.npz *.npy)")
-        if path:
-            self.dataset.setCurrentText(path)
-
-    def _browse_out(self, existing: bool = False) -> None:
-        start = str(Path(self.out.text()).parent) if self.out.text() else ""
-        title = "Bundle to resume" if existing else "Output bundle folder"
-        path = QFileDialog.getExistingDirectory(self, title, start)
-        if path:
-            self.out.setText(path)

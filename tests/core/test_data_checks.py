@@ -7,7 +7,8 @@ import pytest
 from explorer.core.data.dataset import Dataset
 from explorer.core.data.sources import open_dataset
 from explorer.core.errors import DatasetError, InvalidParameter, NeedsDataError
-from explorer.core.latent.sampling import NEEDS_DATA, sample
+from explorer.core.latent.samplers import SAMPLERS
+from explorer.core.latent.sampling import sample
 from explorer.core.model.store import read_meta
 from explorer.core.model.training import TrainConfig, train
 from tests.conftest import TINY
@@ -165,7 +166,7 @@ def test_train_records_the_data_range_and_resume_reuses_it(tmp_path):
 def test_overflowing_parameters_are_refused(name, params, message):
     data = np.random.default_rng(0).normal(0, 50, (100, 2))
     with pytest.raises(InvalidParameter, match=message):
-        sample(name, 16, 2, data=data if name in NEEDS_DATA else None, **params)
+        sample(name, 16, 2, data=data if SAMPLERS[name].needs_data else None, **params)
 
 
 def test_empty_encoded_data_do_not_ask_for_a_data_set():

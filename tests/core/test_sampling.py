@@ -9,9 +9,11 @@ import pytest
 from sklearn.decomposition import PCA
 
 from explorer.core.errors import InvalidParameter, NeedsDataError
-from explorer.core.latent.sampling import NEEDS_DATA, SAMPLER_PARAMS, SAMPLERS, Samples, sample
+from explorer.core.latent.samplers import SAMPLERS
+from explorer.core.latent.sampling import Samples, sample
 
 Z_DIM = 4
+NEEDS_DATA = sorted(name for name, spec in SAMPLERS.items() if spec.needs_data)
 
 
 @pytest.fixture(scope="module")
@@ -43,8 +45,9 @@ def _draw(name: str, data: np.ndarray, n: int = 12, seed: int = 0, **extra) -> S
 
 
 def test_registry_and_params_agree() -> None:
-    assert set(SAMPLERS) == set(SAMPLER_PARAMS) == set(CASES)
-    assert {"pca", "pca_grid", "fitted", "gmm"} == NEEDS_DATA
+    assert list(SAMPLERS) == list(CASES)  # the window's menu order
+    assert NEEDS_DATA == ["fitted", "gmm", "pca", "pca_grid"]
+    assert [n for n, s in SAMPLERS.items() if s.grid] == ["pca_grid", "grid2d"]
 
 
 @pytest.mark.parametrize("name", sorted(CASES))
@@ -55,7 +58,7 @@ def test_shape_dtype_and_description(name: str, data: np.ndarray) -> None:
     assert np.all(np.isfinite(s.z))
     d = s.description
     assert d["sampler"] == name and d["n"] == 12 and d["seed"] == 3
-    assert set(d) == {"sampler", "n", "z_dim", "seed", *SAMPLER_PARAMS[name]}
+    assert set(d) == {"sampler", "n", "z_dim", "seed", *SAMPLERS[name].keywords}
 
 
 @pytest.mark.parametrize("name", sorted(CASES))
@@ -77,8 +80,9 @@ def test_seed_reproducibility(name: str, data: np.ndarray) -> None:
 
 def test_defaults_are_used() -> None:
     s = sample("uniform", 5, 3)
-    assert s.description["limit"] == SAMPLER_PARAMS["uniform"]["limit"]
-    assert np.all(np.abs(s.z) <= SAMPLER_PARAMS["uniform"]["limit"])
+    limit = SAMPLERS["uniform"].param("limit").default
+    assert s.description["limit"] == limit == 2.0
+    assert np.all(np.abs(s.z) <= limit)
 
 
 def test_normal_statistics() -> None:
@@ -190,7 +194,7 @@ def test_grid2d_order() -> None:
     np.testing.assert_allclose(z, expected)
 
 
-@pytest.mark.parametrize("name", sorted(NEEDS_DATA))
+@pytest.mark.parametrize("name", NEEDS_DATA)
 @pytest.mark.parametrize(
     ("missing", "says"), [(None, "pass a data set"), (np.empty((0, Z_DIM)), "gave none")]
 )

@@ -205,7 +205,7 @@ def renderer():
 
     renderer = PlotRenderer()
     yield renderer
-    renderer.stop()
+    renderer.shutdown()
 
 
 def test_loss_plot_draws_off_the_gui_thread_and_throttles(qtbot, renderer):
@@ -229,7 +229,7 @@ def test_loss_plot_draws_off_the_gui_thread_and_throttles(qtbot, renderer):
     redraws = plot.redraws - draws_before
     # throttled to 5 per second: some redraws while the batches came, never one per batch
     assert 1 <= redraws <= 2 + elapsed * 5, (redraws, elapsed)
-    qtbot.waitUntil(lambda: not plot._timer.isActive() and not plot.busy(), timeout=20_000)
+    qtbot.waitUntil(lambda: not plot._dirty and not plot.busy(), timeout=20_000)
     x, y = plot.line_data("total_loss", "raw")
     assert len(x) == 300 and x[0] == pytest.approx(0.01) and x[-1] == pytest.approx(3.0)
     lines = {line.get_label(): line for line in plot.info["total_loss"].get_lines()}
@@ -312,7 +312,8 @@ def test_training_modules_do_not_import_tensorflow():
     import sys
 
     code = (
-        "import sys\nimport explorer.gui.training_panel, explorer.core.model.training\n"
+        "import sys\nimport explorer.gui.training_panel, explorer.gui.training_form\n"
+        "import explorer.core.model.training, explorer.core.model.train_options\n"
         "from explorer.core.model.training import TrainConfig\n"
         "TrainConfig(out='x').validate()\n"
         "print('tensorflow' in sys.modules, 'keras' in sys.modules)"

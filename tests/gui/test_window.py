@@ -15,6 +15,7 @@ METHODS = [
     "Normal",
     "Uniform",
     "PCA axis",
+    "PCA plane",
     "Fitted Gaussian",
     "Gaussian mixture",
     "Interpolate",
@@ -104,7 +105,7 @@ def test_same_z_points_reach_a_and_b(window):
 
 def test_live_histogram_update(window, qtbot):
     _select(window, qtbot, "Normal", "normalStd", "3")
-    assert window.debounce.isActive()
+    assert "summary" in window.pending  # the live summary waits for the typing to stop
     assert window.wait_idle(60_000)
     radii = window.sampler_result["A"]["radii"]
     assert 8 < radii.mean() < 16  # about 3 * sqrt(16)
@@ -165,6 +166,39 @@ def test_invalid_parameter_shows_message_and_changes_nothing(window, qtbot):
     _select(window, qtbot, "Uniform", "uniformLimit", "2")
     assert error.text() == ""
     assert child(window, QPushButton, "resampleButton").isEnabled()
+
+
+def test_sampler_menu_and_pages_follow_the_declarations(window):
+    from explorer.core.latent.samplers import SAMPLERS
+    from tests.helpers import run_cli_here
+
+    listed = run_cli_here("sample", "--list-samplers").stdout.splitlines()
+    combo = child(window, QComboBox, "samplerMethod")
+    names = [combo.itemData(i) for i in range(combo.count())]
+    assert names == [line.split()[0] for line in listed] == list(SAMPLERS)
+    assert [combo.itemText(i) for i in range(combo.count())] == [s.label for s in SAMPLERS.values()]
+    stack = window.sampler.stack
+    for i, spec in enumerate(SAMPLERS.values()):
+        for p in spec.params:
+            field = child(window, QWidget, p.widget)
+            assert stack.widget(i).isAncestorOf(field), (spec.name, p.widget)
+            assert field.toolTip() == p.help
+
+
+def test_pca_plane_resamples(window, qtbot):
+    _select(window, qtbot, "PCA plane", "pcaGridSpan", "2")
+    assert window.sampler.params() == {"axis": 0, "axis2": 1, "span": 2.0}
+    qtbot.mouseClick(child(window, QPushButton, "resampleButton"), Qt.MouseButton.LeftButton)
+    assert window.wait_idle(60_000)
+    for s in "AB":
+        grid = window.slots[s].grid
+        assert window.slots[s].spec.sampler == "pca_grid"
+        assert grid.samples.z.shape == (64, 16)
+        d = grid.samples.description
+        assert (d["axis"], d["axis2"], d["span"], d["cols"]) == (0, 1, 2.0, 8)
+    assert window.sampler_result["A"]["n"] == 64  # the summary draws the same grid
+    _select(window, qtbot, "Uniform")
+    assert window.wait_idle(60_000)
 
 
 def test_click_tile_shows_z_and_nearest_image(window, qtbot):

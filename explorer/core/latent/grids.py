@@ -13,6 +13,7 @@ import numpy as np
 
 from explorer.core.errors import InvalidParameter
 from explorer.core.latent.encoding import decode
+from explorer.core.latent.samplers import is_grid
 from explorer.core.latent.sampling import Samples, sample
 from explorer.core.model.store import LatentModel
 from explorer.core.progress import TaskState, ensure_state
@@ -44,7 +45,7 @@ class GridSpec:
     def grid_params(self) -> dict[str, Any]:
         """Sampler params with ``cols`` filled in for grid samplers, so rows x cols is honoured."""
         params = dict(self.params)
-        if self.sampler in ("grid2d", "pca_grid") and params.get("cols") is None:
+        if is_grid(self.sampler) and params.get("cols") is None:
             params["cols"] = self.cols
         return params
 

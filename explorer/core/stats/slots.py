@@ -1,8 +1,11 @@
-"""Plain functions the window runs in workers (``fn(state, ...)``): no Qt, no TensorFlow.
+"""What the window computes for its model slots, as plain functions it runs in workers
+(``fn(state, ...)``): no Qt, no TensorFlow.
 
-They turn the sampler panel's values into core calls: grid samples for A and B, the
-summary of a slot's encoded data, and the live summary of the current sampler (radii,
-expected radius, hit rate, per-component histograms of a few thousand draws).
+They turn the sampler panel's values (:class:`SamplerRequest`: a sampler's parameters as the
+command line and the window give them, image indices for vectors) into core calls: grid
+samples for A and B, the summary of a slot's encoded data, and the live summary of the
+current sampler (radii, expected radius, hit rate, per-component histograms of a few
+thousand draws).
 """
 
 from __future__ import annotations
@@ -13,10 +16,10 @@ from typing import Any
 import numpy as np
 
 from explorer.core.errors import InvalidParameter
+from explorer.core.latent.samplers import get_sampler
 from explorer.core.progress import TaskState
 
 N_DRAWS = 2000  # draws of the current sampler for its histograms and hit rate
-GRID_SAMPLERS = ("grid2d", "pca_grid")
 
 
 @dataclass
@@ -32,7 +35,7 @@ class SlotData:
 @dataclass
 class SamplerRequest:
     sampler: str
-    params: dict[str, Any]  # as the sampler panel gives them
+    params: dict[str, Any]  # by Param.key, as the sampler panel gives them
     rows: int
     cols: int
     seed: int
@@ -42,9 +45,8 @@ class SamplerRequest:
 def core_params(req: SamplerRequest, data: SlotData) -> dict[str, Any]:
     """Sampler keyword arguments for ``data``'s model (image indices become z-vectors)."""
     params = dict(req.params)
-    if req.sampler == "interpolate":
-        for key in ("start", "end"):
-            params[key] = _z_of_image(data, params.pop(f"{key}_index"))
+    for p in get_sampler(req.sampler).index_params:
+        params[p.name] = _z_of_image(data, params.pop(p.key))
     return params
 
 
@@ -108,7 +110,8 @@ def sampler_summary(state: TaskState, req: SamplerRequest, slots: dict[str, Slot
     from explorer.core.stats.hits import expected_radius, hit_rate
 
     owners = _owners(req, slots)
-    n = req.rows * req.cols if req.sampler in GRID_SAMPLERS else N_DRAWS
+    grid = get_sampler(req.sampler).grid
+    n = req.rows * req.cols if grid else N_DRAWS
     draws: dict[str, np.ndarray] = {}
     out: dict[str, Any] = {}
     for name in sorted(slots):
@@ -117,14 +120,12 @@ def sampler_summary(state: TaskState, req: SamplerRequest, slots: dict[str, Slot
             z = draws[owners[name]]
         else:
             params = core_params(req, owner)
-            if req.sampler in GRID_SAMPLERS:
+            if grid:
                 params.setdefault("cols", req.cols)
             z = sample(req.sampler, n, owner.z_dim, seed=req.seed, data=owner.z, **params).z
             draws[name] = z
         state.check()
-        expected = None
-        if req.sampler in ("normal", "uniform"):
-            expected = expected_radius(req.sampler, data.z_dim, **req.params)
+        expected = expected_radius(req.sampler, data.z_dim, **req.params)  # None: no formula
         hist = None
         if data.stats is not None:
             limits = data.stats.histograms.range

@@ -1,0 +1,259 @@
+"""Every sampler of latent (z) points, declared once in :data:`SAMPLERS` (in the window's order).
+
+A :class:`SamplerSpec` holds the sampler's name, menu label, parameters (:class:`Param`: kind,
+default, bounds, help, window field), whether it needs encoded data, whether it lays out a
+rows x cols grid itself, and its draw function. :func:`explorer.core.latent.sampling.sample`
+checks the parameters from these declarations and calls the draw function; the command
+line's flags (``sample``/``compare``, ``sample --list-samplers``) and the window's sampler
+form are generated from them.
+
+Adding a sampler: write ``draws.draw_x(rng, n, z_dim, data, **params) -> z`` (params arrive
+checked; grid samplers also get ``cols``), add ``SamplerSpec("x", ...)`` to :data:`SAMPLERS`,
+and a test in ``tests/core/test_sampling.py``.
+
+Samplers
+--------
+normal       N(mean, std^2) per component.
+uniform      Uniform in [-limit, limit] per component.
+pca          ``n`` points along principal axis ``axis`` of ``data``, from -span to +span
+             standard deviations of that axis; other coordinates at the data mean.
+pca_grid     rows x cols grid in the plane of principal axes ``axis`` (columns, left to
+             right) and ``axis2`` (rows, top = +span), each from -span to +span std devs.
+fitted       Gaussian fitted to ``data``, ``covariance`` "diag" or "full".
+gmm          Gaussian mixture with ``components`` components fitted to ``data``.
+interpolate  ``n`` points from ``start`` to ``end`` (both included), ``method`` "linear" or
+             "slerp" (direction on the great circle, norm interpolated linearly).
+grid2d       Regular grid for ``z_dim == 2``: columns span ``x_range`` left to right, rows span
+             ``y_range`` with the top row at the highest y; row-major order.
+
+Grid samplers use ``cols`` columns and ``n // cols`` rows; ``n`` must be a multiple of ``cols``.
+``cols=None`` picks the most square layout with ``cols >= rows`` (e.g. n=12 -> 3 x 4).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+from explorer.core.errors import InvalidParameter
+from explorer.core.latent import draws
+from explorer.core.latent.params import Param
+
+DrawFn = Callable[..., np.ndarray]
+
+
+@dataclass(frozen=True)
+class SamplerSpec:
+    """One sampler: everything the core, the command line and the window need to know."""
+
+    name: str
+    label: str  # in the window's menu
+    draw: DrawFn  # (rng, n, z_dim, data, **checked params) -> z (n, z_dim)
+    params: tuple[Param, ...] = ()
+    needs_data: bool = False  # encoded data (the sampler fits or follows them)
+    grid: bool = False  # lays out rows x cols itself: takes ``cols``, n = rows * cols
+    z_dim: int | None = None  # the only z_dim it works for
+
+    @property
+    def keywords(self) -> tuple[str, ...]:
+        """Its keyword arguments of ``sample`` (and keys of its description)."""
+        return tuple(p.name for p in self.params) + (("cols",) if self.grid else ())
+
+    def param(self, name: str) -> Param:
+        return next(p for p in self.params if p.name == name)
+
+    @property
+    def index_params(self) -> tuple[Param, ...]:
+        """Parameters given as data set image indices."""
+        return tuple(p for p in self.params if p.image_index is not None)
+
+    @property
+    def needs_dataset(self) -> bool:
+        """Needs a data set: to encode, or for its image indices."""
+        return self.needs_data or bool(self.index_params)
+
+    def listing(self) -> str:
+        """One line: name, label, what it needs and its parameters."""
+        needs = "needs data" if self.needs_data else "needs images" if self.index_params else ""
+        extra = [f"z_dim {self.z_dim} only"] if self.z_dim else []
+        extra += ["rows x cols grid"] if self.grid else []
+        params = " ".join([p.listing() for p in self.params] + [f"[{e}]" for e in extra])
+        return f"{self.name:<12} {self.label:<17} {needs:<13} {params}".rstrip()
+
+
+def get_sampler(name: str) -> SamplerSpec:
+    """The declaration of ``name``; :class:`InvalidParameter` naming the known ones."""
+    if name not in SAMPLERS:
+        raise InvalidParameter(f"unknown sampler {name!r}; known: {', '.join(SAMPLERS)}.")
+    return SAMPLERS[name]
+
+
+def is_grid(name: str) -> bool:
+    """Whether ``name`` is a sampler that lays out rows x cols itself."""
+    return name in SAMPLERS and SAMPLERS[name].grid
+
+
+def listing() -> list[str]:
+    """One line per sampler (``latent-explorer sample --list-samplers``)."""
+    return [spec.listing() for spec in SAMPLERS.values()]
+
+
+# ---------------------------------------------------------------- the declarations
+
+_COVARIANCE = ("diag", "full")
+_SPAN = "from -span to +span std"
+
+SAMPLERS: dict[str, SamplerSpec] = {
+    s.name: s
+    for s in (
+        SamplerSpec(
+            "normal",
+            "Normal",
+            draws.draw_normal,
+            (
+                Param("mean", "float", 0.0, "centre of every component", "mean", "normalMean"),
+                Param("std", "positive", 1.0, "spread of every component", "std", "normalStd"),
+            ),
+        ),
+        SamplerSpec(
+            "uniform",
+            "Uniform",
+            draws.draw_uniform,
+            (Param("limit", "positive", 2.0, "z_j in [-b, b]", "limit b", "uniformLimit"),),
+        ),
+        SamplerSpec(
+            "pca",
+            "PCA axis",
+            draws.draw_pca,
+            (
+                Param(
+                    "axis", "axis", 0, "principal axis (0 = largest variance)", "axis", "pcaAxis"
+                ),
+                Param("span", "positive", 3.0, _SPAN, "span (std)", "pcaSpan"),
+            ),
+            needs_data=True,
+        ),
+        SamplerSpec(
+            "pca_grid",
+            "PCA plane",
+            draws.draw_pca_grid,
+            (
+                Param(
+                    "axis", "axis", 0, "principal axis of the columns", "column axis", "pcaGridAxis"
+                ),
+                Param("axis2", "axis", 1, "principal axis of the rows", "row axis", "pcaGridAxis2"),
+                Param("span", "positive", 3.0, _SPAN, "span (std)", "pcaGridSpan"),
+            ),
+            needs_data=True,
+            grid=True,
+        ),
+        SamplerSpec(
+            "fitted",
+            "Fitted Gaussian",
+            draws.draw_fitted,
+            (
+                Param(
+                    "covariance",
+                    "choice",
+                    "diag",
+                    "diag (independent components) or full (correlated)",
+                    "covariance",
+                    "fittedCov",
+                    choices=_COVARIANCE,
+                ),
+            ),
+            needs_data=True,
+        ),
+        SamplerSpec(
+            "gmm",
+            "Gaussian mixture",
+            draws.draw_gmm,
+            (
+                Param(
+                    "components",
+                    "int",
+                    5,
+                    "number of mixture components",
+                    "components",
+                    "gmmComponents",
+                    low=1,
+                    high="points",
+                ),
+                Param(
+                    "covariance",
+                    "choice",
+                    "diag",
+                    "diag or full, of each mixture component",
+                    "covariance",
+                    "gmmCov",
+                    choices=_COVARIANCE,
+                ),
+            ),
+            needs_data=True,
+        ),
+        SamplerSpec(
+            "interpolate",
+            "Interpolate",
+            draws.draw_interpolate,
+            (
+                Param(
+                    "start",
+                    "vector",
+                    None,
+                    "a data set image",
+                    "from image #",
+                    "interpStart",
+                    image_index=0,
+                ),
+                Param(
+                    "end",
+                    "vector",
+                    None,
+                    "a data set image",
+                    "to image #",
+                    "interpEnd",
+                    image_index=1,
+                ),
+                Param(
+                    "method",
+                    "choice",
+                    "linear",
+                    "linear, or slerp (spherical: along the great circle)",
+                    "path",
+                    "interpMethod",
+                    choices=("linear", "slerp"),
+                ),
+            ),
+        ),
+        SamplerSpec(
+            "grid2d",
+            "2-D grid",
+            draws.draw_grid2d,
+            (
+                Param(
+                    "x_range",
+                    "range",
+                    (-2.0, 2.0),
+                    "low:high (z_dim 2 only)",
+                    "x range",
+                    "gridXRange",
+                    alias="range",
+                ),
+                Param(
+                    "y_range",
+                    "range",
+                    (-2.0, 2.0),
+                    "low:high (z_dim 2 only)",
+                    "y range",
+                    "gridYRange",
+                    alias="range",
+                ),
+            ),
+            grid=True,
+            z_dim=2,
+        ),
+    )
+}
+"""Sampler name -> declaration, in the order of the window's menu."""

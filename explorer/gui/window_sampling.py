@@ -1,0 +1,138 @@
+"""The window's sampling: z-points from the sampler panel, decoded grids for A and B, the
+live summary of the current sampler, the plots that show it, and grid export.
+
+A mixin of :class:`~explorer.gui.main_window.MainWindow` (uses its ``slots``, ``sampler``,
+``runner``, ``grids``, ``histograms``, ``diagnostics``).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from explorer.core.stats import slots as slot_tasks
+from explorer.gui.window_slots import Slot
+
+
+class SamplingMixin:
+    """Sampling, grids and the sampler plots of the window (see the module docstring)."""
+
+    def sampler_request(self) -> slot_tasks.SamplerRequest:
+        sp = self.sampler
+        return slot_tasks.SamplerRequest(
+            sp.sampler(),
+            sp.params(),
+            sp.rows.value(),
+            sp.cols.value(),
+            sp.seed.value(),
+            sp.same_points(),
+        )
+
+    def resample(self) -> bool:
+        """Draw new z-points and decode them with A and B; False if parameters are invalid."""
+        if not self.sampler.is_valid():
+            self.statusBar().showMessage("fix the sampler parameters first", 5000)
+            return False
+        slots = {s.name: s.data() for s in self.loaded()}
+        if not slots:
+            return False
+        self.runner.start(
+            "samples",
+            slot_tasks.grid_samples,
+            self.sampler_request(),
+            slots,
+            on_done=self._render,
+            on_error=self._sampler_error,
+        )
+        return True
+
+    def _sampler_error(self, text: str) -> None:
+        self.sampler.show_error(text)
+        self.error(text)
+
+    def _render(self, out: dict) -> None:
+        self.sampler.show_error("")
+        for name, (spec, samples) in out.items():
+            s = self.slots[name]
+            s.controller.request(
+                "render",
+                {"samples": samples, "spec": spec},
+                on_done=lambda grid, s=s, spec=spec: self._rendered(s, spec, grid),
+                on_error=lambda text, s=s: self.grids.views[s.name].set_message(f"error: {text}"),
+            )
+
+    def _rendered(self, s: Slot, spec: Any, grid: Any) -> None:
+        s.spec, s.grid = spec, grid
+        self._show_grid(s, grid)
+
+    def _show_grid(self, s: Slot, grid: Any) -> None:
+        h, w = grid.images.shape[1:3]
+        layout = (s.spec.rows, s.spec.cols, s.spec.padding, h, w)
+        self.grids.views[s.name].set_grid(grid.image, grid.sharpened, layout)
+
+    def show_tile(self, slot: str, index: int) -> None:
+        s = self.slots[slot]
+        if s.grid is not None:
+            self.grids.show_tile(slot, index, s.grid.samples.z[index], s.encodings, s.dataset)
+
+    def refresh_sampler_summary(self) -> None:
+        if not self.sampler.is_valid() or not self.loaded():
+            return
+        slots = {s.name: s.data() for s in self.loaded()}
+        self.runner.start(
+            "sampler",
+            slot_tasks.sampler_summary,
+            self.sampler_request(),
+            slots,
+            on_done=self._sampler_summarised,
+            on_error=self._sampler_error,
+        )
+
+    def _sampler_summarised(self, result: dict) -> None:
+        self.sampler_result = result
+        self.draw_plots()
+
+    def draw_plots(self) -> None:
+        """Redraw the plots soon; several requests in a row make one redraw."""
+        self.draw_plots_soon()
+
+    def _plot_inputs(self) -> tuple[dict, dict, dict, str]:
+        """(data summaries, model names, sampler summaries, sampler label) by slot."""
+        data = {s.name: s.summary for s in self.loaded() if s.summary is not None}
+        names = {s.name: s.model.name for s in self.loaded()}
+        sampler = {k: v for k, v in (self.sampler_result or {}).items() if k in data}
+        return data, names, sampler, self.sampler.method.currentText()
+
+    def _draw_components_now(self) -> None:
+        """Another slot or component of the component view: only its plots are redrawn."""
+        data, names, sampler, _ = self._plot_inputs()
+        self.histograms.draw_components(data, sampler or None, names, keep_layout=True)
+
+    def _draw_plots_now(self) -> None:
+        data, names, sampler, label = self._plot_inputs()
+        self.histograms.draw_radius(data, sampler or None, names, label)
+        self.histograms.draw_components(data, sampler or None, names)
+        table = {
+            s.name: {
+                "name": s.model.name,
+                "kind": s.model.kind,
+                "diagnostics": (s.summary or {}).get("diagnostics"),
+            }
+            for s in self.loaded()
+        }
+        self.diagnostics.update_table(table, sampler, label)
+
+    def export_grid(self, slot: str, path: str | Path, sharpened: bool = False) -> list[Path]:
+        """Write the slot's grid like ``latent-explorer sample`` (PNG, JSON, .npy, and with
+        ``sharpened`` also ``.sharp.png``)."""
+        from dataclasses import replace
+
+        from explorer.core.errors import ExplorerError
+        from explorer.core.latent.grids import export_grid
+
+        s = self.slots[slot]
+        if s.grid is None:
+            raise ExplorerError(f"slot {slot} has no grid to export yet")
+        spec = s.spec if sharpened else replace(s.spec, sharpen=None)
+        grid = s.grid if sharpened else replace(s.grid, sharpened=None)
+        return export_grid(grid, spec, path, dataset=self.dataset_name)

@@ -1,0 +1,137 @@
+"""The window's training form is made from the option declarations: a widget for every option,
+the same checks and messages as the command line, the same config for the same values."""
+
+from __future__ import annotations
+
+import pytest
+from PySide6.QtWidgets import QWidget
+
+from explorer.cli import build_parser
+from explorer.commands.train import options_from_args
+from explorer.core.model.train_options import OPTIONS, TrainConfig
+from tests.conftest import TINY
+from tests.helpers import run_cli_here
+
+# the objectNames of the form before it was generated (scripts and tests find them by name)
+NAMES = [
+    "trainKind", "trainPreset", "trainFilters", "trainKernels", "trainStrides", "trainZDim",
+    "trainActivation", "trainBatchNorm", "trainDropout", "trainDense", "trainKlWeight",
+    "trainEpsClip", "trainReconstruction", "trainDataset", "trainBrowseFolder",
+    "trainBrowseArrays", "trainImageSize", "trainMaxImages", "trainValidation", "trainEpochs",
+    "trainBatchSize", "trainLearningRate", "trainSeed", "trainOut", "trainBrowseOut",
+    "trainOverwrite", "trainStart", "trainCancel", "trainResume", "trainMessage", "trainProgress",
+    "trainStatus", "trainQueue", "trainDevice", "trainLogScale", "trainExploreSlot",
+    "trainExplore",
+]  # fmt: skip
+
+# one value for every option, as a flag's text and as the window gets it from a script
+SAMPLE = {
+    "kind": ("ae", "ae"),
+    "preset": ("celeba64", "celeba64"),
+    "filters": ("8,16", [8, 16]),
+    "kernel_sizes": ("3,5", [3, 5]),
+    "strides": ("2,2", [2, 2]),
+    "padding": ("same", ["same"]),
+    "activation": ("selu", "selu"),
+    "batch_norm": (None, True),  # --batch-norm
+    "dropout": ("0.25", 0.25),
+    "dense_units": ("64", 64),
+    "z_dim": ("4", 4),
+    "kl_weight": ("2.5", 2.5),
+    "eps_clip": ("3", 3.0),
+    "reconstruction": ("mse", "mse"),
+    "dataset": ("mnist", "mnist"),
+    "image_size": ("32", 32),
+    "data_range": ("0:255", (0.0, 255.0)),
+    "max_images": ("300", 300),
+    "cache_decoded": (None, True),  # --cache-decoded
+    "validation_split": ("0.2", 0.2),
+    "epochs": ("3", 3),
+    "batch_size": ("64", 64),
+    "learning_rate": ("0.001", 0.001),
+    "seed": ("7", 7),
+}
+
+
+@pytest.fixture
+def panel(qtbot):
+    from explorer.gui.plot_renderer import PlotRenderer
+    from explorer.gui.training_panel import TrainingPanel
+
+    renderer = PlotRenderer()
+    panel = TrainingPanel(renderer)
+    qtbot.addWidget(panel)
+    yield panel
+    panel.controller.shutdown()
+    renderer.shutdown()
+
+
+def test_every_option_has_its_widget_and_old_names_stay(panel):
+    for o in OPTIONS:
+        found = panel.findChildren(QWidget, o.widget)
+        assert found == [panel.form.widgets[o.name]], o.name
+        assert found[0].toolTip() == o.help
+    for name in NAMES:
+        assert panel.findChild(QWidget, name) is not None, name
+    assert not hasattr(panel, "set_device")
+
+
+def test_the_window_and_the_command_line_build_the_same_config(panel, tmp_path):
+    assert set(SAMPLE) == {o.name for o in OPTIONS}  # a new option needs a sample here
+    out = str(tmp_path / "same")
+    argv = ["train", "--out", out]
+    for name, (text, _) in SAMPLE.items():
+        flag = next(o.flag for o in OPTIONS if o.name == name)
+        argv += [flag] if text is None else [flag, text]
+    cli = TrainConfig.from_options(**options_from_args(build_parser().parse_args(argv)))
+    panel.set_options(out=out, **{name: value for name, (_, value) in SAMPLE.items()})
+    window = TrainConfig.from_options(**panel.options())
+    assert window == cli
+    for o in OPTIONS:  # every value differs from its default: no field was left out
+        assert getattr(window, o.name) != o.default, o.name
+    assert panel.validate_now(), panel.message.text()
+
+
+def test_the_window_starts_from_the_command_line_defaults(panel, tmp_path):
+    out = str(tmp_path / "defaults")
+    panel.form.out.setText(out)
+    window = TrainConfig.from_options(**panel.options())
+    cli = TrainConfig.from_options(**options_from_args(build_parser().parse_args(
+        ["train", "--out", out])))  # fmt: skip
+    # the form shows the preset's architecture where the command line leaves it to the preset
+    assert window.model_config() == cli.model_config()
+    for o in OPTIONS:
+        if not o.architecture:
+            assert getattr(window, o.name) == getattr(cli, o.name), o.name
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "value"),
+    [
+        ("eps_clip", "0", 0.0),
+        ("max_images", "1", 1),
+        ("strides", "3,3,3", [3, 3, 3]),
+        ("padding", "valid", ["valid"]),
+        ("data_range", "5:5", (5.0, 5.0)),
+        ("dataset", "no-such-folder", "no-such-folder"),
+    ],
+)
+def test_a_bad_value_gives_the_command_lines_message(panel, tmp_path, name, text, value):
+    out = tmp_path / "bad"
+    flag = next(o.flag for o in OPTIONS if o.name == name)
+    tiny_flags = ["--filters", "8,16,16", "--max-images", "256", "--batch-size", "32"]
+    r = run_cli_here("train", "--out", out, *tiny_flags, flag, text)
+    assert r.returncode == 2
+    (line,) = r.stderr.strip().splitlines()
+    assert line.startswith("latent-explorer train: error: ")
+    panel.set_options(**{**TINY, "out": str(out), name: value})
+    assert not panel.validate_now()
+    assert panel.message.text() == line.removeprefix("latent-explorer train: error: ")
+    assert not panel.start_button.isEnabled()
+
+
+def test_text_that_is_not_a_list_is_the_flags_message(panel):
+    panel.filters.setText("8,a")
+    assert not panel.validate_now()
+    r = run_cli_here("train", "--out", "x", "--filters", "8,a")
+    assert r.returncode == 2 and panel.message.text() in r.stderr.splitlines()[-1]
