@@ -8,19 +8,19 @@ import argparse
 from explorer.commands.common import encode, load
 from explorer.commands.options import add_slot_arguments
 from explorer.commands.outputs import output_folder
-from explorer.commands.sampler_options import add_sampler_arguments
+from explorer.commands.sampler_options import add_sampling_parser
 
 
 def add_parser(sub) -> None:
-    p = sub.add_parser(
+    p = add_sampling_parser(
+        sub,
         "compare",
+        add_slot_arguments,
+        "output folder",
         help="decode the same z-points with two models; overlay their radius histograms",
         description="Writes OUT/A.png and OUT/B.png (with sidecars and z-points), "
         "OUT/side_by_side.png, OUT/radius_overlay.png and OUT/summary.json.",
     )
-    add_slot_arguments(p)
-    add_sampler_arguments(p)
-    p.add_argument("--out", required=True, help="output folder")
     p.set_defaults(dataset=None)
 
 

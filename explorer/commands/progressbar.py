@@ -7,13 +7,6 @@ import time
 from typing import TextIO
 
 
-def format_duration(seconds: float) -> str:
-    seconds = int(max(seconds, 0))
-    h, rem = divmod(seconds, 3600)
-    m, s = divmod(rem, 60)
-    return f"{h}:{m:02d}:{s:02d}" if h else f"{m}:{s:02d}"
-
-
 class ProgressBar:
     """Redraws one line at most every ``interval`` seconds (always on a tty, else per call)."""
 

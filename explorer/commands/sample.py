@@ -10,7 +10,7 @@ from explorer.commands.common import encode, load
 from explorer.commands.options import add_model_arguments
 from explorer.commands.outputs import output_file
 from explorer.commands.sampler_options import (
-    add_sampler_arguments,
+    add_sampling_parser,
     image_indices,
     sampler_params,
     sharpen_params,
@@ -18,15 +18,15 @@ from explorer.commands.sampler_options import (
 
 
 def add_parser(sub) -> None:
-    p = sub.add_parser(
+    add_sampling_parser(
+        sub,
         "sample",
+        add_model_arguments,
+        "output PNG path",
         help="sample z-points and decode them into an image grid",
         description="Writes OUT.png, OUT.json (everything needed to regenerate it), "
         "OUT.npy (the z-points in grid order) and, with --sharpen, OUT.sharp.png.",
     )
-    add_model_arguments(p)
-    add_sampler_arguments(p)
-    p.add_argument("--out", required=True, help="output PNG path")
 
 
 def image_vectors(model, ds, indices: dict[str, int]) -> dict:

@@ -98,6 +98,16 @@ def _add_param_flag(g, key: str, uses: list[tuple[SamplerSpec, Param]]) -> None:
         g.add_argument(p.flag, dest=key, type=_reader(p), help=_help(uses))
 
 
+def add_sampling_parser(sub, name: str, add_models, out_help: str, **texts: str):
+    """A sub-command that decodes sampled z-points: its models (``add_models(parser)``),
+    the sampler flags and ``--out``; ``texts``: argparse's ``help`` and ``description``."""
+    p = sub.add_parser(name, **texts)
+    add_models(p)
+    add_sampler_arguments(p)
+    p.add_argument("--out", required=True, help=out_help)
+    return p
+
+
 def add_sampler_arguments(p: argparse.ArgumentParser) -> None:
     g = p.add_argument_group("sampling")
     # Any name is accepted here so that an unknown sampler gets the core's one-line message.

@@ -6,9 +6,10 @@ import argparse
 import dataclasses
 
 from explorer.commands.outputs import output_folder
-from explorer.commands.progressbar import ProgressBar, format_duration
+from explorer.commands.progressbar import ProgressBar
 from explorer.core.errors import InvalidParameter
 from explorer.core.model.train_options import OPTIONS, Option, TrainConfig
+from explorer.core.util.clock import format_duration
 
 
 def add_parser(sub) -> None:

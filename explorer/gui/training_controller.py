@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import (
@@ -26,6 +25,7 @@ from PySide6.QtCore import (
 )
 
 from explorer.core.errors import InvalidParameter
+from explorer.core.model.training import check_start, output_key
 from explorer.core.progress import TaskState
 from explorer.gui.training_worker import TrainingSignals, TrainingWorker
 from explorer.gui.workers import register_executor, register_thread
@@ -43,37 +43,6 @@ class _Job:
         what = "resume" if o.get("resume") else str(o.get("kind", "vae")).upper()
         return {"job": self.id, "out": str(o.get("out", "")), "what": what,
                 "epochs": o.get("epochs")}  # fmt: skip
-
-
-class OutputInUse(InvalidParameter):
-    """The output folder belongs to a training that is running or queued (not a mistake in
-    the settings: the form shows it as a note, not as an error)."""
-
-
-def check_options(options: dict[str, Any], pending_outs: set[str] | None = None) -> None:
-    """Raise :class:`InvalidParameter` (one sentence) if ``options`` cannot start a training.
-
-    ``pending_outs``: output folders of trainings already running or queued; a second
-    training into one of them is refused, a resume of one is accepted (it will exist).
-    """
-    from explorer.core.model.training import TrainConfig
-
-    config = TrainConfig.from_options(**options)
-    key = _key(config.out) if config.out else ""
-    if pending_outs and key in pending_outs:
-        if not config.resume:
-            raise OutputInUse(
-                f"{config.out}: a training into this folder is already running or queued; "
-                "choose another output, or resume it when it has finished"
-            )
-        if config.epochs < 1:
-            raise InvalidParameter(f"epochs must be >= 1, got {config.epochs}")
-        return
-    config.validate()
-
-
-def _key(out: str) -> str:
-    return str(Path(out).expanduser().resolve())
 
 
 class TrainingController(TrainingSignals):
@@ -107,13 +76,9 @@ class TrainingController(TrainingSignals):
         register_executor(self)
 
     # ----------------------------------------------------------------- queries
-    def is_busy(self) -> bool:
+    def busy(self) -> bool:
         """A training is running or queued."""
         return self._current is not None or bool(self._queue)
-
-    def busy(self) -> bool:
-        """The executor's question (see :mod:`explorer.gui.workers`): same as :meth:`is_busy`."""
-        return self.is_busy()
 
     def is_running(self) -> bool:
         return self._current is not None
@@ -129,11 +94,11 @@ class TrainingController(TrainingSignals):
 
     def pending_outs(self) -> set[str]:
         jobs = [*([self._current[0]] if self._current else []), *self._queue]
-        return {_key(j.options["out"]) for j in jobs if j.options.get("out")}
+        return {output_key(j.options["out"]) for j in jobs if j.options.get("out")}
 
     def validate(self, **options: Any) -> None:
         """Raise :class:`InvalidParameter` if ``start_training(**options)`` would refuse."""
-        check_options(options, self.pending_outs())
+        check_start(options, self.pending_outs())
 
     # ----------------------------------------------------------------- commands
     def start_training(
@@ -182,16 +147,16 @@ class TrainingController(TrainingSignals):
         on the worker thread in 20 ms slices instead made every event wait up to 21 ms).
         """
         deadline = time.monotonic() + timeout_ms / 1000
-        if self.is_busy():
+        if self.busy():
             loop = QEventLoop()
             poll = QTimer(interval=10)
             poll.timeout.connect(
-                lambda: (not self.is_busy() or time.monotonic() > deadline) and loop.quit()
+                lambda: (not self.busy() or time.monotonic() > deadline) and loop.quit()
             )
             poll.start()
             loop.exec()
             poll.stop()
-        return not self.is_busy()
+        return not self.busy()
 
     def shutdown(self, timeout_ms: int = 10000) -> bool:
         """Cancel everything and wait for the worker thread (for the window's close);
@@ -236,12 +201,7 @@ class TrainingController(TrainingSignals):
         worker.moveToThread(thread)
         thread.started.connect(worker.run)
         worker.done.connect(thread.quit, Qt.ConnectionType.DirectConnection)
-        worker.started.connect(self.started)
-        worker.progress.connect(self.progress)
-        worker.epochCompleted.connect(self.epochCompleted)
-        worker.finished.connect(self.finished)
-        worker.cancelled.connect(self.cancelled)
-        worker.failed.connect(self.failed)
+        worker.forward_to(self)
         thread.finished.connect(worker.deleteLater)  # runs in the thread as it ends
         thread.finished.connect(self._on_thread_finished)
         self._current = (job, thread, worker, worker.state)

@@ -48,7 +48,7 @@ class TrainingDock:
 
     def confirm_close(self) -> bool:
         """Ask before closing while training runs; the answer ``No`` keeps the window open."""
-        if not self.controller.is_busy():
+        if not self.controller.busy():
             return True
         answer = QMessageBox.question(
             self.window,

@@ -27,10 +27,11 @@ from PySide6.QtWidgets import (
 )
 
 from explorer.core.errors import ExplorerError
+from explorer.core.model.training import OutputInUse
 from explorer.core.util.clock import format_duration
 from explorer.gui.loss_plot import LossPlot
 from explorer.gui.plot_renderer import PlotRenderer
-from explorer.gui.training_controller import OutputInUse, TrainingController
+from explorer.gui.training_controller import TrainingController
 from explorer.gui.training_form import TrainingForm, hbox
 
 ERROR_STYLE = "color: #c00;"
@@ -243,7 +244,7 @@ class TrainingPanel(QWidget):
     def _ended(self, text: str, error: bool = False) -> None:
         self._progress_timer.stop()
         self._show_progress()
-        self.cancel_button.setEnabled(self.controller.is_busy())
+        self.cancel_button.setEnabled(self.controller.busy())
         self.status.setText(text)
         self.status.setStyleSheet("color: #c00;" if error else "")
         self.plot.flush()

@@ -35,6 +35,13 @@ class TrainingSignals(QObject):
     cancelled = Signal(object)
     failed = Signal(str)
 
+    NAMES = ("started", "progress", "epochCompleted", "finished", "cancelled", "failed")
+
+    def forward_to(self, other: TrainingSignals) -> None:
+        """Re-emit each of these signals as ``other``'s signal of the same name."""
+        for name in self.NAMES:
+            getattr(self, name).connect(getattr(other, name))
+
 
 class TrainingWorker(TrainingSignals):
     """Trains one configuration when :meth:`run` is called in its thread.

@@ -13,7 +13,7 @@ from tests.helpers import run_python_json
 MIRRORED = textwrap.dedent(
     """
     import json, sys
-    from explorer.core.runtime.devices import configure_logical_cpus, device_line, strategy_for
+    from explorer.core.runtime.devices import configure_logical_cpus, strategy_for
     names = configure_logical_cpus(2)
     strategy = strategy_for(names)
     from explorer.core.model.store import load_bundle, read_meta
@@ -35,7 +35,6 @@ MIRRORED = textwrap.dedent(
         "epochs_done": result.epochs_done,
         "loss": result.history[-1]["total_loss"],
         "meta_epochs": meta_epochs,
-        "line": device_line(strategy),
         "auto": strategy_for("auto") is None,
         "resumed": [again.status, again.epochs_done, len(again.history)],
     }))
@@ -50,13 +49,13 @@ def test_mirrored_strategy_over_two_logical_cpus_and_resume(tmp_path):
     assert len(out["names"]) == 2
     assert out["status"] == "finished" and out["epochs_done"] == 1 and out["meta_epochs"] == 1
     assert out["loss"] == out["loss"]  # finite, not NaN
-    assert "2 replicas" in out["line"]
     assert out["auto"]  # no GPUs here: "auto" means the default device
     assert out["resumed"] == ["finished", 2, 2]  # resumed under the strategy
 
 
 def test_strategy_for_defaults_and_bad_names():
-    from explorer.core.runtime.devices import device_line, strategy_for
+    from explorer.core.runtime.devices import strategy_for
+    from explorer.core.runtime.tf_setup import device_description
 
     assert strategy_for(None) is None and strategy_for("default") is None
     assert strategy_for("auto") is None or strategy_for("auto").num_replicas_in_sync > 1
@@ -64,7 +63,7 @@ def test_strategy_for_defaults_and_bad_names():
         strategy_for(["/gpu:7"])
     with pytest.raises(InvalidParameter, match="devices must be"):
         strategy_for("fastest")
-    assert device_line() == "CPU" or device_line().startswith("GPU: ")
+    assert device_description() == "CPU" or device_description().startswith("GPU: ")
 
 
 def test_out_of_memory_is_a_clear_message(tmp_path):

@@ -144,7 +144,7 @@ def test_nan_loss_fails_with_message_and_keeps_checkpoint(controller, tmp_path):
     assert "NaN" in message and "epoch 2" in message and "checkpoint of epoch 1" in message
     assert read_meta(out)["training"]["epochs_done"] == 1
     assert np.isfinite(load_bundle(out).decoder.keras.weights[0].numpy()).all()
-    assert not controller.is_busy()
+    assert not controller.busy()
 
 
 def test_queue_runs_trainings_one_after_the_other(controller, tmp_path):
@@ -177,7 +177,7 @@ def test_invalid_settings_never_start_a_thread(controller, tmp_path):
         controller.start_training(**tiny(tmp_path / "busy"))
     with pytest.raises(InvalidParameter, match="cannot resume"):
         controller.start_training(out=str(tmp_path / "none"), resume=True, epochs=1)
-    assert not controller.is_busy()
+    assert not controller.busy()
     assert not [t for t in running_threads() if t.objectName().startswith("training-")]
 
 
@@ -192,7 +192,7 @@ def test_shutdown_during_training_stops_the_worker(qtbot, tmp_path):
     assert c.shutdown(5_000)
     assert time.perf_counter() - t0 < 2.0
     assert not thread.isRunning()
-    assert not c.is_busy() and c.queued_jobs() == []
+    assert not c.busy() and c.queued_jobs() == []
     assert rec.names()[-1] == "cancelled"
     assert not (tmp_path / "s2").exists()  # the queued one never started
     with pytest.raises(InvalidParameter, match="shut down"):

@@ -40,7 +40,7 @@ def test_invalid_training_options_are_refused_before_a_thread(window, tmp_path):
         window.start_training(
             kind="vae", epochs=1, out=str(tmp_path / "x"), strides=[3, 3, 3], **TINY
         )
-    assert not window.training.controller.is_busy()
+    assert not window.training.controller.busy()
 
 
 def test_close_during_training_asks_then_stops(qapp, tmp_path, qtbot, monkeypatch):
@@ -54,9 +54,9 @@ def test_close_during_training_asks_then_stops(qapp, tmp_path, qtbot, monkeypatc
     win.start_training(kind="vae", epochs=5, out=str(tmp_path / "long"), **TINY)
     qtbot.waitUntil(lambda: win.training.controller.is_running(), timeout=60_000)
     win.close()  # first answer: No, keep training
-    assert win.isVisible() and win.training.controller.is_busy()
+    assert win.isVisible() and win.training.controller.busy()
     win.close()  # second answer: Yes
-    assert not win.training.controller.is_busy()
+    assert not win.training.controller.busy()
     mine = [t for t in running_threads() if id(t) not in before]
     for thread in mine:
         thread.wait(5000)

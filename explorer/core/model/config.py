@@ -113,24 +113,22 @@ def _fit_layers(values: list, n: int, pad: Any) -> list:
     return [pad] * (n - len(values)) + list(values)
 
 
+def _celeba(side: int) -> Architecture:
+    """The CelebA architecture of the seeds at ``side`` x ``side`` pixels."""
+    return Architecture(
+        input_shape=(side, side, 3),
+        filters=[32, 64, 128, 256],
+        kernel_sizes=[3, 3, 3, 3],
+        strides=[2, 2, 2, 2],
+        padding=["same"] * 4,
+        z_dim=256,
+    )
+
+
 PRESETS: dict[str, Architecture] = {
     "mnist": Architecture(),
-    "celeba96": Architecture(
-        input_shape=(96, 96, 3),
-        filters=[32, 64, 128, 256],
-        kernel_sizes=[3, 3, 3, 3],
-        strides=[2, 2, 2, 2],
-        padding=["same"] * 4,
-        z_dim=256,
-    ),
-    "celeba64": Architecture(
-        input_shape=(64, 64, 3),
-        filters=[32, 64, 128, 256],
-        kernel_sizes=[3, 3, 3, 3],
-        strides=[2, 2, 2, 2],
-        padding=["same"] * 4,
-        z_dim=256,
-    ),
+    "celeba96": _celeba(96),
+    "celeba64": _celeba(64),
 }
 
 

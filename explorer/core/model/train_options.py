@@ -135,6 +135,14 @@ def option(default: Any, **spec: Any) -> Any:
     return field(default=default, metadata={_OPTION: Option(**spec)})
 
 
+def _per_layer(help: str, label: str, widget: str, placeholder: str, kind: str = "ints") -> Any:
+    """An architecture option with one value per layer (one value for all is accepted)."""
+    return option(
+        None, kind=kind, architecture=True, per_layer=True, help=help,
+        label=label, widget=widget, section="model", placeholder=placeholder,
+    )  # fmt: skip
+
+
 def _one_of(names) -> str:
     names = list(names)
     return f"{', '.join(names[:-1])} or {names[-1]}"
@@ -164,21 +172,15 @@ class TrainConfig:
         None, kind="ints", architecture=True, help="Conv2D filters per layer, e.g. 32,64,128",
         label="filters", widget="trainFilters", section="model", placeholder="32,64,128",
     )  # fmt: skip
-    kernel_sizes: list[int] | None = option(
-        None, kind="ints", architecture=True, per_layer=True,
-        help="kernel size per layer (or one value)",
-        label="kernel sizes", widget="trainKernels", section="model", placeholder="3",
-    )  # fmt: skip
-    strides: list[int] | None = option(
-        None, kind="ints", architecture=True, per_layer=True,
-        help="stride per layer (or one value)",
-        label="strides", widget="trainStrides", section="model", placeholder="1,2,2",
-    )  # fmt: skip
-    padding: list[str] | None = option(
-        None, kind="strs", architecture=True, per_layer=True,
-        help="padding per layer (same)",
-        label="padding", widget="trainPadding", section="model", placeholder="same",
-    )  # fmt: skip
+    kernel_sizes: list[int] | None = _per_layer(
+        "kernel size per layer (or one value)", "kernel sizes", "trainKernels", "3"
+    )
+    strides: list[int] | None = _per_layer(
+        "stride per layer (or one value)", "strides", "trainStrides", "1,2,2"
+    )
+    padding: list[str] | None = _per_layer(
+        "padding per layer (same)", "padding", "trainPadding", "same", kind="strs"
+    )
     activation: str | None = option(
         None, kind="choice", choices=ACTIVATIONS, architecture=True,
         label="activation", widget="trainActivation", section="model",

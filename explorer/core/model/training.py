@@ -19,12 +19,13 @@ import numpy as np
 from explorer.core.data.dataset import split_indices
 from explorer.core.data.pipeline import make_tf_dataset
 from explorer.core.data.sources import BUILTIN, open_dataset
-from explorer.core.errors import ExplorerError, TrainingDiverged
+from explorer.core.errors import ExplorerError, InvalidParameter, TrainingDiverged
 from explorer.core.model import store
 from explorer.core.model.config import ModelConfig
 from explorer.core.model.train_options import TrainConfig
 from explorer.core.model.training_watcher import watcher_class
 from explorer.core.progress import TaskState, ensure_state
+from explorer.core.runtime.tf_setup import device_description
 
 __all__ = ["TrainConfig", "TrainResult", "TrainingOutOfMemory", "train", "training_indices"]
 
@@ -175,7 +176,7 @@ def _started_event(run: _Run, out: Path, target: int, steps: int, strategy: Any)
         "steps_per_epoch": steps,
         "n_train": len(run.train_idx),
         "n_val": len(run.val_idx),
-        "device": _device_line(),
+        "device": device_description(),
         "replicas": int(strategy.num_replicas_in_sync) if strategy is not None else 1,
         "data_note": run.ds.value_note,
     }
@@ -202,7 +203,7 @@ def _fit(run: _Run, train_ds, target: int, watcher, callbacks: list, out: Path) 
             else "no epoch had finished"
         )
         raise TrainingOutOfMemory(
-            f"out of memory while training with batch size {run.batch_size} on {_device_line()}; "
+            f"out of memory while training with batch size {run.batch_size} on {device_description()}; "
             f"try a smaller batch size (or smaller images or layers); {kept}"
         ) from exc
 
@@ -226,12 +227,6 @@ class _null_scope:
 
     def __exit__(self, *exc):
         return False
-
-
-def _device_line() -> str:
-    from explorer.core.runtime.tf_setup import device_description
-
-    return device_description()
 
 
 def _recorded_range(ds) -> list[float] | None:
@@ -270,3 +265,33 @@ def _initial_meta(config: TrainConfig, mcfg: ModelConfig, ds, train_idx, val_idx
         "created": now,
         "updated": now,
     }
+
+
+class OutputInUse(InvalidParameter):
+    """The output folder belongs to a training that is running or queued (not a mistake in
+    the settings: the form shows it as a note, not as an error)."""
+
+
+def check_start(options: dict[str, Any], pending_outs: set[str] | None = None) -> None:
+    """Raise :class:`InvalidParameter` (one sentence) if ``options`` cannot start a training.
+
+    ``pending_outs``: output folders of trainings already running or queued; a second
+    training into one of them is refused, a resume of one is accepted (it will exist).
+    """
+    config = TrainConfig.from_options(**options)
+    key = output_key(config.out) if config.out else ""
+    if pending_outs and key in pending_outs:
+        if not config.resume:
+            raise OutputInUse(
+                f"{config.out}: a training into this folder is already running or queued; "
+                "choose another output, or resume it when it has finished"
+            )
+        if config.epochs < 1:
+            raise InvalidParameter(f"epochs must be >= 1, got {config.epochs}")
+        return
+    config.validate()
+
+
+def output_key(out: str) -> str:
+    """The folder ``out`` as one string per folder (resolved), to compare outputs."""
+    return str(Path(out).expanduser().resolve())

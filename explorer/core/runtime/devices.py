@@ -82,13 +82,3 @@ def configure_logical_cpus(n: int) -> list[str]:
             "its devices in this process (call configure_logical_cpus first)"
         ) from exc
     return [d.name for d in tf.config.list_logical_devices("CPU")]
-
-
-def device_line(strategy: Any = None) -> str:
-    """``"GPU: name, name"`` or ``"CPU"``; with a strategy, its replica count too."""
-    from explorer.core.runtime.tf_setup import device_description
-
-    line = device_description()
-    if strategy is not None and strategy.num_replicas_in_sync > 1:
-        line += f" ({type(strategy).__name__}, {strategy.num_replicas_in_sync} replicas)"
-    return line
