@@ -162,12 +162,14 @@ class ModelController(QObject):
         self.cancel(op)
         task = Task(op, self).on(**callbacks)
         self._pending[task] = op
-        task.finished.connect(lambda: self._ended(task))
+        task.finished.connect(self._ended)  # a bound method: a task never holds its parent
         self.submit.emit(task, op, dict(payload or {}))
         self.changed.emit()
         return task
 
-    def _ended(self, task: Task) -> None:
+    @Slot()
+    def _ended(self) -> None:
+        task = self.sender()
         self._pending.pop(task, None)
         task.deleteLater()
         self.changed.emit()

@@ -1,7 +1,9 @@
 """Main-thread handle of training: validates settings, queues trainings, runs one at a time.
 
-Each training runs in a :class:`~explorer.gui.training_worker.TrainingWorker` on its own
-``QThread`` (registered with :func:`explorer.gui.workers.register_thread`). Settings are
+Each training is a :class:`~explorer.gui.workers.Task` of the worker API, run by a
+:class:`~explorer.gui.training_worker.TrainingWorker` on its own ``QThread`` (registered with
+:func:`explorer.gui.workers.register_thread`); the task's outcome becomes ``finished``,
+``cancelled`` or ``failed`` here, its batch and epoch events are forwarded. Settings are
 checked with :meth:`TrainConfig.validate` before anything is queued, so invalid settings
 never start a thread. The window connects the signals below and calls :meth:`shutdown` when
 it closes.
@@ -26,9 +28,8 @@ from PySide6.QtCore import (
 
 from explorer.core.errors import InvalidParameter
 from explorer.core.model.training import check_start, output_key
-from explorer.core.progress import TaskState
-from explorer.gui.training_worker import TrainingSignals, TrainingWorker
-from explorer.gui.workers import register_executor, register_thread
+from explorer.gui.training_worker import TrainingEvents, TrainingWorker, result_dict
+from explorer.gui.workers import Task, register_executor, register_thread
 
 
 @dataclass
@@ -45,7 +46,7 @@ class _Job:
                 "epochs": o.get("epochs")}  # fmt: skip
 
 
-class TrainingController(TrainingSignals):
+class TrainingController(TrainingEvents):
     """Queue of trainings, one running at a time (signals carry plain dicts with ``"job"``).
 
     Signals
@@ -63,6 +64,9 @@ class TrainingController(TrainingSignals):
     ``MirroredStrategy`` when there are several; see :class:`TrainingWorker`).
     """
 
+    finished = Signal(object)
+    cancelled = Signal(object)
+    failed = Signal(str)
     queueChanged = Signal(list)  # noqa: N815
     busyChanged = Signal(bool)  # noqa: N815
 
@@ -70,7 +74,7 @@ class TrainingController(TrainingSignals):
         super().__init__(parent)
         self._strategy = strategy
         self._queue: list[_Job] = []
-        self._current: tuple[_Job, QThread, TrainingWorker, TaskState] | None = None
+        self._current: tuple[_Job, QThread, TrainingWorker, Task] | None = None
         self._next_id = 0
         self._closing = False
         register_executor(self)
@@ -165,23 +169,24 @@ class TrainingController(TrainingSignals):
         self.clear_queue()
         if self._current is None:
             return True
-        job, thread = self._current[:2]
+        job, thread, _, task = self._current
         self._stop_current()
         if not thread.wait(timeout_ms):
             return False
         app = QCoreApplication.instance()
         if app is not None:  # deliver the worker's last signals before cleaning up
-            app.sendPostedEvents(self)
+            app.sendPostedEvents(self)  # its events, then its outcome
+            app.sendPostedEvents(task)
         if self._current is not None and self._current[0] is job:
             self._on_thread_finished()
         return True
 
     # ----------------------------------------------------------------- internals
     def _stop_current(self) -> None:
-        # the worker's TaskState is plain Python: usable even once the thread has ended and
-        # deleted the worker's QObject
+        # stop, never cancel(): a stopped training still reports its result (the task's
+        # TaskState is plain Python, usable even once the thread has deleted the worker)
         if self._current is not None:
-            self._current[3].request_stop()
+            self._current[3].state.request_stop()
 
     def _emit_queue(self) -> None:
         rows = []
@@ -197,17 +202,41 @@ class TrainingController(TrainingSignals):
         thread = register_thread(QThread())
         thread.setObjectName(f"training-{job.id}")
         strategy = job.strategy if job.strategy is not None else self._strategy
-        worker = TrainingWorker(job.options, job.id, job.callbacks, strategy)
+        task = self._task_of(job)
+        worker = TrainingWorker(job.options, job.id, job.callbacks, strategy, task=task)
         worker.moveToThread(thread)
         thread.started.connect(worker.run)
         worker.done.connect(thread.quit, Qt.ConnectionType.DirectConnection)
         worker.forward_to(self)
         thread.finished.connect(worker.deleteLater)  # runs in the thread as it ends
         thread.finished.connect(self._on_thread_finished)
-        self._current = (job, thread, worker, worker.state)
+        self._current = (job, thread, worker, task)
         self._emit_queue()
         self.busyChanged.emit(True)
         thread.start()
+
+    def _task_of(self, job: _Job) -> Task:
+        """The job as a task of the worker API; its outcome becomes our signals. (Bound
+        methods, not lambdas holding ``self``: a task must never keep its parent alive.)"""
+        task = Task(f"training-{job.id}", self)
+        task.setProperty("job", job.id)
+        task.setProperty("out", str(job.options.get("out", "")))
+        task.returned.connect(self._on_task_returned)
+        task.errored.connect(self.failed)
+        task.cancelled.connect(self._on_task_cancelled)
+        task.finished.connect(task.deleteLater)
+        return task
+
+    @Slot(object)
+    def _on_task_returned(self, out: dict) -> None:
+        (self.cancelled if out["status"] == "cancelled" else self.finished).emit(out)
+
+    @Slot()
+    def _on_task_cancelled(self) -> None:  # stopped before it began
+        task = self.sender()
+        self.cancelled.emit(
+            result_dict(task.property("job"), "cancelled", task.property("out"), None, [])
+        )
 
     @Slot()
     def _on_thread_finished(self) -> None:

@@ -22,28 +22,26 @@ from PySide6.QtCore import QObject, Signal, Slot
 from explorer.core.progress import TaskState
 from explorer.core.util import heap
 from explorer.gui.model_thread import TF_LOCK
-from explorer.gui.workers import report_error
+from explorer.gui.workers import Task
 
 
-class TrainingSignals(QObject):
-    """What a training reports; the worker emits them, the controller forwards them."""
+class TrainingEvents(QObject):
+    """What a training reports while it runs; the worker emits them, the controller
+    forwards them. Its outcome is its :class:`~explorer.gui.workers.Task`'s."""
 
     started = Signal(object)
     progress = Signal(object)
     epochCompleted = Signal(object)  # noqa: N815 - Qt signal naming
-    finished = Signal(object)
-    cancelled = Signal(object)
-    failed = Signal(str)
 
-    NAMES = ("started", "progress", "epochCompleted", "finished", "cancelled", "failed")
+    NAMES = ("started", "progress", "epochCompleted")
 
-    def forward_to(self, other: TrainingSignals) -> None:
+    def forward_to(self, other: TrainingEvents) -> None:
         """Re-emit each of these signals as ``other``'s signal of the same name."""
         for name in self.NAMES:
             getattr(self, name).connect(getattr(other, name))
 
 
-class TrainingWorker(TrainingSignals):
+class TrainingWorker(TrainingEvents):
     """Trains one configuration when :meth:`run` is called in its thread.
 
     Signals (each carries a plain ``dict`` with a ``"job"`` key, or a message):
@@ -54,12 +52,15 @@ class TrainingWorker(TrainingSignals):
         each ``batch`` event, plus ``fraction`` (0..1 of the whole run).
     ``epochCompleted(dict)``
         each ``epoch`` event (``row`` with train and validation losses, ``checkpoint``).
-    ``finished(dict)`` / ``cancelled(dict)``
-        the result: ``status``, ``bundle``, ``epochs_done``, ``history``.
-    ``failed(str)``
-        one line for the user (invalid settings, NaN loss, out of memory, a data set error).
     ``done()``
-        always last, after one of the three above.
+        always last, once the task has its outcome.
+
+    The outcome is the ``task``'s (:class:`~explorer.gui.workers.Task`, created on the GUI
+    thread): ``returned`` the result dict (``job``, ``status`` "finished" or "cancelled",
+    ``bundle``, ``epochs_done``, ``history``), ``cancelled`` when stopped before it began,
+    ``errored`` one line for the user (invalid settings, NaN loss, out of memory, a data set
+    error). A training is stopped with ``task.state.request_stop()``, never ``task.cancel()``:
+    a stopped training still delivers its result (its last checkpoint).
 
     ``strategy``: ``"auto"`` (a ``MirroredStrategy`` when TensorFlow sees several GPUs, see
     :func:`explorer.core.runtime.devices.strategy_for`), ``None``/``"default"``, a list of device
@@ -76,11 +77,13 @@ class TrainingWorker(TrainingSignals):
         callbacks: list | None = None,
         strategy: Any = "auto",
         tf_lock: Any = None,
+        task: Task | None = None,
     ) -> None:
         super().__init__()
         self.options = dict(options)
         self.job = job
-        self.state = TaskState()
+        self.task = task if task is not None else Task(f"training-{job}")
+        self.state = self.task.state
         self._callbacks = list(callbacks or [])
         self._strategy = strategy
         self._lock = tf_lock if tf_lock is not None else TF_LOCK
@@ -93,53 +96,33 @@ class TrainingWorker(TrainingSignals):
 
     @Slot()
     def run(self) -> None:
-        """Train (blocking, in the worker's thread), report, then emit ``done``."""
-        gate = None
+        """Train (blocking, in the worker's thread) as the task, then emit ``done``."""
         if TrainingWorker.trained:
             heap.unsettle()  # the model trained before is garbage: let it be collected
+        task, self.task = self.task, None  # this QObject ends in this thread: not the task
         try:
-            from explorer.core.model.training import TrainConfig, train
-
-            config = TrainConfig.from_options(**self.options)
-            if self.state.stop_requested:
-                self.cancelled.emit(self._result_dict("cancelled", config.out, None, []))
-                return
-            strategy = self._strategy
-            if strategy is None or isinstance(strategy, (str, list, tuple)):
-                from explorer.core.runtime.devices import strategy_for
-
-                strategy = strategy_for(strategy)  # created in this thread, used only here
-            gate = _batch_gate(self._lock)
-            result = train(
-                config,
-                self.state,
-                self._on_event,
-                callbacks=[gate, *self._callbacks],
-                strategy=strategy,
-            )
-        except Exception as exc:  # reported to the window, never raised into Qt
-            self.failed.emit(report_error(exc))
-        else:
-            payload = self._result_dict(
-                result.status, str(result.bundle), result.epochs_done, result.history
-            )
-            if result.status == "cancelled":
-                self.cancelled.emit(payload)
-            else:
-                self.finished.emit(payload)
+            task.run(self._train)
         finally:
-            if gate is not None:
-                gate.release_if_held()
             self.done.emit()
 
-    def _result_dict(self, status: str, bundle: str, epochs_done, history) -> dict:
-        return {
-            "job": self.job,
-            "status": status,
-            "bundle": bundle,
-            "epochs_done": epochs_done,
-            "history": list(history),
-        }
+    def _train(self, state: TaskState) -> dict:
+        from explorer.core.model.training import TrainConfig, train
+
+        config = TrainConfig.from_options(**self.options)
+        strategy = self._strategy
+        if strategy is None or isinstance(strategy, (str, list, tuple)):
+            from explorer.core.runtime.devices import strategy_for
+
+            strategy = strategy_for(strategy)  # created in this thread, used only here
+        gate = _batch_gate(self._lock)
+        try:
+            result = train(
+                config, state, self._on_event, callbacks=[gate, *self._callbacks], strategy=strategy
+            )
+        finally:
+            gate.release_if_held()
+        return result_dict(self.job, result.status, str(result.bundle), result.epochs_done,
+                           result.history)  # fmt: skip
 
     def _on_event(self, event: dict) -> None:
         kind = event["type"]
@@ -156,6 +139,17 @@ class TrainingWorker(TrainingSignals):
         elif kind == "started":
             self.t_started = time.perf_counter()
             self.started.emit(event)
+
+
+def result_dict(job: int, status: str, bundle: str, epochs_done, history) -> dict:
+    """What a training's task returns (and the controller's ``finished``/``cancelled`` carry)."""
+    return {
+        "job": job,
+        "status": status,
+        "bundle": bundle,
+        "epochs_done": epochs_done,
+        "history": list(history),
+    }
 
 
 def _batch_gate(lock: Any) -> Any:

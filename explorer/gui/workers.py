@@ -226,12 +226,14 @@ class Runner(QObject):
         thread = register_thread(_TaskThread(task, fn, args))
         thread.setObjectName(f"job-{channel}")
         self._tasks[task] = thread
-        task.finished.connect(lambda: self._ended(task))
+        task.finished.connect(self._ended)  # a bound method: a task never holds its parent
         thread.start()
         self.changed.emit()
         return task
 
-    def _ended(self, task: Task) -> None:
+    @Slot()
+    def _ended(self) -> None:
+        task = self.sender()
         thread = self._tasks.pop(task, None)
         if thread is not None:
             thread.wait()  # its last act was the report just delivered
