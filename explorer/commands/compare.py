@@ -30,12 +30,10 @@ def run(args: argparse.Namespace) -> int:
     from explorer.commands.sample import prepare
     from explorer.core.latent.grids import export_grid, render, sample_z
     from explorer.core.latent.samplers import get_sampler
-    from explorer.core.output import plots
     from explorer.core.output.report import write_radius_overlay
     from explorer.core.stats.analysis import AnalysisOptions, analyze
-    from explorer.core.stats.hits import hit_rate
+    from explorer.core.stats.hits import expected_radius, hit_rate
     from explorer.core.util import atomic
-    from explorer.core.util.export import save_figure
 
     out = output_folder(args.out)
     models = {"A": load(args, "a"), "B": load(args, "b")}
@@ -44,11 +42,8 @@ def run(args: argparse.Namespace) -> int:
     encodings = {slot: encode(m, dataset, args.data_range)[1] for slot, m in models.items()}
     same = models["A"].z_dim == models["B"].z_dim
     spec, _ = prepare(args, models["A"])
-    grids, analyses, summary = (
-        {},
-        {},
-        {"same_z_points": same, "sampler": args.sampler, "models": {}},
-    )
+    grids, analyses = {}, {}
+    summary = {"same_z_points": same, "sampler": args.sampler, "models": {}}
     needs_data = get_sampler(args.sampler).needs_data
     first = sample_z(spec, models["A"].z_dim, np.asarray(encodings["A"].z) if needs_data else None)
     for slot, model in models.items():
@@ -72,6 +67,21 @@ def run(args: argparse.Namespace) -> int:
             "radius_mean": float(np.linalg.norm(data, axis=1).mean()),
             "hit_rate": hit_rate(shared.z, data),
         }
+    _side_by_side(grids, args.sampler, same, out / "side_by_side.png")
+    exp = expected_radius(args.sampler, models["A"].z_dim, **spec.params)
+    expected = [(f"expected {args.sampler}", exp["mean"], exp["std"])] if exp else []
+    write_radius_overlay(analyses, out, expected)
+    atomic.write_json(out / "summary.json", summary)
+    for name in ("A.png", "B.png", "side_by_side.png", "radius_overlay.png", "summary.json"):
+        print(out / name)
+    return 0
+
+
+def _side_by_side(grids: dict, sampler: str, same: bool, path) -> None:
+    """Both grids in one figure, titled by whether they decode the same z-points."""
+    from explorer.core.output import plots
+    from explorer.core.util.export import save_figure
+
     fig = plots.new_figure(10, 5.5)
     for i, (slot, grid) in enumerate(grids.items()):
         plots.draw_grid_image(
@@ -80,17 +90,8 @@ def run(args: argparse.Namespace) -> int:
             f"{slot}: {grid.model.name} ({grid.model.kind.upper()})",
         )
     fig.suptitle(
-        f"The same {args.sampler} z-points decoded by both models"
+        f"The same {sampler} z-points decoded by both models"
         if same
-        else f"{args.sampler} z-points (z_dim differs: sampled separately with the same seed)"
+        else f"{sampler} z-points (z_dim differs: sampled separately with the same seed)"
     )
-    save_figure(fig, out / "side_by_side.png")
-    from explorer.core.stats.hits import expected_radius
-
-    exp = expected_radius(args.sampler, models["A"].z_dim, **spec.params)
-    expected = [(f"expected {args.sampler}", exp["mean"], exp["std"])] if exp else []
-    write_radius_overlay(analyses, out, expected)
-    atomic.write_json(out / "summary.json", summary)
-    for name in ("A.png", "B.png", "side_by_side.png", "radius_overlay.png", "summary.json"):
-        print(out / name)
-    return 0
+    save_figure(fig, path)

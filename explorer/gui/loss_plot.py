@@ -15,8 +15,8 @@ import math
 
 import numpy as np
 from PySide6.QtWidgets import QWidget
-from superqt.utils import qthrottled
 
+from explorer.gui.later import Later
 from explorer.gui.plot_renderer import PlotRenderer, RenderedPlot
 
 KEYS = ("total_loss", "reco_loss", "kl_loss")
@@ -113,9 +113,7 @@ class LossPlot(RenderedPlot):
             (key, what): _Curve() for key in KEYS for what in ("raw", "ema", "epoch", "val")
         }
         # batches arrive by the hundred per second: redraw at most MAX_REDRAWS_PER_S times
-        self._flush_soon = qthrottled(
-            self.flush, timeout=int(1000 / MAX_REDRAWS_PER_S), leading=False, parent=self
-        )
+        self._flush_soon = Later(self.flush, int(1000 / MAX_REDRAWS_PER_S), self, throttle=True)
         self.message("loss curves: they appear when a training starts")
 
     # ------------------------------------------------------------------ data in

@@ -14,13 +14,13 @@ from typing import Any
 from PySide6.QtCore import QCoreApplication, QEventLoop, Qt, QTimer, Signal
 from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import QDockWidget, QMainWindow, QWidget
-from superqt.utils import qdebounced
 
 from explorer.gui import menus
 from explorer.gui.cluster_panel import ClusterPanel
 from explorer.gui.diagnostics_panel import DiagnosticsPanel
 from explorer.gui.grids_area import GridsArea
 from explorer.gui.histogram_panel import HistogramPanel
+from explorer.gui.later import Later
 from explorer.gui.model_slot import ModelsPanel
 from explorer.gui.model_thread import ModelController
 from explorer.gui.plot_renderer import PlotRenderer, RenderedPlot
@@ -109,20 +109,20 @@ class MainWindow(SlotsMixin, SamplingMixin, QMainWindow):
         self.docks[title] = dock
 
     def _soon(self, name: str, fn, ms: int):
-        """``fn`` debounced by ``ms`` (superqt), counted in :attr:`pending` until it ran."""
+        """``fn`` debounced by ``ms``, counted in :attr:`pending` until it ran."""
 
         def due() -> None:
             self.pending.discard(name)
             fn()
             self._work_changed()
 
-        debounced = qdebounced(due, timeout=ms, parent=self)
-        self._debounced.append(debounced)
+        later = Later(due, ms, self)
+        self._debounced.append(later)
 
         def schedule() -> None:
             self.pending.add(name)
             self._mark_busy()
-            debounced()
+            later()
 
         return schedule
 

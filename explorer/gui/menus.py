@@ -2,24 +2,61 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QFileDialog, QInputDialog, QMainWindow, QMessageBox
 
 import explorer
+from explorer.core.data.builtin import BUILTIN
 
-SHORTCUTS = [
-    ("R / Ctrl+R", "Resample"),
-    ("Ctrl+O", "Open model…"),
-    ("Ctrl+D", "Open data set…"),
-    ("Ctrl+E", "Export grid…"),
-    ("Ctrl+Shift+E", "Export plots…"),
-    ("S", "Show / hide the sharpened grids"),
-    ("Ctrl+W", "Swap slots A and B"),
-    ("Ctrl+T", "Training panel"),
-    ("Ctrl+Q", "Quit"),
-]
+
+@dataclass(frozen=True)
+class ActionSpec:
+    """One action of the menus and toolbar, declared once (the shortcut list is made from
+    these). ``run(window)`` is what it does; ``help`` names it in the shortcut list."""
+
+    key: str
+    name: str  # objectName
+    text: str
+    run: Callable[[QMainWindow], Any] | None = None
+    shortcut: str = ""  # "R|Ctrl+R": several
+    tip: str = ""
+    help: str = ""
+
+
+ACTIONS = (
+    ActionSpec("resample", "actionResample", "Resample", lambda w: w.resample(), "R|Ctrl+R",
+               "Draw new z-points and decode them"),
+    ActionSpec("open", "actionOpenModel", "Open model…", lambda w: open_model_dialog(w), "Ctrl+O",
+               "Load a model bundle folder into slot A or B"),
+    ActionSpec("pair", "actionOpenPair", "Open encoder/decoder pair…",
+               lambda w: open_pair_dialog(w),
+               tip="Load an encoder and a decoder file (.keras, .h5, .onnx, SavedModel) as one "
+               "model"),
+    ActionSpec("data", "actionOpenDataset", "Open data set…", lambda w: open_dataset_dialog(w),
+               "Ctrl+D", "Encode another data set with both models"),
+    ActionSpec("grid", "actionExportGrid", "Export grid…", lambda w: export_grid_dialog(w),
+               "Ctrl+E", "Save a grid as PNG + JSON + .npy (and sharpened PNG)"),
+    ActionSpec("plots", "actionExportPlots", "Export plots…", lambda w: export_plots_dialog(w),
+               "Ctrl+Shift+E", "Save every plot as PNG, SVG and PDF"),
+    ActionSpec("z", "actionExportZ", "Export z-points…", lambda w: export_z_dialog(w),
+               tip="Save the current z-points as .npy"),
+    ActionSpec("sharp", "actionSharpened", "Sharpened", None, "S",
+               "Show the sharpened grids beside the decoded ones",
+               help="Show / hide the sharpened grids"),
+    ActionSpec("swap", "actionSwap", "Swap A ⇄ B", lambda w: w.swap_slots(), "Ctrl+W",
+               help="Swap slots A and B"),
+    ActionSpec("train", "actionTrain", "Train…", lambda w: w.training.show(), "Ctrl+T",
+               "Design and train an AE or VAE", help="Training panel"),
+    ActionSpec("quit", "actionQuit", "Quit", lambda w: w.close(), "Ctrl+Q"),
+)  # fmt: skip
+
+SHORTCUTS = [(a.shortcut.replace("|", " / "), a.help or a.text) for a in ACTIONS if a.shortcut]
+"""(keys, what) for Help → Keyboard shortcuts."""
 
 
 def _action(
@@ -39,74 +76,10 @@ def _action(
 def build(w: QMainWindow) -> None:
     """Create File / View / Help menus and the toolbar on ``w``."""
     a = {
-        "open": _action(
-            w,
-            "actionOpenModel",
-            "Open model…",
-            lambda: open_model_dialog(w),
-            "Ctrl+O",
-            "Load a model bundle folder into slot A or B",
-        ),
-        "pair": _action(
-            w,
-            "actionOpenPair",
-            "Open encoder/decoder pair…",
-            lambda: open_pair_dialog(w),
-            tip="Load an encoder and a decoder file (.keras, .h5, .onnx, SavedModel) as one model",
-        ),
-        "data": _action(
-            w,
-            "actionOpenDataset",
-            "Open data set…",
-            lambda: open_dataset_dialog(w),
-            "Ctrl+D",
-            "Encode another data set with both models",
-        ),
-        "grid": _action(
-            w,
-            "actionExportGrid",
-            "Export grid…",
-            lambda: export_grid_dialog(w),
-            "Ctrl+E",
-            "Save a grid as PNG + JSON + .npy (and sharpened PNG)",
-        ),
-        "plots": _action(
-            w,
-            "actionExportPlots",
-            "Export plots…",
-            lambda: export_plots_dialog(w),
-            "Ctrl+Shift+E",
-            "Save every plot as PNG, SVG and PDF",
-        ),
-        "z": _action(
-            w,
-            "actionExportZ",
-            "Export z-points…",
-            lambda: export_z_dialog(w),
-            tip="Save the current z-points as .npy",
-        ),
-        "quit": _action(w, "actionQuit", "Quit", w.close, "Ctrl+Q"),
-        "train": _action(
-            w, "actionTrain", "Train…", w.training.show, "Ctrl+T", "Design and train an AE or VAE"
-        ),
-        "resample": _action(
-            w,
-            "actionResample",
-            "Resample",
-            w.resample,
-            "R|Ctrl+R",
-            "Draw new z-points and decode them",
-        ),
-        "sharp": _action(
-            w,
-            "actionSharpened",
-            "Sharpened",
-            None,
-            "S",
-            "Show the sharpened grids beside the decoded ones",
-        ),
-        "swap": _action(w, "actionSwap", "Swap A ⇄ B", w.swap_slots, "Ctrl+W"),
-    }
+        s.key: _action(w, s.name, s.text, s.run and (lambda _=False, s=s: s.run(w)), s.shortcut,
+                       s.tip)
+        for s in ACTIONS
+    }  # fmt: skip
     a["sharp"].setCheckable(True)
     a["sharp"].setChecked(True)
     a["sharp"].toggled.connect(w.grids.set_show_sharpened)
@@ -164,7 +137,7 @@ def open_pair_dialog(w: QMainWindow, slot: str | None = None) -> None:
 
 
 def open_dataset_dialog(w: QMainWindow) -> None:
-    choices = ["mnist-5k", "mnist", "fashion-mnist", "a folder of images…", "a .npz / .npy file…"]
+    choices = [*BUILTIN, "a folder of images…", "a .npz / .npy file…"]
     choice, ok = QInputDialog.getItem(w, "Open data set", "Data set:", choices, 0, False)
     if not ok:
         return

@@ -28,8 +28,8 @@ import numpy as np
 from PySide6.QtCore import QPointF, QSize, Qt, QThread, Signal
 from PySide6.QtGui import QImage, QPainter
 from PySide6.QtWidgets import QFileDialog, QMenu, QMessageBox, QSizePolicy, QWidget
-from superqt.utils import qdebounced
 
+from explorer.gui.later import Later
 from explorer.gui.workers import Task, register_executor, register_thread, report_error
 
 FILTER = "PNG image (*.png);;SVG drawing (*.svg);;PDF document (*.pdf)"
@@ -167,7 +167,7 @@ class RenderedPlot(QWidget):
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         self.setMinimumSize(260, 180)
         self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent)
-        self._rerender_soon = qdebounced(self._rerender, timeout=RESIZE_DELAY_MS, parent=self)
+        self._rerender_soon = Later(self._rerender, RESIZE_DELAY_MS, self)
         self.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.customContextMenuRequested.connect(self._menu)
 

@@ -27,7 +27,7 @@ from PySide6.QtCore import (
 )
 
 from explorer.core.errors import InvalidParameter
-from explorer.core.model.training import check_start, output_key
+from explorer.core.model.train_start import check_start, output_key
 from explorer.gui.training_worker import TrainingEvents, TrainingWorker, result_dict
 from explorer.gui.workers import Task, register_executor, register_thread
 

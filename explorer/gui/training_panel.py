@@ -27,8 +27,9 @@ from PySide6.QtWidgets import (
 )
 
 from explorer.core.errors import ExplorerError
-from explorer.core.model.training import OutputInUse
+from explorer.core.model.train_start import OutputInUse
 from explorer.core.util.clock import format_duration
+from explorer.gui.later import Later
 from explorer.gui.loss_plot import LossPlot
 from explorer.gui.plot_renderer import PlotRenderer
 from explorer.gui.training_controller import TrainingController
@@ -104,8 +105,7 @@ class TrainingPanel(QWidget):
         layout.addLayout(hbox(self.explore_button, QLabel("into slot"), self.explore_slot))
 
     def _connect(self) -> None:
-        self._validate_timer = QTimer(self, singleShot=True, interval=150)
-        self._validate_timer.timeout.connect(self.validate_now)
+        self._validate_soon = Later(self.validate_now, 150, self)
         self._pending_progress: dict | None = None
         self._progress_timer = QTimer(self, interval=100)
         self._progress_timer.timeout.connect(self._show_progress)
@@ -138,12 +138,12 @@ class TrainingPanel(QWidget):
 
     # ------------------------------------------------------------------ validation
     def _schedule_validation(self, *_args: Any) -> None:
-        self._validate_timer.start()
+        self._validate_soon()
 
     @Slot()
     def validate_now(self) -> bool:
         """Check the settings now; flag a problem inline and disable Start. True if valid."""
-        self._validate_timer.stop()
+        self._validate_soon.cancel()
         try:
             self.controller.validate(**self.options())
         except ExplorerError as exc:

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
+from explorer.core.data.builtin import BUILTIN
 from explorer.core.data.dataset import Dataset, check_shape
 from explorer.core.data.imagefiles import open_folder
 from explorer.core.data.keras_datasets import load_keras_dataset
@@ -17,7 +18,6 @@ from explorer.core.errors import DatasetError
 from explorer.core.ranges import check_range, format_range
 from explorer.core.util.paths import resources_dir
 
-BUILTIN = ("mnist-5k", "mnist", "fashion-mnist")
 DETECTED_RANGES = ((0.0, 1.0), (-1.0, 1.0))
 """Value ranges of float image arrays recognised without ``--data-range``, in this order."""
 

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from explorer.core.data.sources import BUILTIN
+from explorer.core.data.builtin import BUILTIN
 from explorer.core.errors import InvalidParameter
 from explorer.core.model.config import (
     ACTIVATIONS,

@@ -16,10 +16,11 @@ from typing import Any
 
 import numpy as np
 
+from explorer.core.data.builtin import BUILTIN
 from explorer.core.data.dataset import split_indices
 from explorer.core.data.pipeline import make_tf_dataset
-from explorer.core.data.sources import BUILTIN, open_dataset
-from explorer.core.errors import ExplorerError, InvalidParameter, TrainingDiverged
+from explorer.core.data.sources import open_dataset
+from explorer.core.errors import ExplorerError, TrainingDiverged
 from explorer.core.model import store
 from explorer.core.model.config import ModelConfig
 from explorer.core.model.train_options import TrainConfig
@@ -265,33 +266,3 @@ def _initial_meta(config: TrainConfig, mcfg: ModelConfig, ds, train_idx, val_idx
         "created": now,
         "updated": now,
     }
-
-
-class OutputInUse(InvalidParameter):
-    """The output folder belongs to a training that is running or queued (not a mistake in
-    the settings: the form shows it as a note, not as an error)."""
-
-
-def check_start(options: dict[str, Any], pending_outs: set[str] | None = None) -> None:
-    """Raise :class:`InvalidParameter` (one sentence) if ``options`` cannot start a training.
-
-    ``pending_outs``: output folders of trainings already running or queued; a second
-    training into one of them is refused, a resume of one is accepted (it will exist).
-    """
-    config = TrainConfig.from_options(**options)
-    key = output_key(config.out) if config.out else ""
-    if pending_outs and key in pending_outs:
-        if not config.resume:
-            raise OutputInUse(
-                f"{config.out}: a training into this folder is already running or queued; "
-                "choose another output, or resume it when it has finished"
-            )
-        if config.epochs < 1:
-            raise InvalidParameter(f"epochs must be >= 1, got {config.epochs}")
-        return
-    config.validate()
-
-
-def output_key(out: str) -> str:
-    """The folder ``out`` as one string per folder (resolved), to compare outputs."""
-    return str(Path(out).expanduser().resolve())

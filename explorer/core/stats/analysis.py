@@ -79,7 +79,33 @@ def analyze(
         z, options.component_bins, state=state.sub(light_end * 0.4, light_end * 0.6)
     )
     state.check()
-    summary: dict[str, Any] = {
+    summary = _summary(enc, z, r, rh, stats)
+    sample_radius = _hit_rates(summary, z, stats, options)
+    if enc.mu is not None and enc.logvar is not None:
+        summary["vae"] = vae_diagnostics(enc.mu, enc.logvar, z)
+    ratios = pca_explained_variance(z)
+    summary["pca_explained_variance"] = [float(v) for v in ratios]
+    corr = _correlation(summary, z, stats, options.seed) if z_dim >= 2 else None
+    state.set_progress(light_end, "statistics done")
+    result = Analysis(summary, rh, ch, stats, sample_radius, corr, pca_ratios=ratios)
+    step = (1.0 - light_end) / max(heavy, 1)
+    pos = light_end
+    if options.kmeans_ks:
+        ks = [k for k in options.kmeans_ks if k <= n]
+        result.kmeans = kmeans_inertia(
+            z, ks, seed=options.seed, state=state.sub(pos, pos + step, "k-means: ")
+        )
+        summary["kmeans"] = result.kmeans.to_dict()
+        pos += step
+    if options.tsne_points:
+        _add_tsne(result, enc, z, options, state.sub(pos, 1.0, "t-SNE: "))
+    state.set_progress(1.0, "analysis done")
+    return result
+
+
+def _summary(enc: Encodings, z: np.ndarray, r: np.ndarray, rh, stats) -> dict[str, Any]:
+    n, z_dim = z.shape
+    return {
         "n_points": int(n),
         "z_dim": int(z_dim),
         "kind": enc.kind,
@@ -94,7 +120,12 @@ def analyze(
         },
         "components": stats.to_dict(),
     }
+
+
+def _hit_rates(summary: dict, z: np.ndarray, stats, options: AnalysisOptions) -> dict:
+    """Hit rates and expected radii of the samplers into ``summary``; the radii drawn."""
     hits, expected, sample_radius = {}, {}, {}
+    z_dim = z.shape[1]
     for name, sampler, params in options.hit_samplers:
         s = sample(sampler, options.n_samples, z_dim, seed=options.seed, **params)
         hits[name] = {"sampler": sampler, **params, **hit_rate(s.z, z, options.hit_k, stats)}
@@ -109,43 +140,31 @@ def analyze(
             sample_radius[name] = sr
     summary["hit_rate"] = hits
     summary["expected_radius"] = expected
-    if enc.mu is not None and enc.logvar is not None:
-        summary["vae"] = vae_diagnostics(enc.mu, enc.logvar, z)
-    ratios = pca_explained_variance(z)
-    summary["pca_explained_variance"] = [float(v) for v in ratios]
-    corr = None
-    if z_dim >= 2:
-        order = list(stats.dominant) or list(np.argsort(-np.asarray(stats.std)))
-        extra = [j for j in np.argsort(-np.asarray(stats.std)) if j not in order[:1]]
-        i, j = int(order[0]), int((order[1:] or extra)[0])
-        points, rr = correlation(z, i, j, seed=options.seed)
-        corr = (points, rr, i, j)
-        summary["correlation"] = {"i": i, "j": j, "pearson_r": float(rr)}
-    state.set_progress(light_end, "statistics done")
-    result = Analysis(summary, rh, ch, stats, sample_radius, corr, pca_ratios=ratios)
-    step = (1.0 - light_end) / max(heavy, 1)
-    pos = light_end
-    if options.kmeans_ks:
-        ks = [k for k in options.kmeans_ks if k <= n]
-        result.kmeans = kmeans_inertia(
-            z, ks, seed=options.seed, state=state.sub(pos, pos + step, "k-means: ")
-        )
-        summary["kmeans"] = result.kmeans.to_dict()
-        pos += step
-    if options.tsne_points:
-        idx = subsample(n, options.tsne_points, options.seed)
-        result.tsne = tsne(
-            z[idx],
-            perplexity=min(options.tsne_perplexity, (len(idx) - 1) / 3.0 - 1e-6),
-            n_iter=options.tsne_iterations,
-            seed=options.seed,
-            state=state.sub(pos, 1.0, "t-SNE: "),
-        )
-        result.tsne_labels = np.asarray(enc.labels)[idx] if enc.labels is not None else None
-        summary["tsne"] = {
-            "n_points": int(len(idx)),
-            "kl_divergence": float(result.tsne.kl_divergence),
-            **{k: v for k, v in result.tsne.params.items() if isinstance(v, (int, float, str))},
-        }
-    state.set_progress(1.0, "analysis done")
-    return result
+    return sample_radius
+
+
+def _correlation(summary: dict, z: np.ndarray, stats, seed: int) -> tuple:
+    """The two leading components' scatter and Pearson r (into ``summary``)."""
+    order = list(stats.dominant) or list(np.argsort(-np.asarray(stats.std)))
+    extra = [j for j in np.argsort(-np.asarray(stats.std)) if j not in order[:1]]
+    i, j = int(order[0]), int((order[1:] or extra)[0])
+    points, rr = correlation(z, i, j, seed=seed)
+    summary["correlation"] = {"i": i, "j": j, "pearson_r": float(rr)}
+    return points, rr, i, j
+
+
+def _add_tsne(result: Analysis, enc: Encodings, z, options: AnalysisOptions, state) -> None:
+    idx = subsample(len(z), options.tsne_points, options.seed)
+    result.tsne = tsne(
+        z[idx],
+        perplexity=min(options.tsne_perplexity, (len(idx) - 1) / 3.0 - 1e-6),
+        n_iter=options.tsne_iterations,
+        seed=options.seed,
+        state=state,
+    )
+    result.tsne_labels = np.asarray(enc.labels)[idx] if enc.labels is not None else None
+    result.summary["tsne"] = {
+        "n_points": int(len(idx)),
+        "kl_divergence": float(result.tsne.kl_divergence),
+        **{k: v for k, v in result.tsne.params.items() if isinstance(v, (int, float, str))},
+    }
