@@ -133,12 +133,26 @@ def add_sampler_arguments(p: argparse.ArgumentParser) -> None:
     needing = ", ".join(name for name, spec in SAMPLERS.items() if spec.needs_dataset)
     g.add_argument("--dataset", help=f"data set to encode (needed by {needing})")
     add_data_range_argument(g)
+    add_sharpen_arguments(p)
+
+
+def add_sharpen_arguments(p: argparse.ArgumentParser) -> None:
+    """``--sharpen`` and how: an unsharp mask (radius, percent, threshold) or, as seed 000
+    does, Pillow's ``ImageEnhance.Sharpness`` (factor)."""
+    g = p.add_argument_group("sharpening")
+    g.add_argument("--sharpen", action="store_true", help="also write a sharpened grid")
     g.add_argument(
-        "--sharpen", action="store_true", help="also write a sharpened grid (unsharp mask)"
+        "--sharpen-method",
+        choices=("unsharp", "enhance"),
+        default="unsharp",
+        help="unsharp: an unsharp mask (default); enhance: ImageEnhance.Sharpness, as seed 000",
     )
-    g.add_argument("--sharpen-radius", type=float, default=2.0)
-    g.add_argument("--sharpen-percent", type=int, default=150)
-    g.add_argument("--sharpen-threshold", type=int, default=3)
+    g.add_argument("--sharpen-radius", type=float, default=2.0, help="unsharp: blur radius")
+    g.add_argument("--sharpen-percent", type=int, default=150, help="unsharp: strength in %%")
+    g.add_argument("--sharpen-threshold", type=int, default=3, help="unsharp: 0..255")
+    g.add_argument(
+        "--sharpen-factor", type=float, default=7.0, help="enhance: factor (seed 000: 0-7, 7)"
+    )
 
 
 def _given(args: argparse.Namespace) -> dict[str, Any]:
@@ -182,10 +196,14 @@ def image_indices(args: argparse.Namespace) -> dict[str, int]:
     return wanted
 
 
-def sharpen_params(args: argparse.Namespace) -> dict[str, float] | None:
+def sharpen_params(args: argparse.Namespace) -> dict[str, Any] | None:
+    """The sharpening of ``--sharpen`` (``None`` without it), as the sidecar records it."""
     if not args.sharpen:
         return None
+    if args.sharpen_method == "enhance":
+        return {"method": "enhance", "factor": args.sharpen_factor}
     return {
+        "method": "unsharp",
         "radius": args.sharpen_radius,
         "percent": args.sharpen_percent,
         "threshold": args.sharpen_threshold,

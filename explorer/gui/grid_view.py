@@ -120,6 +120,14 @@ class GridView(QWidget):
             h * s,
         )
 
+    def tile_image(self, index: int) -> QImage | None:
+        """Tile ``index`` of the decoded grid at its own pixels (``None`` without a grid)."""
+        if self.layout_info is None or not self.images:
+            return None
+        rows, cols, pad, h, w = self.layout_info
+        r, c = divmod(index, cols)
+        return self.images[0].copy(pad + c * (w + pad), pad + r * (h + pad), w, h)
+
     def _draw_selection(self, p: QPainter) -> None:
         if self.selected is None or self.layout_info is None:
             return

@@ -7,11 +7,11 @@ from typing import Any
 import numpy as np
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QPixmap
-from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QScrollArea, QVBoxLayout, QWidget
 
 from explorer.gui.grid_view import GridView, to_qimage
 
-THUMB = 84
+THUMB = 120  # 4x a 28x28 tile
 
 
 def nearest_row(z: np.ndarray, point: np.ndarray) -> tuple[int, float]:
@@ -29,26 +29,35 @@ class GridsArea(QWidget):
         for view in self.views.values():
             view.set_message("loading…")
         self.tile_text = QLabel(
-            "Click a tile to see its z-vector, radius and the nearest encoded training image.",
+            "Click a tile: it appears here enlarged, with its z-vector, radius and the nearest "
+            "encoded image.",
             objectName="tileInfo",
             wordWrap=True,
         )
         self.tile_text.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.tile_text.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
-        self.thumb = QLabel(objectName="tileNearest")
-        self.thumb.setFixedSize(THUMB, THUMB)
-        self.thumb.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.thumb.setFrameShape(QFrame.Shape.StyledPanel)
-        grids = QHBoxLayout()
-        grids.addWidget(self.views["A"])
-        grids.addWidget(self.views["B"])
-        info = QHBoxLayout()
+        self.zoom = _framed(QLabel(objectName="tileZoom"))  # the clicked tile, enlarged
+        self.zoom.setToolTip("the clicked tile, enlarged by whole pixels")
+        self.thumb = _framed(QLabel(objectName="tileNearest"))
+        self.thumb.setToolTip("the nearest encoded data set image")
+        # the clicked tile's column at the right: the grids keep the whole height
+        text = QScrollArea(objectName="tileInfoScroll")
+        text.setWidget(self.tile_text)
+        text.setWidgetResizable(True)
+        text.setFrameShape(QFrame.Shape.NoFrame)
+        info = QVBoxLayout()
+        info.addWidget(self.zoom)
         info.addWidget(self.thumb)
-        info.addWidget(self.tile_text, 1)
-        layout = QVBoxLayout(self)
+        info.addWidget(text, 1)
+        column = QWidget(objectName="tileColumn")
+        column.setLayout(info)
+        column.setFixedWidth(THUMB + 40)
+        info.setContentsMargins(0, 0, 0, 0)
+        layout = QHBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
-        layout.addLayout(grids, 1)
-        layout.addLayout(info)
+        layout.addWidget(self.views["A"], 1)
+        layout.addWidget(self.views["B"], 1)
+        layout.addWidget(column)
 
     def set_show_sharpened(self, show: bool) -> None:
         for view in self.views.values():
@@ -61,18 +70,33 @@ class GridsArea(QWidget):
         text = (
             f"<b>{slot}, tile {index}</b>: radius |z| = {np.linalg.norm(z):.3f}<br>z = [{values}]"
         )
+        tile = self.views[slot].tile_image(index)
+        if tile is not None:
+            self.zoom.setPixmap(_enlarged(QPixmap.fromImage(tile)))
         if enc is not None and dataset is not None:
             row, dist = nearest_row(enc.z, z.astype(np.float32))
             image_index = int(enc.indices[row]) if enc.indices is not None else row
             label = "" if enc.labels is None else f", label {enc.labels[row]}"
-            text += f"<br>nearest encoded image (left): #{image_index}{label}, distance {dist:.3f}"
-            pixmap = QPixmap.fromImage(to_qimage(dataset.image(image_index)))
+            text += f"<br>nearest encoded image (below the enlarged tile): #{image_index}{label}, distance {dist:.3f}"
             self.thumb.setPixmap(
-                pixmap.scaled(
-                    THUMB,
-                    THUMB,
-                    Qt.AspectRatioMode.KeepAspectRatio,
-                    Qt.TransformationMode.FastTransformation,
-                )
+                _enlarged(QPixmap.fromImage(to_qimage(dataset.image(image_index))))
             )
         self.tile_text.setText(text)
+
+
+def _framed(label: QLabel) -> QLabel:
+    label.setFixedSize(THUMB, THUMB)
+    label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+    label.setFrameShape(QFrame.Shape.StyledPanel)
+    return label
+
+
+def _enlarged(pixmap: QPixmap) -> QPixmap:
+    """``pixmap`` enlarged by the largest whole factor that fits a thumbnail (crisp pixels)."""
+    factor = max(1, (THUMB - 4) // max(pixmap.width(), pixmap.height(), 1))
+    return pixmap.scaled(
+        pixmap.width() * factor,
+        pixmap.height() * factor,
+        Qt.AspectRatioMode.KeepAspectRatio,
+        Qt.TransformationMode.FastTransformation,
+    )

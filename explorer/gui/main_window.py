@@ -11,11 +11,11 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from PySide6.QtCore import QCoreApplication, QEventLoop, Qt, QTimer, Signal
+from PySide6.QtCore import QCoreApplication, QEventLoop, QTimer, Signal
 from PySide6.QtGui import QCloseEvent
-from PySide6.QtWidgets import QDockWidget, QMainWindow, QWidget
+from PySide6.QtWidgets import QMainWindow, QWidget
 
-from explorer.gui import menus
+from explorer.gui import menus, window_layout
 from explorer.gui.cluster_panel import ClusterPanel
 from explorer.gui.diagnostics_panel import DiagnosticsPanel
 from explorer.gui.grids_area import GridsArea
@@ -55,6 +55,7 @@ class MainWindow(SlotsMixin, SamplingMixin, QMainWindow):
         self._was_busy = False
         self._queued: dict[str, dict] = {}
         self._closed = False
+        self._shown = False
         self._debounced: list = []
         self.pending: set[str] = set()  # debounced work not yet done (counts as busy)
         self.summarise_soon = self._soon("summary", self.refresh_sampler_summary, DEBOUNCE_MS)
@@ -70,44 +71,26 @@ class MainWindow(SlotsMixin, SamplingMixin, QMainWindow):
             self.runner, self.renderer, self._data_for, self.reconstruct
         )
         self.clusters = ClusterPanel(self.runner, self.renderer, self._data_for)
-        self.docks: dict[str, QDockWidget] = {}
-        left, right, bottom = (
-            Qt.DockWidgetArea.LeftDockWidgetArea,
-            Qt.DockWidgetArea.RightDockWidgetArea,
-            Qt.DockWidgetArea.BottomDockWidgetArea,
-        )
-        self._dock("Models", self.models_panel, left)
-        self._dock("Sampler", self.sampler, left)
-        self._dock("Histograms", self.histograms, right)
-        self._dock("Diagnostics", self.diagnostics, bottom)
-        self._dock("Projection", self.projection, bottom)
-        self._dock("Clusters", self.clusters, bottom)
         self.training = TrainingDock(self)
-        self._dock("Training", self.training.widget, right)
-        self.tabifyDockWidget(self.docks["Histograms"], self.docks["Training"])
-        self.setCorner(Qt.Corner.BottomLeftCorner, Qt.DockWidgetArea.LeftDockWidgetArea)
-        self.setCorner(Qt.Corner.BottomRightCorner, Qt.DockWidgetArea.RightDockWidgetArea)
-        self.tabifyDockWidget(self.docks["Diagnostics"], self.docks["Projection"])
-        self.tabifyDockWidget(self.docks["Projection"], self.docks["Clusters"])
-        self.docks["Diagnostics"].raise_()
-        self.docks["Histograms"].raise_()
-        self.resizeDocks(
-            [self.docks["Models"], self.docks["Histograms"]], [300, 500], Qt.Orientation.Horizontal
+        self.docks = window_layout.add_docks(
+            self,
+            {
+                "Models": self.models_panel,
+                "Sampler": self.sampler,
+                "Histograms": self.histograms,
+                "Diagnostics": self.diagnostics,
+                "Projection": self.projection,
+                "Clusters": self.clusters,
+                "Training": self.training.widget,
+            },
         )
-        self.resizeDocks([self.docks["Diagnostics"]], [230], Qt.Orientation.Vertical)
         menus.build(self)
         self._connect()
         self.statusBar().showMessage("starting: loading TensorFlow and the models…")
-        self.resize(1560, 960)
+        window_layout.size_to_screen(self, self.docks)
         self._restore_settings()
 
     # ------------------------------------------------------------------ layout
-    def _dock(self, title: str, widget: QWidget, area: Qt.DockWidgetArea) -> None:
-        dock = QDockWidget(title, self, objectName=f"dock{title}")
-        dock.setWidget(widget)
-        self.addDockWidget(area, dock)
-        self.docks[title] = dock
-
     def _soon(self, name: str, fn, ms: int):
         """``fn`` debounced by ``ms``, counted in :attr:`pending` until it ran."""
 
@@ -217,14 +200,17 @@ class MainWindow(SlotsMixin, SamplingMixin, QMainWindow):
         geometry, state = settings.value("window/geometry"), settings.value("window/state")
         if geometry is not None:
             self.restoreGeometry(geometry)
-        if state is not None:
+        # panels arranged for a screen of the other kind (short/tall) keep today's arrangement
+        if state is not None and read_json(settings, "window/short") == window_layout.short(self):
             self.restoreState(state)
+        window_layout.clamp_to_screen(self)  # saved on a larger screen: fit this one
         self.sampler.restore(read_json(settings, "sampler"))
 
     def save_settings(self) -> None:
         settings = open_settings()
         settings.setValue("window/geometry", self.saveGeometry())
         settings.setValue("window/state", self.saveState())
+        write_json(settings, "window/short", window_layout.short(self))
         write_json(settings, "sampler", self.sampler.values())
         write_json(
             settings, "models", {n: untrusted_source(s.source) for n, s in self.slots.items()}
@@ -257,6 +243,12 @@ class MainWindow(SlotsMixin, SamplingMixin, QMainWindow):
             debounced.cancel()
         self.pending.clear()
         await_workers([self.runner, self.renderer, *(s.controller for s in self.slots.values())])
+
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        if not self._shown:  # the window manager's frame is known now: fit it in too
+            self._shown = True
+            window_layout.clamp_to_screen(self)
 
     def closeEvent(self, event: QCloseEvent) -> None:
         if not self._closed and not self.training.confirm_close():

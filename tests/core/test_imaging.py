@@ -162,3 +162,43 @@ def test_read_image_corrupt_and_missing(tmp_path: Path) -> None:
     for bad in (truncated, garbage, tmp_path / "missing.png"):
         with pytest.raises(DatasetError, match=bad.name):
             read_image(bad, (8, 8, 1))
+
+
+def test_enhance_sharpening_is_pillow_per_tile() -> None:
+    from PIL import ImageEnhance
+
+    tiles = np.random.default_rng(1).integers(0, 256, (5, 12, 12, 1), dtype=np.uint8)
+    out = sharpen(tiles, method="enhance", factor=7.0)
+    expected = [
+        np.asarray(ImageEnhance.Sharpness(Image.fromarray(t[..., 0])).enhance(7.0)) for t in tiles
+    ]
+    np.testing.assert_array_equal(out[..., 0], np.stack(expected))
+    assert not np.array_equal(out, sharpen(tiles))  # not the unsharp mask
+    np.testing.assert_array_equal(sharpen(tiles, method="enhance", factor=1.0), tiles)
+    with pytest.raises(InvalidParameter, match="factor"):
+        sharpen(tiles, method="enhance", factor=-1.0)
+    with pytest.raises(InvalidParameter, match="method"):
+        sharpen(tiles, method="blur")
+
+
+def test_column_frames_and_gif(tmp_path: Path) -> None:
+    from explorer.core.util.imaging import column_frames, save_gif
+
+    rows, cols = 3, 4
+    images = np.stack([np.full((6, 5, 1), 10 * i, np.uint8) for i in range(rows * cols)])
+    frames = column_frames(images, rows, cols, padding=2)
+    assert len(frames) == cols
+    for k, frame in enumerate(frames):
+        assert frame.shape == (rows * (6 + 2) + 2, 5 + 4)  # grey: (h, w), as tile_grid
+        for r in range(rows):  # the tile of row r in frame k is image r * cols + k
+            tile = frame[2 + r * 8 : 2 + r * 8 + 6, 2 : 2 + 5]
+            assert (tile == 10 * (r * cols + k)).all()
+    path = tmp_path / "grid.gif"
+    save_gif(frames, path, frame_ms=100)
+    with Image.open(path) as gif:
+        assert gif.n_frames == cols
+        for k in range(cols):
+            gif.seek(k)
+            np.testing.assert_array_equal(np.asarray(gif.convert("L")), frames[k])
+    with pytest.raises(InvalidParameter, match="fill"):
+        column_frames(images[:5], rows, cols)

@@ -17,9 +17,9 @@ from explorer.core.latent.samplers import is_grid
 from explorer.core.latent.sampling import Samples, sample
 from explorer.core.model.store import LatentModel
 from explorer.core.progress import TaskState, ensure_state
-from explorer.core.util.imaging import save_png, sharpen, tile_grid
+from explorer.core.util.imaging import column_frames, save_gif, save_png, sharpen, tile_grid
 
-DEFAULT_SHARPEN = {"radius": 2.0, "percent": 150, "threshold": 3}
+DEFAULT_SHARPEN = {"method": "unsharp", "radius": 2.0, "percent": 150, "threshold": 3}
 
 
 @dataclass
@@ -118,9 +118,11 @@ def export_grid(
     out: str | Path,
     dataset: str | None = None,
     extra: dict[str, Any] | None = None,
+    gif: bool = False,
 ) -> list[Path]:
-    """Write ``OUT.png``, ``OUT.json``, ``OUT.npy`` (z in grid order) and, when sharpened,
-    ``OUT.sharp.png``. Returns the paths written."""
+    """Write ``OUT.png``, ``OUT.json``, ``OUT.npy`` (z in grid order), when sharpened
+    ``OUT.sharp.png``, and with ``gif`` ``OUT.gif`` (frame k: column k of every row).
+    Returns the paths written."""
     from explorer.core.util.export import save_npy, write_sidecar
 
     out = Path(out)
@@ -134,6 +136,10 @@ def export_grid(
         sharp = out.with_name(out.stem + ".sharp.png")
         save_png(grid.sharpened, sharp)
         written.append(sharp)
+    if gif:
+        frames = column_frames(grid.images, spec.rows, spec.cols, padding=spec.padding)
+        save_gif(frames, out.with_suffix(".gif"))
+        written.append(out.with_suffix(".gif"))
     info = sidecar_info(grid, spec, z_path.name, dataset)
     info.update(extra or {})
     write_sidecar(out, info)

@@ -13,7 +13,7 @@ import os
 from pathlib import Path
 
 import numpy as np
-from PIL import Image, ImageFilter, UnidentifiedImageError
+from PIL import Image, ImageEnhance, ImageFilter, UnidentifiedImageError
 
 from explorer.core.errors import DatasetError, InvalidParameter
 from explorer.core.util.atomic import atomic_path
@@ -84,26 +84,40 @@ def tile_grid(
     return grid[..., 0] if channels == 1 else grid
 
 
-def _sharpen_one(image: np.ndarray, unsharp: ImageFilter.UnsharpMask) -> np.ndarray:
+SHARPEN_METHODS = ("unsharp", "enhance")
+"""``unsharp``: Pillow's ``ImageFilter.UnsharpMask(radius, percent, threshold)``; ``enhance``:
+``ImageEnhance.Sharpness(image).enhance(factor)``, what seed 000 uses (factors 0-7)."""
+
+
+def _sharpen_one(image: np.ndarray, apply) -> np.ndarray:
     squeeze = image.ndim == 3 and image.shape[-1] == 1
     pil = Image.fromarray(image[..., 0] if squeeze else image)
-    out = np.asarray(pil.filter(unsharp))
+    out = np.asarray(apply(pil))
     return out[..., None] if squeeze else out
 
 
 def sharpen(
-    image: np.ndarray, radius: float = 2.0, percent: int = 150, threshold: int = 3
+    image: np.ndarray,
+    radius: float = 2.0,
+    percent: int = 150,
+    threshold: int = 3,
+    method: str = "unsharp",
+    factor: float = 7.0,
 ) -> np.ndarray:
-    """Unsharp-mask an image (Pillow ``ImageFilter.UnsharpMask``).
+    """Sharpen an image, or a batch of images one by one.
 
     Parameters
     ----------
     image : ``(h, w)``, ``(h, w, c)`` or a batch ``(n, h, w, c)``; uint8, or float in [0, 1]
         (converted with :func:`to_uint8`). Batch images are sharpened one by one, so apply this
         before :func:`tile_grid` to keep the padding untouched.
+    method : ``"unsharp"`` (an unsharp mask: ``radius``, ``percent``, ``threshold``) or
+        ``"enhance"`` (Pillow's ``ImageEnhance.Sharpness`` with ``factor``: 1 is the image,
+        0 a blurred one, above 1 sharper; seed 000 uses up to 7).
     radius : blur radius in pixels (>= 0).
     percent : strength in percent (>= 0).
     threshold : minimum brightness change to sharpen, 0..255.
+    factor : enhancement factor (finite, >= 0).
 
     Returns
     -------
@@ -114,6 +128,22 @@ def sharpen(
         raise InvalidParameter(f"image must have 2 to 4 dimensions, got shape {arr.shape}.")
     if arr.ndim > 2:
         _channels(arr, "image")
+    apply = _sharpener(method, radius, percent, threshold, factor)
+    if arr.ndim == 4:
+        return np.stack([_sharpen_one(im, apply) for im in arr]) if len(arr) else arr.copy()
+    return _sharpen_one(arr, apply)
+
+
+def _sharpener(method: str, radius, percent, threshold, factor):
+    """The checked Pillow operation ``image -> image`` of ``method``."""
+    if method == "enhance":
+        if not (isinstance(factor, (int, float)) and 0 <= factor < float("inf")):
+            raise InvalidParameter(f"factor must be a finite number >= 0, got {factor!r}.")
+        return lambda pil: ImageEnhance.Sharpness(pil).enhance(float(factor))
+    if method != "unsharp":
+        raise InvalidParameter(
+            f"sharpen method must be one of {', '.join(SHARPEN_METHODS)}, got {method!r}."
+        )
     if not radius >= 0:
         raise InvalidParameter(f"radius must be >= 0, got {radius!r}.")
     if not percent >= 0:
@@ -121,9 +151,27 @@ def sharpen(
     if not 0 <= threshold <= 255:
         raise InvalidParameter(f"threshold must be between 0 and 255, got {threshold!r}.")
     unsharp = ImageFilter.UnsharpMask(float(radius), int(percent), int(threshold))
-    if arr.ndim == 4:
-        return np.stack([_sharpen_one(im, unsharp) for im in arr]) if len(arr) else arr.copy()
-    return _sharpen_one(arr, unsharp)
+    return lambda pil: pil.filter(unsharp)
+
+
+def column_frames(images: np.ndarray, rows: int, cols: int, padding: int = 2) -> list[np.ndarray]:
+    """Frame ``k`` of a grid's animation: column ``k`` of every row, stacked like the grid
+    (so an interpolation, a traversal or an attribute sweep plays row by row)."""
+    arr = _as_uint8(images)
+    if len(arr) != rows * cols:
+        raise InvalidParameter(f"{len(arr)} images do not fill a {rows}x{cols} grid.")
+    return [tile_grid(arr[k::cols], rows, 1, padding=padding) for k in range(cols)]
+
+
+def save_gif(frames: list[np.ndarray], path: str | os.PathLike, frame_ms: int = 150) -> None:
+    """Write ``frames`` (uint8, all the same shape) as a looping GIF, atomically."""
+    if not frames:
+        raise InvalidParameter("a GIF needs at least one frame.")
+    pil = [Image.fromarray(f[..., 0] if f.ndim == 3 and f.shape[-1] == 1 else f) for f in frames]
+    with atomic_path(path) as tmp:
+        pil[0].save(
+            tmp, format="GIF", save_all=True, append_images=pil[1:], duration=frame_ms, loop=0
+        )
 
 
 def save_png(array: np.ndarray, path: str | os.PathLike) -> None:
