@@ -10,7 +10,7 @@ import sys
 from collections.abc import Sequence
 
 from explorer import __version__
-from explorer.commands import analyze, compare, encode, info, sample, train
+from explorer.commands import analyze, compare, encode, info, reconstruct, sample, train
 
 COMMANDS = {
     "train": train,
@@ -19,6 +19,7 @@ COMMANDS = {
     "encode": encode,
     "analyze": analyze,
     "compare": compare,
+    "reconstruct": reconstruct,
 }
 
 

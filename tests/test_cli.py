@@ -57,7 +57,7 @@ def test_bad_options_give_one_line(tmp_path):
 def test_help_lists_commands_and_the_window():
     r = cli("--help")
     assert r.returncode == 0 and "usage: latent-explorer" in r.stdout
-    for command in ("train", "info", "sample", "encode", "analyze", "compare"):
+    for command in ("train", "info", "sample", "encode", "analyze", "compare", "reconstruct"):
         assert command in r.stdout
     assert "opens the window" in r.stdout
 

@@ -78,15 +78,22 @@ def model_input(model: LatentModel, x: np.ndarray) -> np.ndarray:
     return np.ascontiguousarray(x.transpose(0, 3, 1, 2)) if model.channels_first else x
 
 
-def to_pixels(model: LatentModel, y: np.ndarray) -> np.ndarray:
-    """Decoder output -> uint8 ``(n, h, w, c)``: mapped from its output range to [0, 1] (never
-    clipped from the wrong range), then to 0..255."""
+def to_unit(model: LatentModel, y: np.ndarray) -> np.ndarray:
+    """Decoder output -> float32 ``(n, h, w, c)`` in [0, 1] units (channels last), mapped
+    from the model's output range and not clipped (losses need the values as they are)."""
     lo, hi = model.output_range
     y = np.asarray(y, dtype=np.float32)
     if model.channels_first:
         y = y.transpose(0, 2, 3, 1)
     if (lo, hi) != (0.0, 1.0):
         y = (y - np.float32(lo)) / np.float32(hi - lo)
+    return y
+
+
+def to_pixels(model: LatentModel, y: np.ndarray) -> np.ndarray:
+    """Decoder output -> uint8 ``(n, h, w, c)``: mapped from its output range to [0, 1] (never
+    clipped from the wrong range), then to 0..255."""
+    y = to_unit(model, y)
     return np.round(np.clip(np.nan_to_num(y, nan=0.0), 0.0, 1.0) * 255.0).astype(np.uint8)
 
 
