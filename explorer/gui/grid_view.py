@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtCore import QRect, QRectF, QSize, Qt, Signal
+from PySide6.QtCore import QPoint, QRect, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QImage, QMouseEvent, QPainter, QPaintEvent, QPixmap
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
@@ -23,6 +23,7 @@ class GridView(QWidget):
     """Paints the plain grid and, when shown, the sharpened grid; a click names the tile."""
 
     tileClicked = Signal(int)
+    menuRequested = Signal(QPoint)  # noqa: N815 - Qt naming; a right-click, global position
 
     def __init__(self, title: str, name: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -37,6 +38,10 @@ class GridView(QWidget):
         self._rects: list[QRectF] = []
         self.setMinimumSize(240, 200)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+        self.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.customContextMenuRequested.connect(
+            lambda pos: self.menuRequested.emit(self.mapToGlobal(pos))
+        )
 
     def sizeHint(self) -> QSize:
         return QSize(640, 420)

@@ -56,6 +56,7 @@ class MainWindow(SlotsMixin, SamplingMixin, QMainWindow):
         self._queued: dict[str, dict] = {}
         self._closed = False
         self._shown = False
+        self.sharpening: dict | None = None  # of the grids: None is the default, see set_sharpening
         self._debounced: list = []
         self.pending: set[str] = set()  # debounced work not yet done (counts as busy)
         self.summarise_soon = self._soon("summary", self.refresh_sampler_summary, DEBOUNCE_MS)
@@ -127,6 +128,9 @@ class MainWindow(SlotsMixin, SamplingMixin, QMainWindow):
             plot.imageShown.connect(self._work_changed)
         for name in ("A", "B"):
             self.grids.views[name].tileClicked.connect(lambda i, n=name: self.show_tile(n, i))
+            self.grids.views[name].menuRequested.connect(
+                lambda where, n=name: menus.grid_menu(self, n, where)
+            )
 
     # ------------------------------------------------------------------ busy / idle
     def queue_loads(self, sources: dict[str, dict], delay_ms: int = 30) -> None:

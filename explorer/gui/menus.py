@@ -179,8 +179,8 @@ def _guard(w: QMainWindow, fn) -> None:
         QMessageBox.warning(w, "Export failed", str(exc))
 
 
-def export_grid_dialog(w: QMainWindow) -> None:
-    slot = _slot(w, "Export the grid of slot")
+def export_grid_dialog(w: QMainWindow, slot: str | None = None) -> None:
+    slot = slot or _slot(w, "Export the grid of slot")
     if not slot:
         return
     path, _ = QFileDialog.getSaveFileName(
@@ -194,6 +194,44 @@ def export_grid_dialog(w: QMainWindow) -> None:
                 "wrote " + ", ".join(p.name for p in w.export_grid(slot, path, sharp)), 8000
             ),
         )
+
+
+def grid_menu(w: QMainWindow, slot: str, where) -> None:
+    """The context menu of a slot's grid: export (PNG, GIF) and how it is sharpened."""
+    from PySide6.QtWidgets import QMenu
+
+    menu = QMenu(w)
+    menu.addAction("Export grid…", lambda: export_grid_dialog(w, slot))
+    menu.addAction("Export animation (GIF)…", lambda: export_gif_dialog(w, slot))
+    menu.addSeparator()
+    now = w.sharpen_params()
+    for text, params in (
+        ("Sharpen: unsharp mask", {"method": "unsharp", "radius": 2.0, "percent": 150,
+                                    "threshold": 3}),
+        (f"Sharpen: enhance, factor {now.get('factor', 7.0):g} (seed 000)",
+         {"method": "enhance", "factor": now.get("factor", 7.0)}),
+    ):  # fmt: skip
+        action = menu.addAction(text, lambda p=params: _guard(w, lambda: w.set_sharpening(p)))
+        action.setCheckable(True)
+        action.setChecked(now.get("method") == params["method"])
+    menu.addAction("Enhance factor…", lambda: _ask_factor(w, now.get("factor", 7.0)))
+    menu.exec(where)
+
+
+def _ask_factor(w: QMainWindow, factor: float) -> None:
+    value, ok = QInputDialog.getDouble(
+        w, "Sharpen: enhance", "Factor (1: unchanged; seed 000 uses 7):", factor, 0.0, 20.0, 1
+    )
+    if ok:
+        _guard(w, lambda: w.set_sharpening({"method": "enhance", "factor": value}))
+
+
+def export_gif_dialog(w: QMainWindow, slot: str) -> None:
+    path, _ = QFileDialog.getSaveFileName(
+        w, f"Export animation {slot}", f"grid_{slot}.gif", "GIF animation (*.gif)"
+    )
+    if path:
+        _guard(w, lambda: w.statusBar().showMessage(f"wrote {w.export_gif(slot, path)}", 8000))
 
 
 def export_plots_dialog(w: QMainWindow) -> None:

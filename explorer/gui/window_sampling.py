@@ -7,8 +7,11 @@ A mixin of :class:`~explorer.gui.main_window.MainWindow` (uses its ``slots``, ``
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
+
+import numpy as np
 
 from explorer.core.stats import slots as slot_tasks
 from explorer.gui.window_slots import Slot
@@ -53,13 +56,35 @@ class SamplingMixin:
     def _render(self, out: dict) -> None:
         self.sampler.show_error("")
         for name, (spec, samples) in out.items():
-            s = self.slots[name]
-            s.controller.request(
-                "render",
-                {"samples": samples, "spec": spec},
-                on_done=lambda grid, s=s, spec=spec: self._rendered(s, spec, grid),
-                on_error=lambda text, s=s: self.grids.views[s.name].set_message(f"error: {text}"),
+            self._render_slot(
+                self.slots[name], replace(spec, sharpen=self.sharpen_params()), samples
             )
+
+    def _render_slot(self, s: Slot, spec: Any, samples: Any) -> None:
+        s.controller.request(
+            "render",
+            {"samples": samples, "spec": spec},
+            on_done=lambda grid, s=s, spec=spec: self._rendered(s, spec, grid),
+            on_error=lambda text, s=s: self.grids.views[s.name].set_message(f"error: {text}"),
+        )
+
+    def sharpen_params(self) -> dict[str, Any]:
+        """How the grids are sharpened now (see :meth:`set_sharpening`)."""
+        from explorer.core.util.imaging import DEFAULT_SHARPEN
+
+        return dict(self.sharpening or DEFAULT_SHARPEN)
+
+    def set_sharpening(self, params: dict[str, Any]) -> None:
+        """Sharpen the grids this way from now on (``{"method": "unsharp", "radius",
+        "percent", "threshold"}`` or ``{"method": "enhance", "factor"}``, as ``--sharpen-*``);
+        the grids on screen are sharpened again from the same z-points."""
+        from explorer.core.util.imaging import sharpen
+
+        sharpen(np.zeros((1, 2, 2, 1), np.uint8), **params)  # one clear line if invalid
+        self.sharpening = dict(params)
+        for s in self.loaded():
+            if s.grid is not None:
+                self._render_slot(s, replace(s.spec, sharpen=dict(params)), s.grid.samples)
 
     def _rendered(self, s: Slot, spec: Any, grid: Any) -> None:
         s.spec, s.grid = spec, grid
@@ -122,17 +147,30 @@ class SamplingMixin:
         }
         self.diagnostics.update_table(table, sampler, label)
 
-    def export_grid(self, slot: str, path: str | Path, sharpened: bool = False) -> list[Path]:
-        """Write the slot's grid like ``latent-explorer sample`` (PNG, JSON, .npy, and with
-        ``sharpened`` also ``.sharp.png``)."""
-        from dataclasses import replace
-
-        from explorer.core.errors import ExplorerError
+    def export_grid(
+        self, slot: str, path: str | Path, sharpened: bool = False, gif: bool = False
+    ) -> list[Path]:
+        """Write the slot's grid like ``latent-explorer sample`` (PNG, JSON, .npy, with
+        ``sharpened`` also ``.sharp.png``, with ``gif`` also the column animation ``.gif``)."""
         from explorer.core.latent.grids import export_grid
+
+        s = self._with_grid(slot)
+        spec = s.spec if sharpened else replace(s.spec, sharpen=None)
+        grid = s.grid if sharpened else replace(s.grid, sharpened=None)
+        return export_grid(grid, spec, path, dataset=self.dataset_name, gif=gif)
+
+    def export_gif(self, slot: str, path: str | Path) -> Path:
+        """Write the slot's grid as an animation: frame k shows column k of every row."""
+        from explorer.core.util.imaging import column_frames, save_gif
+
+        s = self._with_grid(slot)
+        save_gif(column_frames(s.grid.images, s.spec.rows, s.spec.cols, s.spec.padding), path)
+        return Path(path)
+
+    def _with_grid(self, slot: str) -> Slot:
+        from explorer.core.errors import ExplorerError
 
         s = self.slots[slot]
         if s.grid is None:
             raise ExplorerError(f"slot {slot} has no grid to export yet")
-        spec = s.spec if sharpened else replace(s.spec, sharpen=None)
-        grid = s.grid if sharpened else replace(s.grid, sharpened=None)
-        return export_grid(grid, spec, path, dataset=self.dataset_name)
+        return s

@@ -17,9 +17,16 @@ from explorer.core.latent.samplers import is_grid
 from explorer.core.latent.sampling import Samples, sample
 from explorer.core.model.store import LatentModel
 from explorer.core.progress import TaskState, ensure_state
-from explorer.core.util.imaging import column_frames, save_gif, save_png, sharpen, tile_grid
+from explorer.core.util.imaging import (
+    DEFAULT_SHARPEN,
+    column_frames,
+    save_gif,
+    save_png,
+    sharpen,
+    tile_grid,
+)
 
-DEFAULT_SHARPEN = {"method": "unsharp", "radius": 2.0, "percent": 150, "threshold": 3}
+__all__ = ["DEFAULT_SHARPEN"]  # re-exported: the window's default sharpening
 
 
 @dataclass

@@ -85,6 +85,7 @@ def tile_grid(
 
 
 SHARPEN_METHODS = ("unsharp", "enhance")
+DEFAULT_SHARPEN = {"method": "unsharp", "radius": 2.0, "percent": 150, "threshold": 3}
 """``unsharp``: Pillow's ``ImageFilter.UnsharpMask(radius, percent, threshold)``; ``enhance``:
 ``ImageEnhance.Sharpness(image).enhance(factor)``, what seed 000 uses (factors 0-7)."""
 
