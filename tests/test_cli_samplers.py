@@ -56,6 +56,14 @@ GOOD_AND_BAD = [
     ("pca_grid", "--span", "1.5", {"span": 1.5}, "-1", "span must be greater than 0"),
     ("grid2d", "--x-range", "-1:3", {"x_range": (-1.0, 3.0)}, "3:-1", "low < high"),
     ("grid2d", "--y-range", "0:1", {"y_range": (0.0, 1.0)}, "1:1", "low < high"),
+    ("traverse", "--dims", "2,5", {"dims": (2, 5)}, "2,2", "dims must not repeat"),
+    ("traverse", "--pca-axes", "0,1", {"pca_axes": (0, 1)}, "-1", "at least 0"),
+    ("traverse", "--steps", "5", {"steps": 5}, "0", "steps must be between 1 and 100"),
+    ("traverse", "--base", "index:7", {"base": "index:7"}, "median", "base must be mean, origin"),
+    ("attribute", "--attribute", "Smiling", {"attribute": "Smiling"}, "3,8", "one label"),
+    ("attribute", "--to", "8", {"to": "8"}, "8,9", "to must be one label"),
+    ("attribute", "--bases", "10,20", {"bases": (10, 20)}, "1,1", "bases must not repeat"),
+    ("attribute", "--alpha", "0:2", {"alpha": (0.0, 2.0)}, "2:0", "low < high"),
 ]
 
 
@@ -75,6 +83,7 @@ def test_generated_flags_read_and_check(sampler, flag, good, value, bad, says):
         ["--covariance", "tied"],
         ["--method", "cubic"],
         ["--start-index", "first"],
+        ["--dims", "a,b"],
     ],
 )
 def test_unreadable_flag_values_stop_argparse(flags, capsys):

@@ -27,9 +27,10 @@ def add_parser(sub) -> None:
 def run(args: argparse.Namespace) -> int:
     import numpy as np
 
-    from explorer.commands.sample import prepare
+    from explorer.commands.sample import laid_out, prepare
     from explorer.core.latent.grids import export_grid, render, sample_z
     from explorer.core.latent.samplers import get_sampler
+    from explorer.core.latent.sampling import LatentData
     from explorer.core.output.report import write_radius_overlay
     from explorer.core.stats.analysis import AnalysisOptions, analyze
     from explorer.core.stats.hits import expected_radius, hit_rate
@@ -44,18 +45,22 @@ def run(args: argparse.Namespace) -> int:
     spec, _ = prepare(args, models["A"])
     grids, analyses = {}, {}
     summary = {"same_z_points": same, "sampler": args.sampler, "models": {}}
-    needs_data = get_sampler(args.sampler).needs_data
-    first = sample_z(spec, models["A"].z_dim, np.asarray(encodings["A"].z) if needs_data else None)
+    uses_data = get_sampler(args.sampler).uses_data
+    latent = {s: LatentData.of(e) if uses_data else None for s, e in encodings.items()}
+    first = sample_z(spec, models["A"].z_dim, latent["A"])
     for slot, model in models.items():
         data = np.asarray(encodings[slot].z)
-        # Same z_dim: B decodes exactly A's z-points. Otherwise B gets its own, same seed.
-        shared = (
-            first
-            if same or slot == "A"
-            else sample_z(spec, model.z_dim, data if needs_data else None)
+        # Same z_dim: B decodes exactly A's z-points. Otherwise B gets its own, same seed
+        # (and its own layout when the sampler lays out the grid from B's z_dim).
+        slot_spec = (
+            spec if same or slot == "A" else laid_out(args, spec.params, model.z_dim, latent[slot])
         )
-        grid = render(model, shared, spec)
-        export_grid(grid, spec, out / f"{slot}.png", dataset=dataset, extra={"slot": slot})
+        shared = first if same or slot == "A" else sample_z(slot_spec, model.z_dim, latent[slot])
+        grid = render(model, shared, slot_spec)
+        export_grid(
+            grid, slot_spec, out / f"{slot}.png", dataset=dataset, extra={"slot": slot},
+            gif=args.gif,
+        )  # fmt: skip
         grids[slot] = grid
         analyses[f"{slot}: {model.name}"] = analyze(
             encodings[slot], AnalysisOptions(hit_samplers=[])
@@ -72,7 +77,8 @@ def run(args: argparse.Namespace) -> int:
     expected = [(f"expected {args.sampler}", exp["mean"], exp["std"])] if exp else []
     write_radius_overlay(analyses, out, expected)
     atomic.write_json(out / "summary.json", summary)
-    for name in ("A.png", "B.png", "side_by_side.png", "radius_overlay.png", "summary.json"):
+    gifs = ("A.gif", "B.gif") if args.gif else ()
+    for name in ("A.png", "B.png", *gifs, "side_by_side.png", "radius_overlay.png", "summary.json"):
         print(out / name)
     return 0
 

@@ -71,10 +71,8 @@ def run(args: argparse.Namespace) -> int:
         check_shapes,
         read_files,
         reconstruct_all,
-        tile_rows,
+        write_reconstruction,
     )
-    from explorer.core.util.export import write_sidecar
-    from explorer.core.util.imaging import save_png
 
     if args.images and (args.indices is not None or args.count is not None):
         raise InvalidParameter("--indices and --count pick data set images; not with --images")
@@ -94,24 +92,8 @@ def run(args: argparse.Namespace) -> int:
         images, chosen, entries = _dataset_images(args, models, shape)
     rows, cols = 1 + len(models), len(images)
     GridSpec(rows=rows, cols=cols).validate()  # at most as many tiles as sample's grids
-    padding = GridSpec().padding
     recs = reconstruct_all(models, images)
-    save_png(tile_rows(images, recs, padding), out)
-    written = [out]
-    if sharp is not None:
-        sharp_path = out.with_name(out.stem + ".sharp.png")
-        save_png(tile_rows(images, recs, padding, sharpen=sharp), sharp_path)
-        written.append(sharp_path)
-    info = {
-        "images": entries,
-        "models": [r.info() for r in recs],
-        "image_shape": list(shape),
-        "grid": {"rows": rows, "cols": cols, "padding": padding},
-        "layout": "row 0: the originals; row k: model k's reconstructions, same columns",
-        "sharpen": sharp,
-        **chosen,
-    }
-    written.append(write_sidecar(out, info))
+    written = write_reconstruction(out, images, recs, entries, chosen, sharpen=sharp)
     for r in recs:
         print(
             f"{r.model.name}: mean loss {info_mean(r.loss)} ({LOSS_DESCRIPTIONS[r.loss_kind]}), "
@@ -134,11 +116,11 @@ def _dataset_images(args: argparse.Namespace, models, shape):
 
     from explorer.commands.common import say_once
     from explorer.core.data.sources import open_dataset
-    from explorer.core.latent.reconstruct import pick_indices
+    from explorer.core.latent.reconstruct import dataset_entries, pick_indices, training_split
 
     ds = open_dataset(args.dataset, shape, data_range=args.data_range)
     say_once(ds.value_note)
-    split = _training_split(models, ds)
+    split = training_split(models, ds)
     idx = pick_indices(
         len(ds),
         indices=args.indices,
@@ -160,24 +142,5 @@ def _dataset_images(args: argparse.Namespace, models, shape):
         ),
         "split": split,
     }
-    entries = []
-    for i in idx:
-        entry = {"dataset": ds.name, "index": int(i)}
-        if ds.labels is not None and ds.labels.ndim == 1:
-            entry["label"] = ds.labels[int(i)].item()
-        entries.append(entry)
+    entries = dataset_entries(ds, idx)
     return images, chosen, entries
-
-
-def _training_split(models, ds) -> dict:
-    """The split recorded by the first model trained on this data set, else 10%, seed 0."""
-    for model in models:
-        data = (model.meta or {}).get("dataset") or {}
-        if data.get("name") == ds.name and data.get("n_images") == len(ds):
-            return {
-                "validation_split": float(data.get("validation_split", 0.1)),
-                "seed": int(data.get("seed", 0)),
-                "max_images": data.get("max_images"),
-                "from": f"{model.name}'s meta.json",
-            }
-    return {"validation_split": 0.1, "seed": 0, "max_images": None, "from": "default"}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 
 import numpy as np
 
@@ -15,6 +16,8 @@ from explorer.commands.sampler_options import (
     sampler_params,
     sharpen_params,
 )
+
+GRID_DEFAULT = (8, 8)  # --grid's default (sampler_options)
 
 
 def add_parser(sub) -> None:
@@ -44,10 +47,14 @@ def image_vectors(model, ds, indices: dict[str, int]) -> dict:
 
 
 def prepare(args: argparse.Namespace, model):
-    """GridSpec and encoded data for ``args`` (encoding only when the sampler needs it)."""
+    """GridSpec and encoded data for ``args`` (encoding only when the sampler uses data).
+
+    The data are :class:`~explorer.core.latent.sampling.LatentData` (z, a VAE's mu, labels,
+    image indices). A sampler that fixes its own layout (traverse) sets the grid's rows x
+    cols; a different ``--grid`` is then ignored, with a note."""
     from explorer.core.errors import NeedsDataError
-    from explorer.core.latent.grids import GridSpec
     from explorer.core.latent.samplers import get_sampler
+    from explorer.core.latent.sampling import LatentData
 
     params = sampler_params(args)
     sampler = get_sampler(args.sampler)
@@ -56,17 +63,34 @@ def prepare(args: argparse.Namespace, model):
         raise NeedsDataError(
             f"the '{args.sampler}' sampler needs encoded data: pass a data set (--dataset)"
         )
-    if sampler.needs_dataset:
+    if sampler.needs_dataset or (sampler.uses_data and args.dataset):
         indices = image_indices(args)
         ds, enc = encode(model, args.dataset, args.data_range)
-        data = np.asarray(enc.z)
+        data = LatentData.of(enc)
         if indices:
             params.update(image_vectors(model, ds, indices))
-    spec = GridSpec(
-        args.sampler, params, args.grid[0], args.grid[1], args.seed, sharpen=sharpen_params(args)
-    )
+    return laid_out(args, params, model.z_dim, data), data
+
+
+def laid_out(args: argparse.Namespace, params: dict, z_dim: int, data=None):
+    """The checked GridSpec of ``args``: rows x cols from ``--grid``, or from the sampler's
+    own layout for ``z_dim`` (a note on stderr when ``--grid`` asked for another)."""
+    from explorer.core.latent.grids import GridSpec
+    from explorer.core.latent.sampling import layout
+
+    rows, cols = args.grid
+    fixed = layout(args.sampler, z_dim, data, **params)
+    if fixed is not None and fixed != (rows, cols):
+        if (rows, cols) != GRID_DEFAULT:
+            print(
+                f"note: the {args.sampler} sampler lays out {fixed[0]}x{fixed[1]} from its "
+                f"parameters; --grid {rows}x{cols} is ignored",
+                file=sys.stderr,
+            )
+        rows, cols = fixed
+    spec = GridSpec(args.sampler, params, rows, cols, args.seed, sharpen=sharpen_params(args))
     spec.validate()
-    return spec, data
+    return spec
 
 
 def run(args: argparse.Namespace) -> int:
@@ -76,7 +100,7 @@ def run(args: argparse.Namespace) -> int:
     model = load(args)
     spec, data = prepare(args, model)
     grid = render(model, sample_z(spec, model.z_dim, data), spec)
-    written = export_grid(grid, spec, out, dataset=args.dataset)
+    written = export_grid(grid, spec, out, dataset=args.dataset, gif=args.gif)
     for path in written:
         print(path)
     return 0

@@ -16,7 +16,6 @@ from explorer.commands.options import add_data_range_argument
 from explorer.core.errors import InvalidParameter
 from explorer.core.latent.params import Param
 from explorer.core.latent.samplers import SAMPLERS, SamplerSpec, get_sampler, listing
-from explorer.core.ranges import format_range
 
 
 def grid_shape(text: str) -> tuple[int, int]:
@@ -71,10 +70,8 @@ def _reader(p: Param):
 
 
 def _shown(p: Param) -> str:
-    """The default as a flag takes it: ``3``, ``-2:2``, ``diag``."""
-    if p.kind == "range":
-        return format_range(p.default, ":")
-    return f"{p.default:g}" if isinstance(p.default, float) else str(p.default)
+    """The default as a flag takes it: ``3``, ``-2:2``, ``diag``, ``0,1``."""
+    return f"{p.default:g}" if isinstance(p.default, float) else p.text_default
 
 
 def _help(uses: list[tuple[SamplerSpec, Param]], what: str | None = None) -> str:
@@ -105,6 +102,12 @@ def add_sampling_parser(sub, name: str, add_models, out_help: str, **texts: str)
     add_models(p)
     add_sampler_arguments(p)
     p.add_argument("--out", required=True, help=out_help)
+    p.add_argument(
+        "--gif",
+        action="store_true",
+        help="also write the grid as an animation (.gif): frame k shows column k of every row, "
+        "so an interpolation, traversal or attribute sweep plays",
+    )
     return p
 
 

@@ -25,6 +25,7 @@ from explorer.gui.model_slot import ModelsPanel
 from explorer.gui.model_thread import ModelController
 from explorer.gui.plot_renderer import PlotRenderer, RenderedPlot
 from explorer.gui.projection_panel import ProjectionPanel
+from explorer.gui.reconstruction_panel import ReconstructionPanel
 from explorer.gui.sampler_panel import SamplerPanel
 from explorer.gui.settings import open_settings, read_json, write_json
 from explorer.gui.training_dock import TrainingDock
@@ -72,6 +73,12 @@ class MainWindow(SlotsMixin, SamplingMixin, QMainWindow):
             self.runner, self.renderer, self._data_for, self.reconstruct
         )
         self.clusters = ClusterPanel(self.runner, self.renderer, self._data_for)
+        self.reconstructions = ReconstructionPanel(
+            lambda: [s.name for s in self.loaded()],
+            self._on_model_thread,
+            lambda slot: self.slots[slot].dataset,
+            lambda slot: self.slots[slot].model,
+        )
         self.training = TrainingDock(self)
         self.docks = window_layout.add_docks(
             self,
@@ -82,6 +89,7 @@ class MainWindow(SlotsMixin, SamplingMixin, QMainWindow):
                 "Diagnostics": self.diagnostics,
                 "Projection": self.projection,
                 "Clusters": self.clusters,
+                "Reconstructions": self.reconstructions,
                 "Training": self.training.widget,
             },
         )
@@ -92,6 +100,10 @@ class MainWindow(SlotsMixin, SamplingMixin, QMainWindow):
         self._restore_settings()
 
     # ------------------------------------------------------------------ layout
+    def _on_model_thread(self, slot: str, op: str, payload: dict, on_done, on_error) -> None:
+        """Run ``op`` on ``slot``'s model thread (for panels that reconstruct or read files)."""
+        self.slots[slot].controller.request(op, payload, on_done=on_done, on_error=on_error)
+
     def _soon(self, name: str, fn, ms: int):
         """``fn`` debounced by ``ms``, counted in :attr:`pending` until it ran."""
 

@@ -83,20 +83,33 @@ def _render(state: TaskState, worker: ModelWorker, p: dict) -> Any:
     return render(worker.require(), p["samples"], p["spec"], state=state)
 
 
-def _reconstruct(state: TaskState, worker: ModelWorker, p: dict) -> np.ndarray:
-    from explorer.core.latent.encoding import decode, encode_batch
+def _reconstruct(state: TaskState, worker: ModelWorker, p: dict) -> Any:
+    """The core's reconstruction (a VAE from mu) of uint8 ``images`` (n, h, w, c)."""
+    from explorer.core.latent.reconstruct import reconstruct
 
-    model = worker.require()
-    x = np.asarray(p["image"], dtype=np.float32)[None] / 255.0
-    codes = encode_batch(model, x)
-    return decode(model, codes.get("mu", codes["z"]))[0]
+    return reconstruct(worker.require(), p["images"])
+
+
+def _read_files(state: TaskState, worker: ModelWorker, p: dict) -> np.ndarray:
+    """Image files as uint8 at this slot's input shape, read as folders are for training
+    (TensorFlow's decoding, so on a model thread)."""
+    from explorer.core.latent.reconstruct import read_files
+
+    return read_files(p["files"], worker.require().input_shape)
 
 
 def _clear(state: TaskState, worker: ModelWorker, p: dict) -> None:
     worker.model = None
 
 
-OPS = {"load": _load, "render": _render, "reconstruct": _reconstruct, "clear": _clear}
+OPS = {
+    "load": _load,
+    "render": _render,
+    "reconstruct": _reconstruct,  # one image, for the map
+    "reconstructions": _reconstruct,  # a set, for the reconstructions view
+    "read_files": _read_files,
+    "clear": _clear,
+}
 
 
 class ModelThread(QThread):

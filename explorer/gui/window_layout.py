@@ -2,7 +2,7 @@
 
 The decoded grids are the product's main output, so the central area gets the largest share
 at every size. On screens less than ``TALL`` pixels high the bottom panels (diagnostics,
-t-SNE, k-means) join the right-hand tabs, so that the grids get the whole height: on
+reconstructions, t-SNE, k-means) join the right-hand tabs, so that the grids get the whole height: on
 1366x768 both 8x8 grids of 28x28 images are then shown at 1x (242x242 px each) or larger.
 Every panel scrolls when it is taller than the room it gets.
 The window never opens larger than the screen's available area, also when the settings
@@ -28,6 +28,7 @@ PLACES = {
     "Diagnostics": BOTTOM,
     "Projection": BOTTOM,
     "Clusters": BOTTOM,
+    "Reconstructions": BOTTOM,
 }
 """Each dock's area on a tall screen (on a short one the bottom docks go right)."""
 
@@ -55,14 +56,13 @@ def add_docks(window: QMainWindow, widgets: dict[str, QWidget]) -> dict[str, QDo
         place = PLACES[title]
         window.addDockWidget(RIGHT if on_short and place == BOTTOM else place, dock)
         docks[title] = dock
-    tabs = ["Histograms", "Training"] + (
-        ["Diagnostics", "Projection", "Clusters"] if on_short else []
-    )
+    bottom = [t for t, place in PLACES.items() if place == BOTTOM]
+    tabs = ["Histograms", "Training"] + (bottom if on_short else [])
     for first, then in zip(tabs, tabs[1:], strict=False):
         window.tabifyDockWidget(docks[first], docks[then])
     if not on_short:
-        window.tabifyDockWidget(docks["Diagnostics"], docks["Projection"])
-        window.tabifyDockWidget(docks["Projection"], docks["Clusters"])
+        for first, then in zip(bottom, bottom[1:], strict=False):
+            window.tabifyDockWidget(docks[first], docks[then])
         docks["Diagnostics"].raise_()
     docks["Histograms"].raise_()
     window.setCorner(Qt.Corner.BottomLeftCorner, LEFT)

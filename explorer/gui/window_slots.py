@@ -37,7 +37,7 @@ class Slot:
     def data(self) -> slot_tasks.SlotData:
         enc = self.encodings
         stats = self.summary["stats"] if self.summary else None
-        return slot_tasks.SlotData(self.model.z_dim, enc.z, enc.indices, stats)
+        return slot_tasks.SlotData.of(self.model.z_dim, enc, stats)  # z, mu, labels
 
 
 class SlotsMixin:
@@ -235,12 +235,13 @@ class SlotsMixin:
         return s.dataset if key.startswith("dataset") else s.encodings
 
     def reconstruct(self, slot: str, index: int, callback) -> None:
+        """``callback(pixels)`` with slot's reconstruction of data set image ``index``."""
         s = self.slots[slot]
         if s.dataset is not None:
             s.controller.request(
                 "reconstruct",
-                {"image": s.dataset.image(index)},
-                on_done=callback,
+                {"images": s.dataset.image(index)[None]},
+                on_done=lambda rec: callback(rec.pixels[0]),
                 on_error=self.error,
             )
 

@@ -49,6 +49,11 @@ KIND_CASES = {
     "range": (Param("r", "range", (-2.0, 2.0)), "-1:3", (-1.0, 3.0), "3:-1", "low < high"),
     "choice": (Param("c", "choice", "x", choices=("x", "y")), "y", "y", "z", "one of x, y"),
     "vector": (Param("v", "vector"), "1,2,3,4", [1.0, 2.0, 3.0, 4.0], "1,2", "must have 4"),
+    "dims": (Param("d", "dims"), "3, 0", (3, 0), "0,4", r"d must be below 4 \(z_dim\)"),
+    "axes": (Param("a", "axes"), "1,2", (1, 2), "1,1", "must not repeat"),
+    "indices": (Param("i", "indices"), "10,49", (10, 49), "50", "below 50"),
+    "base": (Param("b", "base", "mean"), "index:49", "index:49", "index:50", "between 0 and 49"),
+    "name": (Param("a", "name"), " Smiling ", "Smiling", "3,8", "one label or attribute name"),
 }
 
 
@@ -65,11 +70,23 @@ def test_each_kind_reads_and_checks(kind):
         p.parse(bad, LIMITS)
 
 
-@pytest.mark.parametrize("kind", ["float", "positive", "int", "axis", "index", "range"])
+@pytest.mark.parametrize(
+    "kind", ["float", "positive", "int", "axis", "index", "range", "dims", "axes", "indices"]
+)
 def test_unreadable_text_names_the_field(kind):
     p = KIND_CASES[kind][0]
     with pytest.raises(InvalidParameter, match="^my field must be"):
         p.parse("what?", LIMITS, what="my field")
+
+
+def test_lists_and_bases():
+    dims, base = KIND_CASES["dims"][0], KIND_CASES["base"][0]
+    assert dims.parse("", LIMITS) is None and dims.check([]) is None  # not given
+    assert dims.check([7, 9]) == (7, 9)  # z_dim not known yet
+    assert [base.parse(t, LIMITS) for t in ("mean", " origin ")] == ["mean", "origin"]
+    with pytest.raises(InvalidParameter, match="b must be mean, origin or index:N"):
+        base.parse("index:x", LIMITS)
+    assert Param("d", "dims", (0, 2), "h", "l").text_default == "0,2"
 
 
 def test_bounds_not_known_yet_are_left_for_later():

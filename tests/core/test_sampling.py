@@ -10,7 +10,7 @@ from sklearn.decomposition import PCA
 
 from explorer.core.errors import InvalidParameter, NeedsDataError
 from explorer.core.latent.samplers import SAMPLERS
-from explorer.core.latent.sampling import Samples, sample
+from explorer.core.latent.sampling import LatentData, Samples, sample
 
 Z_DIM = 4
 NEEDS_DATA = sorted(name for name, spec in SAMPLERS.items() if spec.needs_data)
@@ -36,18 +36,26 @@ CASES = {
     "gmm": {"components": 3},
     "interpolate": {"start": [1.0, 0, 0, 0], "end": [0, 2.0, 0, 0], "method": "slerp"},
     "grid2d": {"x_range": [-1.0, 1.0], "cols": 4},
+    "traverse": {"dims": [1, 3], "steps": 6, "base": "index:5"},
+    "attribute": {"attribute": "1", "bases": [3, 4, 5], "steps": 4, "alpha": [0.0, 2.0]},
 }
+
+
+def _data(name: str, data: np.ndarray):
+    """The attribute sampler's data carry labels: class 1 where the first component is > 1."""
+    return LatentData(data, labels=(data[:, 0] > 1).astype(int)) if name == "attribute" else data
 
 
 def _draw(name: str, data: np.ndarray, n: int = 12, seed: int = 0, **extra) -> Samples:
     z_dim = 2 if name == "grid2d" else Z_DIM
-    return sample(name, n, z_dim, seed=seed, data=data, **{**CASES[name], **extra})
+    return sample(name, n, z_dim, seed=seed, data=_data(name, data), **{**CASES[name], **extra})
 
 
 def test_registry_and_params_agree() -> None:
     assert list(SAMPLERS) == list(CASES)  # the window's menu order
-    assert NEEDS_DATA == ["fitted", "gmm", "pca", "pca_grid"]
-    assert [n for n, s in SAMPLERS.items() if s.grid] == ["pca_grid", "grid2d"]
+    assert NEEDS_DATA == ["attribute", "fitted", "gmm", "pca", "pca_grid"]
+    grids = ["pca_grid", "grid2d", "traverse", "attribute"]
+    assert [n for n, s in SAMPLERS.items() if s.grid] == grids
 
 
 @pytest.mark.parametrize("name", sorted(CASES))
@@ -65,7 +73,7 @@ def test_shape_dtype_and_description(name: str, data: np.ndarray) -> None:
 def test_description_round_trip(name: str, data: np.ndarray) -> None:
     s = _draw(name, data, n=12, seed=11)
     args = json.loads(json.dumps(s.description))
-    again = sample(**args, data=data)
+    again = sample(**args, data=_data(name, data))
     np.testing.assert_array_equal(again.z, s.z)
     assert again.description == args
 

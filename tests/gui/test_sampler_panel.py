@@ -19,6 +19,13 @@ BAD = {
     "interpEnd": ("100", "to image # must be between 0 and 99"),
     "gridYRange": ("1:-1", "y range must have low < high"),
     "uniformLimit": ("b", "limit b must be a number"),
+    "traverseDims": ("3,16", "components must be below 16 (z_dim)"),
+    "traversePcaAxes": ("0,0", "PCA axes must not repeat"),
+    "traverseSteps": ("0", "steps must be between 1 and 100"),
+    "traverseBase": ("index:100", "base point must be between 0 and 99"),
+    "attributeName": ("3,8", "attribute must be one label or attribute name"),
+    "attributeBases": ("10,100", "base images must be below 100"),
+    "attributeAlpha": ("1:0", "alpha must have low < high"),
 }
 
 
@@ -55,13 +62,21 @@ def test_params_keep_their_keys_and_types(panel):
         "pca_grid": {"axis": 0, "axis2": 1, "span": 3.0},
         "interpolate": {"start_index": 0, "end_index": 1, "method": "linear"},
         "grid2d": {"x_range": [-2.0, 2.0], "y_range": [-2.0, 2.0]},
+        "traverse": {"dims": None, "pca_axes": None, "steps": 9, "span": 3.0, "base": "mean"},
+        "attribute": {
+            "attribute": None,
+            "to": None,
+            "bases": [0],
+            "steps": 7,
+            "alpha": [-1.5, 1.5],
+        },
     }
     for name, params in expected.items():
         panel.method.setCurrentIndex(panel.method.findData(name))
         got = panel.params()
         assert got == params and [type(v) for v in got.values()] == [
             type(v) for v in params.values()
-        ]
+        ], name
 
 
 def test_old_settings_restore(panel):
@@ -94,3 +109,43 @@ def test_a_new_declaration_gets_its_menu_item_and_page(qtbot, monkeypatch):
     field = panel.findChild(type(panel.fields["walk"]["steps"]), "walkSteps")
     field.setText("1")
     assert "steps must be at least 2" in panel.error.text()
+
+
+def test_traverse_is_in_the_menu_with_its_page(panel):
+    index = panel.method.findData("traverse")
+    assert index >= 0 and panel.method.itemText(index) == "Traverse"
+    panel.method.setCurrentIndex(index)
+    names = ["traverseDims", "traversePcaAxes", "traverseSteps", "traverseSpan", "traverseBase"]
+    assert [w.objectName() for w in panel.fields["traverse"].values()] == names
+    fields = {w.objectName(): w for w in panel.fields["traverse"].values()}
+    fields["traverseDims"].setText("2, 5")
+    fields["traverseSteps"].setText("7")
+    fields["traverseBase"].setText("index:12")
+    assert panel.is_valid()
+    assert panel.params() == {
+        "dims": [2, 5],
+        "pca_axes": None,
+        "steps": 7,
+        "span": 3.0,
+        "base": "index:12",
+    }
+
+
+def test_attribute_is_in_the_menu_with_its_page(panel):
+    index = panel.method.findData("attribute")
+    assert index >= 0 and panel.method.itemText(index) == "Attribute vector"
+    panel.method.setCurrentIndex(index)
+    names = ["attributeName", "attributeTo", "attributeBases", "attributeSteps", "attributeAlpha"]
+    assert [w.objectName() for w in panel.fields["attribute"].values()] == names
+    fields = {w.objectName(): w for w in panel.fields["attribute"].values()}
+    fields["attributeName"].setText(" Smiling")
+    fields["attributeBases"].setText("10, 20")
+    fields["attributeAlpha"].setText("0:2")
+    assert panel.is_valid()
+    assert panel.params() == {
+        "attribute": "Smiling",
+        "to": None,
+        "bases": [10, 20],
+        "steps": 7,
+        "alpha": [0.0, 2.0],
+    }

@@ -20,6 +20,8 @@ METHODS = [
     "Gaussian mixture",
     "Interpolate",
     "2-D grid",
+    "Traverse",
+    "Attribute vector",
 ]
 NAMES = [
     "modelSlotA",
@@ -197,6 +199,20 @@ def test_pca_plane_resamples(window, qtbot):
         d = grid.samples.description
         assert (d["axis"], d["axis2"], d["span"], d["cols"]) == (0, 1, 2.0, 8)
     assert window.sampler_result["A"]["n"] == 64  # the summary draws the same grid
+    _select(window, qtbot, "Uniform")
+    assert window.wait_idle(60_000)
+
+
+def test_traverse_lays_out_components_by_steps(window, qtbot):
+    _select(window, qtbot, "Traverse", "traverseDims", "0,3,5")
+    _select(window, qtbot, "Traverse", "traverseSteps", "7")
+    qtbot.mouseClick(child(window, QPushButton, "resampleButton"), Qt.MouseButton.LeftButton)
+    assert window.wait_idle(60_000)
+    for s in "AB":
+        spec, d = window.slots[s].spec, window.slots[s].grid.samples.description
+        assert (spec.sampler, spec.rows, spec.cols) == ("traverse", 3, 7)
+        assert (d["dims"], d["steps"], d["cols"]) == ([0, 3, 5], 7, 7)
+    assert window.sampler_result["A"]["n"] == 21
     _select(window, qtbot, "Uniform")
     assert window.wait_idle(60_000)
 

@@ -35,3 +35,52 @@ def test_export_grid_with_gif_and_the_gif_alone(window, tmp_path):
     with Image.open(path) as gif:
         assert gif.n_frames == spec.cols
         assert gif.size == (28 + 2 * spec.padding, spec.rows * (28 + spec.padding) + spec.padding)
+
+
+def test_reconstruction_view_data_set_images_and_dropped_files(window, tmp_path):
+    from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
+    from PySide6.QtGui import QDropEvent
+    from PySide6.QtWidgets import QTableWidget, QWidget
+
+    from explorer.core.latent.reconstruct import tile_rows
+
+    panel = window.findChild(QWidget, "reconstructionView")
+    panel.count.setValue(5)
+    panel.step(1)
+    assert window.wait_idle(60_000)
+    assert panel.chosen["split"] == "validation" and len(panel.chosen["indices"]) == 5
+    ds = window.slots["A"].dataset
+    np.testing.assert_array_equal(
+        panel.images[:, ..., 0], ds.images[panel.chosen["indices"]][..., 0]
+    )
+    recs = panel.recs()
+    models = [window.slots[s].model for s in "AB"]  # whatever the settings loaded
+    assert [r.model.name for r in recs] == [m.name for m in models]
+    assert [r.reconstructed_from for r in recs] == [
+        "mu" if m.kind == "vae" else "z" for m in models
+    ]
+    table = window.findChild(QTableWidget, "reconstructionTable")
+    assert (table.rowCount(), table.columnCount()) == (4, 5)
+    assert float(table.item(0, 0).text()) == round(float(recs[0].loss[0]), 1)
+    grid = tile_rows(panel.images, recs)
+    assert (
+        panel.view.pixmap.width() == grid.shape[1] and panel.view.pixmap.height() == grid.shape[0]
+    )
+    written = panel.export(tmp_path / "rec.png")
+    assert [p.name for p in written] == ["rec.png", "rec.json"]
+
+    colour = tmp_path / "me.png"
+    Image.fromarray(np.random.default_rng(0).integers(0, 255, (37, 50, 3), np.uint8)).save(colour)
+    grey = tmp_path / "grey.jpg"
+    Image.fromarray(np.full((60, 40), 200, np.uint8)).save(grey)
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(colour)), QUrl.fromLocalFile(str(grey))])
+    drop = QDropEvent(
+        QPointF(10, 10), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
+        Qt.KeyboardModifier.NoModifier,
+    )  # fmt: skip
+    panel.dropEvent(drop)
+    assert window.wait_idle(60_000)
+    assert panel.chosen == {"files": [str(colour), str(grey)]}
+    assert panel.images.shape == (2, 28, 28, 1) and table.columnCount() == 2
+    assert table.horizontalHeaderItem(0).text() == "me.png"

@@ -4,17 +4,69 @@ Each takes ``(rng, n, z_dim, data, **params)``, its parameters already checked a
 declaration (grid samplers also get ``cols``, with ``n`` a multiple of it), and returns the
 z-points ``(n, z_dim)``; it raises :class:`InvalidParameter` only for what no single
 parameter's declaration can check (two axes that must differ, too few encoded points).
+
+Samplers that declare which encoding they use (``data="mu"``) get ``data`` as a
+:class:`LatentData` (its ``z`` the chosen encoding, with labels and image indices), or
+``None`` without data; the others get the encoded z-points as an array.
 """
 
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
 
-from explorer.core.errors import InvalidParameter
-from explorer.core.latent.params import check_int
+from explorer.core.errors import InvalidParameter, NeedsDataError
+from explorer.core.latent.params import check_int, parse_base
+
+
+@dataclass(frozen=True)
+class LatentData:
+    """Encoded data as the samplers get them: ``z`` (m, z_dim) always; ``mu`` for a VAE;
+    ``labels`` (m,) classes or (m, k) 0/1 attributes with their ``label_names``; ``indices``
+    of the data set images the rows belong to (``None``: row i is image i)."""
+
+    z: np.ndarray
+    mu: np.ndarray | None = None
+    labels: np.ndarray | None = None
+    label_names: tuple[str, ...] | None = None
+    indices: np.ndarray | None = None
+
+    @classmethod
+    def of(cls, data: Any) -> LatentData | None:
+        """``data`` as LatentData: an array of z-points, or anything with ``z`` (and
+        optionally ``mu``, ``labels``, ``label_names``, ``indices``: Encodings, SlotData)."""
+        if data is None or isinstance(data, LatentData):
+            return data
+        if not hasattr(data, "z"):
+            return cls(np.asarray(data))
+        names = getattr(data, "label_names", None)
+        return cls(
+            np.asarray(data.z),
+            mu=getattr(data, "mu", None),
+            labels=getattr(data, "labels", None),
+            label_names=None if names is None else tuple(str(v) for v in names),
+            indices=getattr(data, "indices", None),
+        )
+
+    def points(self, source: str) -> np.ndarray:
+        """``mu`` for "mu" when there is one, else ``z``."""
+        return self.mu if source == "mu" and self.mu is not None else self.z
+
+    def using(self, points: np.ndarray) -> LatentData:
+        """The same data with ``points`` as its z (and no mu): what a sampler gets."""
+        return replace(self, z=points, mu=None)
+
+    def image(self, index: int) -> np.ndarray:
+        """The z of data set image ``index``; InvalidParameter when it was not encoded."""
+        rows = np.arange(len(self.z)) if self.indices is None else np.asarray(self.indices)
+        found = np.flatnonzero(rows == index)
+        if found.size == 0:
+            raise InvalidParameter(f"image #{index} is not among the encoded images.")
+        return np.asarray(self.z[found[0]], dtype=np.float64)
+
 
 # ---------------------------------------------------------------- helpers
 
@@ -127,3 +179,123 @@ def draw_grid2d(rng, n, z_dim, data, x_range, y_range, cols):
     (x0, x1), (y0, y1) = x_range, y_range
     gx, gy = _grid(_ticks(x0, x1, cols), _ticks(y1, y0, n // cols))
     return np.stack([gx, gy], axis=1)
+
+
+# ---------------------------------------------------------------- traverse
+
+
+TRAVERSE_ROWS = 8  # components traversed when neither dims nor pca_axes is given
+
+
+def resolve_traverse(values: dict, z_dim: int, data: LatentData | None) -> dict:
+    """One of dims and pca_axes (neither: the first components); base ``mean`` without data is
+    the origin; principal axes and image bases need data."""
+    if values["dims"] is not None and values["pca_axes"] is not None:
+        raise InvalidParameter("give dims or pca_axes, not both.")
+    if values["dims"] is None and values["pca_axes"] is None:
+        values["dims"] = tuple(range(min(z_dim, TRAVERSE_ROWS)))
+    kind, _ = parse_base(values["base"])
+    if data is None:
+        if values["pca_axes"] is not None or kind == "index":
+            what = "principal axes" if values["pca_axes"] is not None else f"base {values['base']}"
+            raise NeedsDataError(
+                f"the 'traverse' sampler's {what} need encoded data: pass a data set (--dataset)."
+            )
+        values["base"] = "origin"
+    return values
+
+
+def traverse_layout(values: dict) -> tuple[int, int]:
+    """Rows: one per component or axis; columns: the steps."""
+    return len(values["dims"] or values["pca_axes"]), values["steps"]
+
+
+def base_point(base: str, z_dim: int, data: LatentData | None) -> np.ndarray:
+    kind, index = parse_base(base)
+    if kind == "origin" or data is None:
+        return np.zeros(z_dim)
+    if kind == "index":
+        return data.image(index)
+    return data.z.mean(axis=0)
+
+
+def draw_traverse(rng, n, z_dim, data, dims, pca_axes, steps, span, base, cols):
+    if data is not None and len(data.z) < 2:
+        raise InvalidParameter("traverse needs at least 2 encoded points (for the spreads).")
+    origin = base_point(base, z_dim, data)
+    if pca_axes is not None:
+        _, std, axes = _pca_basis(data.z)
+        directions, scales = axes[list(pca_axes)], std[list(pca_axes)]
+    else:
+        directions = np.eye(z_dim)[list(dims)]
+        scales = np.ones(len(dims)) if data is None else data.z[:, list(dims)].std(axis=0, ddof=1)
+    t = _ticks(-span, span, steps)
+    offsets = (scales[:, None, None] * t[None, :, None]) * directions[:, None, :]
+    return (origin + offsets).reshape(-1, z_dim)
+
+
+# ---------------------------------------------------------------- attribute
+
+
+def label_mask(data: LatentData, name: str, what: str) -> np.ndarray:
+    """Which points carry the label or attribute ``name``: a class (its name in
+    ``label_names``, or its number) of (m,) labels, or a column of (m, k) 0/1 attributes."""
+    if data.labels is None:
+        raise InvalidParameter(
+            "the 'attribute' sampler needs a data set with labels or attributes; this one has none."
+        )
+    labels = np.asarray(data.labels)
+    if labels.ndim == 2:
+        names = list(data.label_names or [f"label_{c}" for c in range(labels.shape[1])])
+    else:
+        classes = np.unique(labels).tolist()
+        names = list(data.label_names or [str(c) for c in classes])
+    lowered = [str(v).lower() for v in names]
+    if name in names:
+        column = names.index(name)
+    elif name.lower() in lowered:
+        column = lowered.index(name.lower())
+    elif labels.ndim == 1 and name.lstrip("-").isdigit() and int(name) in classes:
+        return labels == int(name)
+    else:
+        shown = ", ".join(names[:40]) + (", ..." if len(names) > 40 else "")
+        raise InvalidParameter(f"{what} {name!r} is not a label of the data; known: {shown}.")
+    if labels.ndim == 2:
+        return labels[:, column] > 0
+    return labels == (column if data.label_names else int(names[column]))
+
+
+def resolve_attribute(values: dict, z_dim: int, data: LatentData | None) -> dict:
+    if values["attribute"] is None:
+        raise InvalidParameter(
+            "attribute is required: a label or attribute name such as 3 or Smiling."
+        )
+    if values["bases"] is None:
+        raise InvalidParameter("bases is required: data set images such as 10,20.")
+    return values
+
+
+def attribute_layout(values: dict) -> tuple[int, int]:
+    """Rows: one per base point; columns: the steps."""
+    return len(values["bases"]), values["steps"]
+
+
+def attribute_vector(data: LatentData, attribute: str, to: str | None) -> np.ndarray:
+    """mean(with attribute) - mean(without), or mean(class ``to``) - mean(class ``attribute``)."""
+    has = label_mask(data, attribute, "attribute")
+    if to is None:
+        ends = {f"without {attribute}": ~has, f"with {attribute}": has}
+    else:
+        ends = {attribute: has, to: label_mask(data, to, "to")}
+    for what, mask in ends.items():
+        if not mask.any():
+            raise InvalidParameter(f"no encoded point is {what}.")
+    start, end = (data.z[mask].mean(axis=0) for mask in ends.values())
+    return end - start
+
+
+def draw_attribute(rng, n, z_dim, data, attribute, to, bases, steps, alpha, cols):
+    vector = attribute_vector(data, attribute, to)
+    points = np.stack([data.image(i) for i in bases])
+    t = _ticks(alpha[0], alpha[1], steps)
+    return (points[:, None, :] + t[None, :, None] * vector).reshape(-1, z_dim)

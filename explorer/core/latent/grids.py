@@ -18,15 +18,12 @@ from explorer.core.latent.sampling import Samples, sample
 from explorer.core.model.store import LatentModel
 from explorer.core.progress import TaskState, ensure_state
 from explorer.core.util.imaging import (
-    DEFAULT_SHARPEN,
     column_frames,
     save_gif,
     save_png,
     sharpen,
     tile_grid,
 )
-
-__all__ = ["DEFAULT_SHARPEN"]  # re-exported: the window's default sharpening
 
 
 @dataclass

@@ -13,6 +13,12 @@ float     a finite number (within float32)        positive  a number > 0
 int       a whole number from ``low`` to ``high``  axis      a principal axis, 0..z_dim-1
 index     a data set image, 0..images-1           range     a pair ``(low, high)``, low < high
 choice    one of ``choices``                      vector    ``z_dim`` finite numbers
+dims      latent components ``2,5`` (each < z_dim) axes      principal axes ``0,1``
+indices   data set images ``10,20``               base      ``mean``, ``origin`` or ``index:N``
+name      one label or attribute name (``3``, ``Smiling``), matched against the data later
+
+``dims``, ``axes``, ``indices`` and ``name`` may be left empty (``None``: not given); a list
+holds no repeats.
 
 A ``vector`` with ``image_index`` set is given as a data set image index instead (key
 ``NAME_index``, flag ``--NAME-index``): the sampler gets that image's z-vector.
@@ -32,7 +38,23 @@ from explorer.core.ranges import format_range, parse_range
 FLOAT32_MAX = float(np.finfo(np.float32).max)
 """z-points are float32: parameters and drawn values must stay within +-this."""
 
-KINDS = ("float", "positive", "int", "axis", "index", "range", "choice", "vector")
+KINDS = (
+    "float",
+    "positive",
+    "int",
+    "axis",
+    "index",
+    "range",
+    "choice",
+    "vector",
+    "dims",
+    "axes",
+    "indices",
+    "base",
+    "name",
+)
+LISTS = ("dims", "axes", "indices")
+BASES = ("mean", "origin")  # and index:N
 
 
 @dataclass(frozen=True)
@@ -102,6 +124,8 @@ class Param:
             return str(self.image_index)
         if self.kind == "range":
             return format_range(self.default, ":")
+        if self.kind in LISTS and self.default is not None:
+            return ",".join(str(v) for v in self.default)
         return "" if self.default is None else str(self.default)
 
     # ------------------------------------------------------------------ reading and checking
@@ -128,6 +152,16 @@ class Param:
                 raise InvalidParameter(
                     f"{what} must be low:high such as -2:2, got {text!r}."
                 ) from None
+        if form in LISTS:
+            try:
+                values = [int(v) for v in text.replace(" ", ",").split(",") if v]
+            except ValueError:
+                raise InvalidParameter(
+                    f"{what} must be whole numbers separated by commas such as 2,5, got {text!r}."
+                ) from None
+            return values or None
+        if form == "name":
+            return text or None
         if form == "vector":
             try:
                 return [float(v) for v in text.replace(" ", ",").split(",") if v]
@@ -165,14 +199,19 @@ class Param:
             "range": "(low<high)",
             "choice": f"({'|'.join(self.choices)})",
             "vector": "(z_dim numbers)",
+            "dims": "(components such as 2,5)",
+            "axes": "(principal axes such as 0,1)",
+            "indices": "(images such as 10,20)",
+            "base": "(mean|origin|index:N)",
+            "name": "(a label or attribute)",
         }.get(self.form, "")
 
     def listing(self) -> str:
         """``span=3.0 (>0)``: key, default and allowed values."""
         if self.default is None or self.image_index is not None:
             head = self.key
-        elif self.kind == "range":
-            head = f"{self.key}={format_range(self.default, ':')}"
+        elif self.kind == "range" or self.kind in LISTS:
+            head = f"{self.key}={self.text_default}"
         else:
             head = f"{self.key}={self.default}"
         return f"{head} {self.allowed()}".strip()
@@ -264,6 +303,57 @@ def _index(p: Param, name: str, value: Any, limits: Limits) -> int:
     return check_int(name, value, 0, None if limits.images is None else limits.images - 1)
 
 
+def _list(p: Param, name: str, value: Any, limits: Limits) -> tuple[int, ...] | None:
+    if value is None:
+        return None
+    if isinstance(value, (str, bytes)) or not hasattr(value, "__iter__"):
+        raise InvalidParameter(f"{name} must be a list of whole numbers, got {value!r}.")
+    values = tuple(check_int(name, v, 0) for v in value)
+    if not values:
+        return None
+    if len(set(values)) != len(values):
+        raise InvalidParameter(f"{name} must not repeat a value, got {list(values)}.")
+    count, what = {
+        "dims": (limits.z_dim, "z_dim"),
+        "axes": (limits.axes, "the number of principal axes"),
+        "indices": (limits.images, "the number of images"),
+    }[p.kind]
+    if count is not None and max(values) >= count:
+        raise InvalidParameter(f"{name} must be below {count} ({what}), got {max(values)}.")
+    return values
+
+
+def parse_base(text: str) -> tuple[str, int | None]:
+    """``"mean"`` -> ``("mean", None)``, ``"index:12"`` -> ``("index", 12)``."""
+    kind, _, number = str(text).strip().partition(":")
+    if kind in BASES and not number:
+        return kind, None
+    if kind == "index" and number.strip().isdigit():
+        return "index", int(number)
+    raise InvalidParameter(f"must be mean, origin or index:N (a data set image), got {text!r}")
+
+
+def _base(p: Param, name: str, value: Any, limits: Limits) -> str:
+    try:
+        kind, index = parse_base(value)
+    except InvalidParameter as exc:
+        raise InvalidParameter(f"{name} {exc}.") from None
+    if index is None:
+        return kind
+    return f"index:{_index(p, name, index, limits)}"
+
+
+def _name(p: Param, name: str, value: Any, limits: Limits) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (str, int, np.integer)):
+        raise InvalidParameter(f"{name} must be a label or attribute name, got {value!r}.")
+    text = str(value).strip()
+    if "," in text:
+        raise InvalidParameter(f"{name} must be one label or attribute name, got {text!r}.")
+    return text or None
+
+
 _CHECKS = {
     "float": lambda p, name, value, limits: check_float(name, value),
     "positive": lambda p, name, value, limits: check_float(name, value, positive=True),
@@ -273,4 +363,9 @@ _CHECKS = {
     "range": _range,
     "choice": _choice,
     "vector": _vector,
+    "dims": _list,
+    "axes": _list,
+    "indices": _list,
+    "base": _base,
+    "name": _name,
 }

@@ -138,7 +138,7 @@ def tile_rows(
     sharpen: dict | None = None,
 ) -> np.ndarray:
     """The grid: first row the originals, then one row per model, same columns, tiled like
-    ``sample``'s grids (``padding``); ``sharpen`` (unsharp mask parameters) applies to the
+    ``sample``'s grids (``padding``); ``sharpen`` (as ``--sharpen-*`` give it) applies to the
     model rows only."""
     from explorer.core.util.imaging import sharpen as unsharp
     from explorer.core.util.imaging import tile_grid
@@ -190,8 +190,6 @@ def pick_indices(
     """Data set images to reconstruct: ``indices`` as given (each in range), or ``count``
     sorted indices drawn with ``seed`` from ``split`` (the training's split of ``n`` images:
     ``validation_split``, ``split_seed``, ``max_images`` as training used them)."""
-    from explorer.core.model.training import training_indices
-
     if indices is not None:
         if not len(indices):
             raise InvalidParameter("--indices names no image")
@@ -199,13 +197,10 @@ def pick_indices(
         if bad:
             raise InvalidParameter(f"image index {bad[0]} is outside the data set (0..{n - 1})")
         return np.asarray(indices, dtype=np.int64)
-    if split not in SPLITS:
-        raise InvalidParameter(f"--split must be one of {', '.join(SPLITS)}, got {split!r}")
-    if split == "all":
-        pool = np.arange(n)
-    else:
-        train, val = training_indices(n, max_images, validation_split, split_seed)
-        pool = val if split == "validation" else train
+    pool = split_pool(
+        n, split, {"validation_split": validation_split, "seed": split_seed,
+                   "max_images": max_images},
+    )  # fmt: skip
     count = 8 if count is None else count
     if count < 1:
         raise InvalidParameter(f"--count must be at least 1, got {count}")
@@ -217,5 +212,79 @@ def pick_indices(
     return np.sort(rng.choice(pool, size=count, replace=False)).astype(np.int64)
 
 
+def split_pool(n: int, split: str, how: dict) -> np.ndarray:
+    """The indices of ``split`` ("validation", "train" or "all") of ``n`` images, split as
+    ``how`` says (:func:`training_split`: ``validation_split``, ``seed``, ``max_images``)."""
+    from explorer.core.model.training import training_indices
+
+    if split not in SPLITS:
+        raise InvalidParameter(f"--split must be one of {', '.join(SPLITS)}, got {split!r}")
+    if split == "all":
+        return np.arange(n)
+    train, val = training_indices(
+        n, how.get("max_images"), how.get("validation_split", 0.1), how.get("seed", 0)
+    )
+    return val if split == "validation" else train
+
+
 def _fmt(shape) -> str:
     return "x".join(str(int(v)) for v in shape)
+
+
+def training_split(models: Sequence[LatentModel], ds) -> dict:
+    """The split recorded by the first model trained on this data set, else 10%, seed 0."""
+    for model in models:
+        data = (model.meta or {}).get("dataset") or {}
+        if data.get("name") == ds.name and data.get("n_images") == len(ds):
+            return {
+                "validation_split": float(data.get("validation_split", 0.1)),
+                "seed": int(data.get("seed", 0)),
+                "max_images": data.get("max_images"),
+                "from": f"{model.name}'s meta.json",
+            }
+    return {"validation_split": 0.1, "seed": 0, "max_images": None, "from": "default"}
+
+
+def dataset_entries(ds, indices) -> list[dict]:
+    """The sidecar's entry of each data set image (its label when the set has class labels)."""
+    entries = []
+    for i in indices:
+        entry = {"dataset": ds.name, "index": int(i)}
+        if ds.labels is not None and ds.labels.ndim == 1:
+            entry["label"] = ds.labels[int(i)].item()
+        entries.append(entry)
+    return entries
+
+
+def write_reconstruction(
+    out: str | os.PathLike,
+    images: np.ndarray,
+    recs: Sequence[Reconstruction],
+    entries: list[dict],
+    chosen: dict,
+    sharpen: dict | None = None,
+    padding: int = 2,
+) -> list[Path]:
+    """Write ``OUT.png`` (originals, then a row per model), with ``sharpen`` also
+    ``OUT.sharp.png`` (model rows sharpened), and ``OUT.json``; returns the paths."""
+    from explorer.core.util.export import write_sidecar
+    from explorer.core.util.imaging import save_png
+
+    out = Path(out)
+    save_png(tile_rows(images, recs, padding), out)
+    written = [out]
+    if sharpen is not None:
+        sharp_path = out.with_name(out.stem + ".sharp.png")
+        save_png(tile_rows(images, recs, padding, sharpen=sharpen), sharp_path)
+        written.append(sharp_path)
+    info = {
+        "images": entries,
+        "models": [r.info() for r in recs],
+        "image_shape": list(images.shape[1:]),
+        "grid": {"rows": 1 + len(recs), "cols": len(images), "padding": padding},
+        "layout": "row 0: the originals; row k: model k's reconstructions, same columns",
+        "sharpen": sharpen,
+        **chosen,
+    }
+    written.append(write_sidecar(out, info))
+    return written

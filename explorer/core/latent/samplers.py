@@ -25,6 +25,21 @@ interpolate  ``n`` points from ``start`` to ``end`` (both included), ``method`` 
              "slerp" (direction on the great circle, norm interpolated linearly).
 grid2d       Regular grid for ``z_dim == 2``: columns span ``x_range`` left to right, rows span
              ``y_range`` with the top row at the highest y; row-major order.
+traverse     rows x steps: each row one latent component (``dims``) or principal axis
+             (``pca_axes``), its columns ``steps`` values from -span to +span standard
+             deviations of it over the data (mu for a VAE), the other coordinates at ``base``
+             (mean, origin or index:N). Without data: units of 1 from the origin.
+attribute    rows x steps "feature arithmetic": each row a base point (``bases``, data set
+             images), its columns base + alpha * vector for ``steps`` alphas over ``alpha``;
+             the vector goes from the points without ``attribute`` (a class label such as 3,
+             or an attribute such as Smiling) to those with it, or from class ``attribute``
+             to class ``to``; all from the data's mu for a VAE.
+
+Samplers with a ``layout`` fix rows x cols from their parameters (traverse: rows = components,
+cols = steps); ``n`` must then be rows * cols and the caller's grid size is not used.
+Samplers that declare ``data`` ("z" or "mu") use encoded data when given (required only with
+``needs_data``): "mu" takes a VAE's means (z for an AE), and the description records which as
+``data_from``.
 
 Grid samplers use ``cols`` columns and ``n // cols`` rows; ``n`` must be a multiple of ``cols``.
 ``cols=None`` picks the most square layout with ``cols >= rows`` (e.g. n=12 -> 3 x 4).
@@ -55,11 +70,27 @@ class SamplerSpec:
     needs_data: bool = False  # encoded data (the sampler fits or follows them)
     grid: bool = False  # lays out rows x cols itself: takes ``cols``, n = rows * cols
     z_dim: int | None = None  # the only z_dim it works for
+    data: str | None = None  # "z"/"mu": uses encoded data if given, as LatentData (draws)
+    resolve: Callable[..., dict] | None = None  # (values, z_dim, data) -> values: defaults,
+    # checks across parameters
+    layout: Callable[[dict], tuple[int, int]] | None = None  # resolved values -> (rows, cols)
+
+    def __post_init__(self) -> None:
+        if self.data not in (None, "z", "mu"):
+            raise ValueError(f"{self.name}: data must be None, 'z' or 'mu'")
+        if self.layout is not None and not self.grid:
+            raise ValueError(f"{self.name}: a sampler with a layout is a grid sampler")
 
     @property
     def keywords(self) -> tuple[str, ...]:
         """Its keyword arguments of ``sample`` (and keys of its description)."""
-        return tuple(p.name for p in self.params) + (("cols",) if self.grid else ())
+        extra = (("cols",) if self.grid else ()) + (("data_from",) if self.data else ())
+        return tuple(p.name for p in self.params) + extra
+
+    @property
+    def uses_data(self) -> bool:
+        """Uses encoded data: needs them, or takes them when given."""
+        return self.needs_data or self.data is not None
 
     def param(self, name: str) -> Param:
         return next(p for p in self.params if p.name == name)
@@ -77,8 +108,10 @@ class SamplerSpec:
     def listing(self) -> str:
         """One line: name, label, what it needs and its parameters."""
         needs = "needs data" if self.needs_data else "needs images" if self.index_params else ""
+        needs = needs or ("uses data" if self.data else "")
         extra = [f"z_dim {self.z_dim} only"] if self.z_dim else []
-        extra += ["rows x cols grid"] if self.grid else []
+        extra += ["lays out its own grid"] if self.layout else ["rows x cols grid"] * self.grid
+        extra += [f"data: {self.data}"] if self.data == "mu" else []
         params = " ".join([p.listing() for p in self.params] + [f"[{e}]" for e in extra])
         return f"{self.name:<12} {self.label:<17} {needs:<13} {params}".rstrip()
 
@@ -104,6 +137,10 @@ def listing() -> list[str]:
 
 _COVARIANCE = ("diag", "full")
 _SPAN = "from -span to +span std"
+_STEPS = (
+    "columns: values from -span to +span (traverse) or of alpha (attribute); the grid is "
+    "rows x steps, --grid and the window's grid size are not used"
+)
 
 SAMPLERS: dict[str, SamplerSpec] = {
     s.name: s
@@ -253,6 +290,115 @@ SAMPLERS: dict[str, SamplerSpec] = {
             ),
             grid=True,
             z_dim=2,
+        ),
+        SamplerSpec(
+            "traverse",
+            "Traverse",
+            draws.draw_traverse,
+            (
+                Param(
+                    "dims",
+                    "dims",
+                    None,
+                    "latent components, one per row, such as 2,5 (default: the first 8)",
+                    "components",
+                    "traverseDims",
+                ),
+                Param(
+                    "pca_axes",
+                    "axes",
+                    None,
+                    "principal axes instead of components, one per row, such as 0,1 (needs data)",
+                    "PCA axes",
+                    "traversePcaAxes",
+                ),
+                Param(
+                    "steps",
+                    "int",
+                    9,
+                    _STEPS,
+                    "steps",
+                    "traverseSteps",
+                    low=1,
+                    high=100,
+                ),
+                Param(
+                    "span",
+                    "positive",
+                    3.0,
+                    f"{_SPAN} of the component or axis over the data (units without data)",
+                    "span (std)",
+                    "traverseSpan",
+                ),
+                Param(
+                    "base",
+                    "base",
+                    "mean",
+                    "other coordinates: mean of the data, origin, or index:N (image N); "
+                    "the origin without data",
+                    "base point",
+                    "traverseBase",
+                ),
+            ),
+            grid=True,
+            data="mu",
+            resolve=draws.resolve_traverse,
+            layout=draws.traverse_layout,
+        ),
+        SamplerSpec(
+            "attribute",
+            "Attribute vector",
+            draws.draw_attribute,
+            (
+                Param(
+                    "attribute",
+                    "name",
+                    None,
+                    "a label (MNIST: 3) or attribute (CelebA: Smiling): the vector goes from "
+                    "the points without it to those with it",
+                    "attribute",
+                    "attributeName",
+                ),
+                Param(
+                    "to",
+                    "name",
+                    None,
+                    "another label: the vector goes from class attribute to class to",
+                    "to class",
+                    "attributeTo",
+                ),
+                Param(
+                    "bases",
+                    "indices",
+                    (0,),
+                    "data set images, one base point per row, such as 10,20",
+                    "base images",
+                    "attributeBases",
+                ),
+                Param(
+                    "steps",
+                    "int",
+                    7,
+                    _STEPS,
+                    "steps",
+                    "attributeSteps",
+                    low=1,
+                    high=100,
+                ),
+                Param(
+                    "alpha",
+                    "range",
+                    (-1.5, 1.5),
+                    "LO:HI of alpha in z = base + alpha * vector",
+                    "alpha",
+                    "attributeAlpha",
+                ),
+            ),
+            needs_data=True,
+            grid=True,
+            data="mu",
+            resolve=draws.resolve_attribute,
+            layout=draws.attribute_layout,
         ),
     )
 }

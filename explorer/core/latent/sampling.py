@@ -7,7 +7,13 @@ returns :class:`Samples`: ``z`` (float32, ``(n, z_dim)``) and ``description``, a
 JSON-serialisable dict holding exactly the keyword arguments of :func:`sample` (sampler, n,
 z_dim, seed and every resolved parameter), so ``sample(**description, data=data)``
 regenerates identical ``z``. Encoded ``data`` is not part of the description; samplers that
-declare ``needs_data`` need the same data passed again.
+use data need the same data passed again.
+
+``data`` is an array of encoded z-points, or :class:`LatentData` (z, a VAE's mu, labels,
+image indices; anything with a ``z`` such as ``Encodings`` is read as one). Samplers that
+declare ``data="mu"`` take a VAE's means for every data-derived quantity (means, spreads,
+class means, base points) and record ``data_from`` ("mu", or "z" when the data have no mu).
+:func:`layout` gives the rows x cols a sampler fixes from its parameters (traverse).
 """
 
 from __future__ import annotations
@@ -18,7 +24,7 @@ from typing import Any
 import numpy as np
 
 from explorer.core.errors import InvalidParameter, NeedsDataError
-from explorer.core.latent.draws import grid_shape
+from explorer.core.latent.draws import LatentData, grid_shape
 from explorer.core.latent.params import Limits, check_int, to_json
 from explorer.core.latent.samplers import SamplerSpec, get_sampler
 
@@ -31,8 +37,11 @@ class Samples:
     description: dict[str, Any]
 
 
+__all__ = ["LatentData", "Samples", "layout", "sample"]
+
+
 def _check_data(spec: SamplerSpec, data: np.ndarray | None, z_dim: int) -> np.ndarray | None:
-    if not spec.needs_data:
+    if not spec.uses_data or (data is None and not spec.needs_data):
         return None
     if data is None:
         raise NeedsDataError(
@@ -62,20 +71,69 @@ def _float32_z(sampler: str, z: np.ndarray, resolved: dict[str, Any]) -> np.ndar
     raise InvalidParameter(f"the '{sampler}' sampler's z-points overflow float32{cause}.")
 
 
-def _check_params(
-    spec: SamplerSpec, n: int, z_dim: int, data: np.ndarray | None, params: dict[str, Any]
-) -> dict[str, Any]:
-    """The sampler's keyword arguments, each checked against its declaration (defaults for
-    the missing ones; ``cols`` resolved for grid samplers)."""
+def _data_from(spec: SamplerSpec, latent: LatentData | None, asked: Any) -> str | None:
+    """Which encoding the sampler takes: ``asked`` ("z"/"mu", default its declaration); "z"
+    when the data have no mu."""
+    if spec.data is None:
+        if asked is not None:
+            raise InvalidParameter(f"data_from does not apply to the '{spec.name}' sampler.")
+        return None
+    asked = spec.data if asked is None else asked
+    if asked not in ("z", "mu"):
+        raise InvalidParameter(f"data_from must be z or mu, got {asked!r}.")
+    return "mu" if asked == "mu" and latent is not None and latent.mu is not None else "z"
+
+
+def _resolve(
+    spec: SamplerSpec, z_dim: int, data: Any, params: dict[str, Any]
+) -> tuple[dict[str, Any], Any]:
+    """The sampler's parameters checked against their declarations (defaults for the
+    missing ones, then its own resolve step) and the data its draw function gets."""
     if spec.z_dim is not None and z_dim != spec.z_dim:
         raise InvalidParameter(
             f"the '{spec.name}' sampler needs z_dim {spec.z_dim}, this model has {z_dim}."
         )
-    limits = Limits(z_dim=z_dim, points=None if data is None else len(data))
+    latent = LatentData.of(data)
+    source = _data_from(spec, latent, params.get("data_from"))
+    points = _check_data(spec, None if latent is None else latent.points(source or "z"), z_dim)
+    drawn: Any = points
+    if spec.data is not None and points is not None:
+        drawn = latent.using(points)
+    limits = Limits(z_dim=z_dim, points=None if points is None else len(points))
     values = {p.name: p.check(params.get(p.name, p.default), limits, p.name) for p in spec.params}
-    if spec.grid:
+    if spec.resolve is not None:
+        values = spec.resolve(values, z_dim, drawn)
+    if source is not None:
+        values["data_from"] = source if points is not None else None
+    return values, drawn
+
+
+def layout(sampler: str, z_dim: int, data: Any = None, **params: Any) -> tuple[int, int] | None:
+    """The rows x cols the sampler fixes from its parameters (``None``: the caller's grid)."""
+    spec = get_sampler(sampler)
+    if spec.layout is None:
+        return None
+    values, _ = _resolve(spec, z_dim, data, params)
+    return spec.layout(values)
+
+
+def _check_params(
+    spec: SamplerSpec, n: int, z_dim: int, data: Any, params: dict[str, Any]
+) -> tuple[dict[str, Any], Any]:
+    """The sampler's keyword arguments, each checked against its declaration (defaults for
+    the missing ones; ``cols`` resolved for grid samplers), and its draw function's data."""
+    values, drawn = _resolve(spec, z_dim, data, params)
+    if spec.layout is not None:
+        rows, cols = spec.layout(values)
+        if n != rows * cols or params.get("cols") not in (None, cols):
+            raise InvalidParameter(
+                f"the '{spec.name}' sampler lays out {rows} x {cols} points: n must be "
+                f"{rows * cols} and cols {cols}, got n={n}, cols={params.get('cols')}."
+            )
+        values["cols"] = cols
+    elif spec.grid:
         values["cols"] = grid_shape(n, params.get("cols"))[1]
-    return values
+    return values, drawn
 
 
 def sample(
@@ -93,7 +151,8 @@ def sample(
     sampler : a name in :data:`~explorer.core.latent.samplers.SAMPLERS`.
     n, z_dim : number of points and latent dimension (both >= 1).
     seed : non-negative seed of ``np.random.default_rng``.
-    data : encoded points ``(m, z_dim)``, required by samplers that declare ``needs_data``.
+    data : encoded points ``(m, z_dim)`` or :class:`LatentData`, required by samplers that
+        declare ``needs_data`` and used when given by those that declare ``data``.
     **params : the sampler's parameters as declared; missing ones use their defaults.
 
     Returns
@@ -111,9 +170,9 @@ def sample(
         raise InvalidParameter(
             f"unknown parameter(s) {', '.join(unknown)} for sampler '{sampler}'; known: {known}."
         )
-    arr = _check_data(spec, data, z_dim)
-    values = _check_params(spec, n, z_dim, arr, params)
-    z = spec.draw(np.random.default_rng(seed), n, z_dim, arr, **values)
+    values, drawn = _check_params(spec, n, z_dim, data, params)
+    kwargs = {k: v for k, v in values.items() if k != "data_from"}
+    z = spec.draw(np.random.default_rng(seed), n, z_dim, drawn, **kwargs)
     resolved = {k: to_json(v) for k, v in values.items()}
     description = {"sampler": sampler, "n": n, "z_dim": z_dim, "seed": seed, **resolved}
     return Samples(z=_float32_z(sampler, z, resolved), description=description)

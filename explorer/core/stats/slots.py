@@ -6,6 +6,11 @@ command line and the window give them, image indices for vectors) into core call
 samples for A and B, the summary of a slot's encoded data, and the live summary of the
 current sampler (radii, expected radius, hit rate, per-component histograms of a few
 thousand draws).
+
+A slot's data reach the samplers as :class:`~explorer.core.latent.sampling.LatentData` (z, a
+VAE's mu, labels, image indices); image indices given for vectors become the image's mu for a
+VAE (z for an AE), as on the command line. A sampler that fixes its own layout (traverse:
+rows = components, cols = steps) overrides the panel's rows x cols.
 """
 
 from __future__ import annotations
@@ -15,8 +20,8 @@ from typing import Any
 
 import numpy as np
 
-from explorer.core.errors import InvalidParameter
 from explorer.core.latent.samplers import get_sampler
+from explorer.core.latent.sampling import LatentData, layout
 from explorer.core.progress import TaskState
 
 N_DRAWS = 2000  # draws of the current sampler for its histograms and hit rate
@@ -30,6 +35,16 @@ class SlotData:
     z: np.ndarray
     indices: np.ndarray | None = None
     stats: Any = None  # ComponentStats of z
+    mu: np.ndarray | None = None  # a VAE's means
+    labels: np.ndarray | None = None  # (m,) classes or (m, k) 0/1 attributes
+    label_names: list[str] | None = None
+
+    @classmethod
+    def of(cls, z_dim: int, enc: Any, stats: Any = None) -> SlotData:
+        """From a slot's ``Encodings``."""
+        return cls(
+            z_dim, enc.z, enc.indices, stats, enc.mu, enc.labels, getattr(enc, "label_names", None)
+        )
 
 
 @dataclass
@@ -51,11 +66,15 @@ def core_params(req: SamplerRequest, data: SlotData) -> dict[str, Any]:
 
 
 def _z_of_image(data: SlotData, index: int) -> np.ndarray:
-    rows = np.arange(len(data.z)) if data.indices is None else np.asarray(data.indices)
-    found = np.flatnonzero(rows == index)
-    if found.size == 0:
-        raise InvalidParameter(f"image #{index} is not among the encoded images")
-    return np.asarray(data.z[found[0]], dtype=np.float64)
+    """The image's mu for a VAE, z for an AE (as the command line encodes it)."""
+    latent = LatentData.of(data)
+    return latent.using(latent.points("mu")).image(index)
+
+
+def grid_layout(req: SamplerRequest, data: SlotData, params: dict[str, Any]) -> tuple[int, int]:
+    """Rows x cols for ``data``'s model: the sampler's own layout, else the panel's."""
+    fixed = layout(req.sampler, data.z_dim, LatentData.of(data), **params)
+    return fixed or (req.rows, req.cols)
 
 
 def _owners(req: SamplerRequest, slots: dict[str, SlotData]) -> dict[str, str]:
@@ -67,24 +86,20 @@ def _owners(req: SamplerRequest, slots: dict[str, SlotData]) -> dict[str, str]:
 
 def grid_samples(state: TaskState, req: SamplerRequest, slots: dict[str, SlotData]) -> dict:
     """``{slot: (GridSpec, Samples)}``; shared z-points are the same array object."""
-    from explorer.core.latent.grids import DEFAULT_SHARPEN, GridSpec, sample_z
+    from explorer.core.latent.grids import GridSpec, sample_z
+    from explorer.core.util.imaging import DEFAULT_SHARPEN
 
     out: dict[str, Any] = {}
     owners = _owners(req, slots)
     for name in sorted(slots):
         owner = slots[owners[name]]
-        spec = GridSpec(
-            req.sampler,
-            core_params(req, owner),
-            req.rows,
-            req.cols,
-            req.seed,
-            sharpen=dict(DEFAULT_SHARPEN),
-        )
+        params = core_params(req, owner)
+        rows, cols = grid_layout(req, owner, params)
+        spec = GridSpec(req.sampler, params, rows, cols, req.seed, sharpen=dict(DEFAULT_SHARPEN))
         if owners[name] != name and owners[name] in out:
             out[name] = (spec, out[owners[name]][1])
         else:
-            out[name] = (spec, sample_z(spec, owner.z_dim, owner.z))
+            out[name] = (spec, sample_z(spec, owner.z_dim, LatentData.of(owner)))
         state.check()
     return out
 
@@ -111,7 +126,6 @@ def sampler_summary(state: TaskState, req: SamplerRequest, slots: dict[str, Slot
 
     owners = _owners(req, slots)
     grid = get_sampler(req.sampler).grid
-    n = req.rows * req.cols if grid else N_DRAWS
     draws: dict[str, np.ndarray] = {}
     out: dict[str, Any] = {}
     for name in sorted(slots):
@@ -120,9 +134,13 @@ def sampler_summary(state: TaskState, req: SamplerRequest, slots: dict[str, Slot
             z = draws[owners[name]]
         else:
             params = core_params(req, owner)
+            n = N_DRAWS
             if grid:
-                params.setdefault("cols", req.cols)
-            z = sample(req.sampler, n, owner.z_dim, seed=req.seed, data=owner.z, **params).z
+                rows, cols = grid_layout(req, owner, params)
+                n = rows * cols
+                params.setdefault("cols", cols)
+            latent = LatentData.of(owner)
+            z = sample(req.sampler, n, owner.z_dim, seed=req.seed, data=latent, **params).z
             draws[name] = z
         state.check()
         expected = expected_radius(req.sampler, data.z_dim, **req.params)  # None: no formula
