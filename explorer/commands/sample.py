@@ -11,13 +11,12 @@ from explorer.commands.common import encode, load
 from explorer.commands.options import add_model_arguments
 from explorer.commands.outputs import output_file
 from explorer.commands.sampler_options import (
+    GRID_DEFAULT,
     add_sampling_parser,
     image_indices,
     sampler_params,
     sharpen_params,
 )
-
-GRID_DEFAULT = (8, 8)  # --grid's default (sampler_options)
 
 
 def add_parser(sub) -> None:

@@ -95,6 +95,10 @@ def _add_param_flag(g, key: str, uses: list[tuple[SamplerSpec, Param]]) -> None:
         g.add_argument(p.flag, dest=key, type=_reader(p), help=_help(uses))
 
 
+GRID_DEFAULT = (8, 8)
+"""``--grid``'s default (a sampler that lays out its own grid says when another was given)."""
+
+
 def add_sampling_parser(sub, name: str, add_models, out_help: str, **texts: str):
     """A sub-command that decodes sampled z-points: its models (``add_models(parser)``),
     the sampler flags and ``--out``; ``texts``: argparse's ``help`` and ``description``."""
@@ -124,7 +128,7 @@ def add_sampler_arguments(p: argparse.ArgumentParser) -> None:
         action=ListSamplers,
         help="list the samplers with their parameters, defaults and allowed values, and exit",
     )
-    g.add_argument("--grid", type=grid_shape, default=(8, 8), help="ROWSxCOLS (default 8x8)")
+    g.add_argument("--grid", type=grid_shape, default=GRID_DEFAULT, help="ROWSxCOLS (default 8x8)")
     g.add_argument("--seed", type=int, default=0)
     for key, uses in shared_params().items():
         _add_param_flag(g, key, uses)

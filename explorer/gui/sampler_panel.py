@@ -109,6 +109,10 @@ class SamplerPanel(QWidget):
 
     def _method_changed(self) -> None:
         self.stack.setCurrentIndex(self.method.currentIndex())
+        own_layout = SAMPLERS[self.sampler()].layout is not None  # rows x cols from its params
+        for spin in (self.rows, self.cols):
+            spin.setEnabled(not own_layout)
+            spin.setToolTip("set by the sampler's own parameters" if own_layout else "")
         self._validate_all()
         self.changed.emit()
 

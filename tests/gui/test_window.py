@@ -9,7 +9,15 @@ import pytest
 from PIL import Image
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction
-from PySide6.QtWidgets import QComboBox, QLabel, QLineEdit, QMessageBox, QPushButton, QWidget
+from PySide6.QtWidgets import (
+    QComboBox,
+    QLabel,
+    QLineEdit,
+    QMessageBox,
+    QPushButton,
+    QSpinBox,
+    QWidget,
+)
 
 METHODS = [
     "Normal",
@@ -214,6 +222,35 @@ def test_traverse_lays_out_components_by_steps(window, qtbot):
         assert (d["dims"], d["steps"], d["cols"]) == ([0, 3, 5], 7, 7)
     assert window.sampler_result["A"]["n"] == 21
     _select(window, qtbot, "Uniform")
+    assert window.wait_idle(60_000)
+
+
+def test_attribute_sweep_in_the_window_uses_labels_and_mu(window, qtbot):
+    import numpy as np
+
+    _select(window, qtbot, "Attribute vector", "attributeName", "3")
+    _select(window, qtbot, "Attribute vector", "attributeTo", "8")
+    _select(window, qtbot, "Attribute vector", "attributeBases", "1500,1501")
+    assert not child(window, QSpinBox, "gridRows").isEnabled()  # the sampler lays out its grid
+    window.sampler.same_z.setChecked(False)  # each slot from its own encodings
+    qtbot.mouseClick(child(window, QPushButton, "resampleButton"), Qt.MouseButton.LeftButton)
+    assert window.wait_idle(60_000)
+    for name in "AB":
+        s = window.slots[name]
+        assert window.grids.views[name].message == ""
+        d = s.grid.samples.description
+        vae = s.model.kind == "vae"
+        assert (s.spec.rows, d["data_from"]) == (2, "mu" if vae else "z")
+        enc = s.encodings
+        codes, labels = (enc.mu if vae else enc.z), np.asarray(enc.labels)
+        vector = codes[labels == 8].mean(axis=0) - codes[labels == 3].mean(axis=0)
+        base = codes[list(enc.indices).index(1500)]
+        z = s.grid.samples.z.reshape(2, s.spec.cols, -1)
+        alphas = np.linspace(*d["alpha"], s.spec.cols)
+        np.testing.assert_allclose(z[0], base + alphas[:, None] * vector, rtol=1e-4, atol=1e-4)
+    window.sampler.same_z.setChecked(True)
+    _select(window, qtbot, "Uniform")
+    assert child(window, QSpinBox, "gridRows").isEnabled()
     assert window.wait_idle(60_000)
 
 
