@@ -47,73 +47,12 @@ Grid samplers use ``cols`` columns and ``n // cols`` rows; ``n`` must be a multi
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
-
-import numpy as np
-
 from explorer.core.errors import InvalidParameter
 from explorer.core.latent import draws
 from explorer.core.latent.params import Param
+from explorer.core.latent.sampler_spec import SamplerSpec
 
-DrawFn = Callable[..., np.ndarray]
-
-
-@dataclass(frozen=True)
-class SamplerSpec:
-    """One sampler: everything the core, the command line and the window need to know."""
-
-    name: str
-    label: str  # in the window's menu
-    draw: DrawFn  # (rng, n, z_dim, data, **checked params) -> z (n, z_dim)
-    params: tuple[Param, ...] = ()
-    needs_data: bool = False  # encoded data (the sampler fits or follows them)
-    grid: bool = False  # lays out rows x cols itself: takes ``cols``, n = rows * cols
-    z_dim: int | None = None  # the only z_dim it works for
-    data: str | None = None  # "z"/"mu": uses encoded data if given, as LatentData (draws)
-    resolve: Callable[..., dict] | None = None  # (values, z_dim, data) -> values: defaults,
-    # checks across parameters
-    layout: Callable[[dict], tuple[int, int]] | None = None  # resolved values -> (rows, cols)
-
-    def __post_init__(self) -> None:
-        if self.data not in (None, "z", "mu"):
-            raise ValueError(f"{self.name}: data must be None, 'z' or 'mu'")
-        if self.layout is not None and not self.grid:
-            raise ValueError(f"{self.name}: a sampler with a layout is a grid sampler")
-
-    @property
-    def keywords(self) -> tuple[str, ...]:
-        """Its keyword arguments of ``sample`` (and keys of its description)."""
-        extra = (("cols",) if self.grid else ()) + (("data_from",) if self.data else ())
-        return tuple(p.name for p in self.params) + extra
-
-    @property
-    def uses_data(self) -> bool:
-        """Uses encoded data: needs them, or takes them when given."""
-        return self.needs_data or self.data is not None
-
-    def param(self, name: str) -> Param:
-        return next(p for p in self.params if p.name == name)
-
-    @property
-    def index_params(self) -> tuple[Param, ...]:
-        """Parameters given as data set image indices."""
-        return tuple(p for p in self.params if p.image_index is not None)
-
-    @property
-    def needs_dataset(self) -> bool:
-        """Needs a data set: to encode, or for its image indices."""
-        return self.needs_data or bool(self.index_params)
-
-    def listing(self) -> str:
-        """One line: name, label, what it needs and its parameters."""
-        needs = "needs data" if self.needs_data else "needs images" if self.index_params else ""
-        needs = needs or ("uses data" if self.data else "")
-        extra = [f"z_dim {self.z_dim} only"] if self.z_dim else []
-        extra += ["lays out its own grid"] if self.layout else ["rows x cols grid"] * self.grid
-        extra += [f"data: {self.data}"] if self.data == "mu" else []
-        params = " ".join([p.listing() for p in self.params] + [f"[{e}]" for e in extra])
-        return f"{self.name:<12} {self.label:<17} {needs:<13} {params}".rstrip()
+__all__ = ["SAMPLERS", "SamplerSpec", "get_sampler", "is_grid", "listing"]
 
 
 def get_sampler(name: str) -> SamplerSpec:
