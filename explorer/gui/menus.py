@@ -169,14 +169,14 @@ def _data_range(w: QMainWindow):
     return DATA_RANGES[label] if ok else False
 
 
-def _guard(w: QMainWindow, fn) -> None:
+def _guard(w: QMainWindow, fn, title: str = "Export failed") -> None:
     from explorer.core.errors import ExplorerError
 
     try:
         fn()
     except (ExplorerError, OSError) as exc:
         w.error(str(exc))
-        QMessageBox.warning(w, "Export failed", str(exc))
+        QMessageBox.warning(w, title, str(exc))
 
 
 def export_grid_dialog(w: QMainWindow, slot: str | None = None) -> None:
@@ -211,11 +211,39 @@ def grid_menu(w: QMainWindow, slot: str, where) -> None:
         (f"Sharpen: enhance, factor {now.get('factor', 7.0):g} (seed 000)",
          {"method": "enhance", "factor": now.get("factor", 7.0)}),
     ):  # fmt: skip
-        action = menu.addAction(text, lambda p=params: _guard(w, lambda: w.set_sharpening(p)))
+        action = menu.addAction(
+            text, lambda p=params: _guard(w, lambda: w.set_sharpening(p), "Sharpening")
+        )
         action.setCheckable(True)
         action.setChecked(now.get("method") == params["method"])
     menu.addAction("Enhance factor…", lambda: _ask_factor(w, now.get("factor", 7.0)))
+    menu.addAction("Unsharp mask settings…", lambda: _ask_unsharp(w, now))
     menu.exec(where)
+
+
+def _ask_unsharp(w: QMainWindow, now: dict) -> None:
+    """Radius, percent and threshold of the unsharp mask, as ``--sharpen-radius`` etc."""
+    shown = ", ".join(f"{now.get(k, d):g}" for k, d in (("radius", 2), ("percent", 150),
+                                                           ("threshold", 3)))  # fmt: skip
+    text, ok = QInputDialog.getText(
+        w, "Sharpen: unsharp mask", "radius, percent, threshold (e.g. 2, 150, 3):", text=shown
+    )
+    if not ok:
+        return
+
+    def apply() -> None:
+        from explorer.core.errors import InvalidParameter
+
+        try:
+            radius, percent, threshold = (float(v) for v in text.replace(";", ",").split(","))
+        except ValueError:
+            raise InvalidParameter(
+                f"expected three numbers such as 2, 150, 3; got {text!r}"
+            ) from None
+        w.set_sharpening({"method": "unsharp", "radius": radius, "percent": int(percent),
+                          "threshold": int(threshold)})  # fmt: skip
+
+    _guard(w, apply, "Sharpening")
 
 
 def _ask_factor(w: QMainWindow, factor: float) -> None:
@@ -223,7 +251,7 @@ def _ask_factor(w: QMainWindow, factor: float) -> None:
         w, "Sharpen: enhance", "Factor (1: unchanged; seed 000 uses 7):", factor, 0.0, 20.0, 1
     )
     if ok:
-        _guard(w, lambda: w.set_sharpening({"method": "enhance", "factor": value}))
+        _guard(w, lambda: w.set_sharpening({"method": "enhance", "factor": value}), "Sharpening")
 
 
 def export_gif_dialog(w: QMainWindow, slot: str) -> None:

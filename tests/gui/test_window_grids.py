@@ -84,3 +84,16 @@ def test_reconstruction_view_data_set_images_and_dropped_files(window, tmp_path)
     assert panel.chosen == {"files": [str(colour), str(grey)]}
     assert panel.images.shape == (2, 28, 28, 1) and table.columnCount() == 2
     assert table.horizontalHeaderItem(0).text() == "me.png"
+
+
+def test_bad_sharpening_is_one_line_and_keeps_the_grids(window):
+    import pytest
+
+    from explorer.core.errors import InvalidParameter
+
+    before = window.sharpen_params()
+    with pytest.raises(InvalidParameter, match="factor"):
+        window.set_sharpening({"method": "enhance", "factor": -1.0})
+    with pytest.raises(InvalidParameter, match="method"):
+        window.set_sharpening({"method": "blur"})
+    assert window.sharpen_params() == before
