@@ -15,7 +15,8 @@ from typing import Any
 from explorer.commands.options import add_data_range_argument
 from explorer.core.errors import InvalidParameter
 from explorer.core.latent.params import Param
-from explorer.core.latent.samplers import SAMPLERS, SamplerSpec, get_sampler, listing
+from explorer.core.latent.sampler_spec import SamplerSpec
+from explorer.core.latent.samplers import SAMPLERS, get_sampler, listing
 
 
 def grid_shape(text: str) -> tuple[int, int]:

@@ -200,14 +200,15 @@ def grid_menu(w: QMainWindow, slot: str, where) -> None:
     """The context menu of a slot's grid: export (PNG, GIF) and how it is sharpened."""
     from PySide6.QtWidgets import QMenu
 
+    from explorer.core.util.imaging import DEFAULT_SHARPEN
+
     menu = QMenu(w)
     menu.addAction("Export grid…", lambda: export_grid_dialog(w, slot))
     menu.addAction("Export animation (GIF)…", lambda: export_gif_dialog(w, slot))
     menu.addSeparator()
     now = w.sharpen_params()
     for text, params in (
-        ("Sharpen: unsharp mask", {"method": "unsharp", "radius": 2.0, "percent": 150,
-                                    "threshold": 3}),
+        ("Sharpen: unsharp mask", DEFAULT_SHARPEN),
         (f"Sharpen: enhance, factor {now.get('factor', 7.0):g} (seed 000)",
          {"method": "enhance", "factor": now.get("factor", 7.0)}),
     ):  # fmt: skip

@@ -27,7 +27,8 @@ from PySide6.QtWidgets import (
 
 from explorer.core.errors import InvalidParameter
 from explorer.core.latent.params import Limits, Param, to_json
-from explorer.core.latent.samplers import SAMPLERS, SamplerSpec
+from explorer.core.latent.sampler_spec import SamplerSpec
+from explorer.core.latent.samplers import SAMPLERS
 
 INVALID_STYLE = "QLineEdit { background: #ffd6d6; border: 1px solid #d00; }"
 

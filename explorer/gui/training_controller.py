@@ -203,7 +203,7 @@ class TrainingController(TrainingEvents):
         thread.setObjectName(f"training-{job.id}")
         strategy = job.strategy if job.strategy is not None else self._strategy
         task = self._task_of(job)
-        worker = TrainingWorker(job.options, job.id, job.callbacks, strategy, task=task)
+        worker = TrainingWorker(job.options, task, job.id, job.callbacks, strategy)
         worker.moveToThread(thread)
         thread.started.connect(worker.run)
         worker.done.connect(thread.quit, Qt.ConnectionType.DirectConnection)

@@ -73,16 +73,16 @@ class TrainingWorker(TrainingEvents):
     def __init__(
         self,
         options: dict[str, Any],
+        task: Task,
         job: int = 0,
         callbacks: list | None = None,
         strategy: Any = "auto",
         tf_lock: Any = None,
-        task: Task | None = None,
     ) -> None:
         super().__init__()
         self.options = dict(options)
         self.job = job
-        self.task = task if task is not None else Task(f"training-{job}")
+        self.task = task
         self.state = self.task.state
         self._callbacks = list(callbacks or [])
         self._strategy = strategy

@@ -11,8 +11,6 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 from explorer.core.stats import slots as slot_tasks
 from explorer.gui.window_slots import Slot
 
@@ -78,9 +76,9 @@ class SamplingMixin:
         """Sharpen the grids this way from now on (``{"method": "unsharp", "radius",
         "percent", "threshold"}`` or ``{"method": "enhance", "factor"}``, as ``--sharpen-*``);
         the grids on screen are sharpened again from the same z-points."""
-        from explorer.core.util.imaging import sharpen
+        from explorer.core.util.imaging import check_sharpening
 
-        sharpen(np.zeros((1, 2, 2, 1), np.uint8), **params)  # one clear line if invalid
+        check_sharpening(params)  # one clear line if invalid
         self.sharpening = dict(params)
         for s in self.loaded():
             if s.grid is not None:

@@ -8,7 +8,8 @@ import pytest
 
 from explorer.core.errors import InvalidParameter
 from explorer.core.latent.params import KINDS, Limits, Param
-from explorer.core.latent.samplers import SAMPLERS, SamplerSpec, get_sampler, listing
+from explorer.core.latent.sampler_spec import SamplerSpec
+from explorer.core.latent.samplers import SAMPLERS, get_sampler, listing
 from explorer.core.latent.sampling import sample
 
 

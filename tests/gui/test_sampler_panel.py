@@ -7,7 +7,8 @@ import numpy as np
 import pytest
 
 from explorer.core.latent.params import Param
-from explorer.core.latent.samplers import SAMPLERS, SamplerSpec
+from explorer.core.latent.sampler_spec import SamplerSpec
+from explorer.core.latent.samplers import SAMPLERS
 from explorer.gui.sampler_panel import INVALID_STYLE, SamplerPanel
 
 # A bad text per kind of field, and what the reason says.

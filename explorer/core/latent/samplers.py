@@ -52,8 +52,6 @@ from explorer.core.latent import draws
 from explorer.core.latent.params import Param
 from explorer.core.latent.sampler_spec import SamplerSpec
 
-__all__ = ["SAMPLERS", "SamplerSpec", "get_sampler", "is_grid", "listing"]
-
 
 def get_sampler(name: str) -> SamplerSpec:
     """The declaration of ``name``; :class:`InvalidParameter` naming the known ones."""

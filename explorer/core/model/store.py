@@ -19,7 +19,6 @@ from explorer.core.model.checkpoint import (
 )
 from explorer.core.model.latent_model import LatentModel
 from explorer.core.model.pair import LoadOptions
-from explorer.core.util.clock import now_iso as now_iso  # training stamps meta with it
 
 __all__ = ["LatentModel", "LoadOptions"]  # re-exported: callers import them from here
 

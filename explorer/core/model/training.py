@@ -27,6 +27,7 @@ from explorer.core.model.train_options import TrainConfig
 from explorer.core.model.training_watcher import watcher_class
 from explorer.core.progress import TaskState, ensure_state
 from explorer.core.runtime.tf_setup import device_description
+from explorer.core.util.clock import now_iso
 
 __all__ = ["TrainConfig", "TrainResult", "TrainingOutOfMemory", "train", "training_indices"]
 
@@ -239,7 +240,7 @@ def _initial_meta(config: TrainConfig, mcfg: ModelConfig, ds, train_idx, val_idx
     """The new bundle's meta.json: the model's configuration, the options recorded by their
     declaration (``record``), the data split; history and final losses come per epoch."""
     arch = mcfg.architecture
-    now = store.now_iso()
+    now = now_iso()
     return {
         "format": 1,
         "kind": mcfg.kind,

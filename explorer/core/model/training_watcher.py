@@ -8,6 +8,7 @@ import time
 from functools import lru_cache
 
 from explorer.core.model import store
+from explorer.core.util.clock import now_iso
 
 LOSS_KEYS = ("total_loss", "reco_loss", "kl_loss")
 
@@ -108,5 +109,5 @@ class _Watcher:
             "train": {k: row[k] for k in LOSS_KEYS if k in row},
             "validation": {k: row[f"val_{k}"] for k in LOSS_KEYS if f"val_{k}" in row},
         }
-        meta["updated"] = store.now_iso()
+        meta["updated"] = now_iso()
         store.save_bundle(self.out, self.model, meta)

@@ -135,6 +135,16 @@ def sharpen(
     return _sharpen_one(arr, apply)
 
 
+def check_sharpening(params: dict) -> None:
+    """:class:`InvalidParameter` (one line) unless ``params`` are valid :func:`sharpen`
+    keywords (``method`` and its settings)."""
+    defaults = {"radius": 2.0, "percent": 150, "threshold": 3, "method": "unsharp", "factor": 7.0}
+    unknown = sorted(set(params) - set(defaults))
+    if unknown:
+        raise InvalidParameter(f"unknown sharpening setting(s): {', '.join(unknown)}.")
+    _sharpener(**{**defaults, **params})
+
+
 def _sharpener(method: str, radius, percent, threshold, factor):
     """The checked Pillow operation ``image -> image`` of ``method``."""
     if method == "enhance":
