@@ -90,6 +90,13 @@ def _reconstruct(state: TaskState, worker: ModelWorker, p: dict) -> Any:
     return reconstruct(worker.require(), p["images"])
 
 
+def _decode(state: TaskState, worker: ModelWorker, p: dict) -> np.ndarray:
+    """Pixels (n, h, w, c) of the z-points ``z`` (n, z_dim), decoded by this slot's model."""
+    from explorer.core.latent.encoding import decode
+
+    return decode(worker.require(), np.asarray(p["z"], dtype=np.float32))
+
+
 def _read_files(state: TaskState, worker: ModelWorker, p: dict) -> np.ndarray:
     """Image files as uint8 at this slot's input shape, read as folders are for training
     (TensorFlow's decoding, so on a model thread)."""
@@ -107,6 +114,7 @@ OPS = {
     "render": _render,
     "reconstruct": _reconstruct,  # one image, for the map
     "reconstructions": _reconstruct,  # a set, for the reconstructions view
+    "decode": _decode,  # a few z-points (the map's selection)
     "read_files": _read_files,
     "clear": _clear,
 }

@@ -17,7 +17,6 @@ from PySide6.QtWidgets import (
     QComboBox,
     QFormLayout,
     QLabel,
-    QLineEdit,
     QPushButton,
     QSpinBox,
     QStackedWidget,
@@ -29,8 +28,7 @@ from explorer.core.errors import InvalidParameter
 from explorer.core.latent.params import Limits, Param, to_json
 from explorer.core.latent.sampler_spec import SamplerSpec
 from explorer.core.latent.samplers import SAMPLERS
-
-INVALID_STYLE = "QLineEdit { background: #ffd6d6; border: 1px solid #d00; }"
+from explorer.gui.param_fields import field_page, field_text, mark, set_field_text
 
 
 def object_name(spec: SamplerSpec, p: Param) -> str:
@@ -86,22 +84,12 @@ class SamplerPanel(QWidget):
         return spin
 
     def _page(self, spec: SamplerSpec) -> QWidget:
-        page, form, fields = QWidget(), QFormLayout(), {}
-        form.setContentsMargins(0, 0, 0, 0)
-        for p in spec.params:
-            if p.form == "choice":
-                widget = QComboBox(objectName=object_name(spec, p))
-                widget.addItems(p.choices)
-                widget.setCurrentText(p.default)
-                widget.currentIndexChanged.connect(self.changed)
-            else:
-                widget = QLineEdit(p.text_default, objectName=object_name(spec, p))
-                widget.textChanged.connect(lambda _t, m=spec.name, q=p: self._edited(m, q))
-            widget.setToolTip(p.help)
-            form.addRow(p.label or p.key, widget)
-            fields[p.key] = widget
-        page.setLayout(form)
-        self.fields[spec.name] = fields
+        page, self.fields[spec.name] = field_page(
+            spec.params,
+            lambda p: object_name(spec, p),
+            self.changed,
+            lambda p, m=spec.name: self._edited(m, p),
+        )
         return page
 
     # ------------------------------------------------------------------ state
@@ -129,10 +117,10 @@ class SamplerPanel(QWidget):
             p.parse(widget.text(), self.limits, p.label or p.key)
         except InvalidParameter as exc:
             self._errors[widget.objectName()] = str(exc)
-            widget.setStyleSheet(INVALID_STYLE)
+            mark(widget, str(exc))
         else:
             self._errors.pop(widget.objectName(), None)
-            widget.setStyleSheet("")
+            mark(widget, None)
 
     def _validate_all(self) -> None:
         for spec in SAMPLERS.values():
@@ -181,12 +169,7 @@ class SamplerPanel(QWidget):
 
     def values(self) -> dict[str, Any]:
         """Everything the panel holds as plain values (for QSettings)."""
-        fields = {
-            m: {
-                k: (w.currentText() if isinstance(w, QComboBox) else w.text()) for k, w in f.items()
-            }
-            for m, f in self.fields.items()
-        }
+        fields = {m: {k: field_text(w) for k, w in f.items()} for m, f in self.fields.items()}
         return {
             "method": self.sampler(),
             "fields": fields,
@@ -202,10 +185,8 @@ class SamplerPanel(QWidget):
         for method, texts in (values.get("fields") or {}).items():
             for key, text in (texts or {}).items():
                 widget = self.fields.get(method, {}).get(key)
-                if isinstance(widget, QComboBox):
-                    widget.setCurrentText(str(text))
-                elif widget is not None:
-                    widget.setText(str(text))
+                if widget is not None:
+                    set_field_text(widget, text)
         self.rows.setValue(int(values.get("rows", 8)))
         self.cols.setValue(int(values.get("cols", 8)))
         self.seed.setValue(int(values.get("seed", 0)))

@@ -2,7 +2,8 @@
 
 A :class:`Task` lives on the GUI thread and speaks for one piece of work done elsewhere, in
 the spirit of superqt's ``WorkerBase``. Its signals are delivered on the GUI thread:
-``started``, ``progress(fraction, message)``, then one of ``returned(result)``,
+``started``, ``progress(fraction, message)`` and ``partial(value)`` (an intermediate result,
+e.g. a live t-SNE frame, that the work hands to ``state.publish``), then one of ``returned(result)``,
 ``errored(text)`` or ``cancelled``, and last ``finished``. ``cancel()`` asks the work to stop
 (:class:`~explorer.core.progress.TaskState`, checked inside the algorithms) and supersedes
 it: a task that is cancelled, or replaced by a newer one on the same channel, still emits
@@ -120,6 +121,7 @@ class Task(QObject):
 
     started = Signal()
     progress = Signal(float, str)
+    partial = Signal(object)
     returned = Signal(object)
     errored = Signal(str)
     cancelled = Signal()
@@ -132,7 +134,9 @@ class Task(QObject):
         self.channel = channel
         self.superseded = False
         self.done = False
-        self.state = TaskState(lambda f, m: self._report.emit("progress", (f, m)))
+        self.state = TaskState(
+            lambda f, m: self._report.emit("progress", (f, m)), self.send_partial
+        )
         self._report.connect(self._on_report, Qt.ConnectionType.QueuedConnection)
 
     def on(
@@ -141,9 +145,10 @@ class Task(QObject):
         on_error: Callable[[str], None] | None = None,
         on_progress: Callable[[float, str], None] | None = None,
         on_cancel: Callable[[], None] | None = None,
+        on_partial: Callable[[Any], None] | None = None,
     ) -> Task:
-        """Connect callbacks to ``returned``/``errored``/``progress``/``cancelled``."""
-        pairs = ((self.returned, on_done), (self.errored, on_error))
+        """Connect callbacks to ``returned``/``errored``/``progress``/``cancelled``/``partial``."""
+        pairs = ((self.returned, on_done), (self.errored, on_error), (self.partial, on_partial))
         for signal, slot in (*pairs, (self.progress, on_progress), (self.cancelled, on_cancel)):
             if slot is not None:
                 signal.connect(slot)
@@ -155,6 +160,11 @@ class Task(QObject):
         self.state.request_stop()
 
     # -------------------------------------------------------------- worker side
+    def send_partial(self, value: Any) -> None:
+        """Hand an intermediate result to the GUI thread (any thread; dropped once the task
+        is superseded). Send copies: the work must not change ``value`` afterwards."""
+        self._report.emit("partial", value)
+
     def run(self, fn: Callable[..., Any], *args: Any) -> None:
         """Run ``fn(self.state, *args)`` here (the worker thread) and report the outcome."""
         self._report.emit("started", None)
@@ -179,10 +189,13 @@ class Task(QObject):
             self.started.emit()
             return
         if self.superseded:
-            if kind == "progress":
+            if kind in ("progress", "partial"):
                 return
         elif kind == "progress":
             self.progress.emit(*value)
+            return
+        elif kind == "partial":
+            self.partial.emit(value)
             return
         elif kind == "returned":
             self.returned.emit(value)
