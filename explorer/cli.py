@@ -11,6 +11,7 @@ from collections.abc import Sequence
 
 from explorer import __version__
 from explorer.commands import analyze, compare, encode, info, reconstruct, sample, train
+from explorer.commands import map as map_command
 
 COMMANDS = {
     "train": train,
@@ -19,6 +20,7 @@ COMMANDS = {
     "encode": encode,
     "analyze": analyze,
     "compare": compare,
+    "map": map_command,
     "reconstruct": reconstruct,
 }
 

@@ -56,6 +56,10 @@ def test_analyze_vae_writes_plots_and_summary(tmp_path):
     assert set(summary) >= REQUIRED and set(summary["vae"]) >= VAE_KEYS
     assert summary["n_points"] == 5000 and summary["z_dim"] == 16 and summary["kind"] == "vae"
     assert summary["kmeans"]["k"] == [2, 6, 10]
+    # --tsne-points (the old name of --map-points) still makes a t-SNE map of mu
+    assert summary["tsne"]["n_points"] == 300 and summary["tsne"]["n_iter"] == 100
+    assert summary["tsne"]["kl_divergence"] > 0
+    assert summary["map"]["method"] == "tsne" and summary["map"]["codes"] == "mu"
     assert set(summary["radius"]["histogram"]) == {"edges", "counts"}
     assert sum(summary["radius"]["histogram"]["counts"]) == 5000
     assert {"mean", "std", "half_width", "dominant"} <= set(summary["components"])

@@ -14,7 +14,8 @@ from explorer.commands.progressbar import ProgressBar
 def add_parser(sub) -> None:
     p = sub.add_parser(
         "analyze",
-        help="radius/component statistics, hit rates, VAE diagnostics, k-means, t-SNE",
+        help="radius/component statistics, hit rates, VAE diagnostics, k-means, a t-SNE/UMAP/"
+        "PCA map",
         description="Writes every plot to OUT and OUT/summary.json.",
     )
     add_model_arguments(p)
@@ -22,9 +23,22 @@ def add_parser(sub) -> None:
     add_data_range_argument(p)
     p.add_argument("--out", required=True, help="output folder")
     p.add_argument("--json", action="store_true", help="also print summary.json")
-    p.add_argument("--tsne-points", type=int, default=0, help="t-SNE on this many points (0 = off)")
+    p.add_argument(
+        "--map-points",
+        "--tsne-points",
+        dest="map_points",
+        type=int,
+        default=0,
+        help="a 2-D map (--projection) of this many points (0 = off; VAE: of mu)",
+    )
+    p.add_argument(
+        "--projection",
+        choices=("tsne", "umap", "pca"),
+        default="tsne",
+        help="the map's method (default tsne; `latent-explorer map` has all its options)",
+    )
     p.add_argument("--tsne-iterations", type=int, default=500)
-    p.add_argument("--perplexity", type=float, default=30.0)
+    p.add_argument("--perplexity", type=float, default=30.0, help="t-SNE perplexity")
     p.add_argument(
         "--kmeans", metavar="K1:K2:STEP", help="k-means inertia sweep, e.g. 2:80:2 (off by default)"
     )
@@ -44,18 +58,24 @@ def run(args: argparse.Namespace) -> int:
     from explorer.core.progress import TaskState
     from explorer.core.stats.analysis import AnalysisOptions, analyze
     from explorer.core.stats.clustering import parse_k_range
+    from explorer.core.stats.maps import check_map_options
     from explorer.core.util import atomic
 
     output_folder(args.out)
     bad = [f for f in args.formats if f not in ("png", "svg", "pdf")]
     if bad:
         raise InvalidParameter(f"unknown plot format(s) {', '.join(bad)}; use png, svg, pdf")
+    if args.map_points < 0:
+        raise InvalidParameter(f"--map-points must be 0 (no map) or more, got {args.map_points}")
+    if args.map_points:
+        check_map_options(args.projection, args.map_points, {"seed": args.seed})
     model = load(args)
     ds, enc = encode(model, args.dataset, args.data_range)
     options = AnalysisOptions(
         n_samples=args.samples,
         hit_k=args.hit_k,
-        tsne_points=args.tsne_points,
+        tsne_points=args.map_points,
+        projection=args.projection,
         tsne_perplexity=args.perplexity,
         tsne_iterations=args.tsne_iterations,
         seed=args.seed,
@@ -65,6 +85,8 @@ def run(args: argparse.Namespace) -> int:
     result = analyze(enc, options, TaskState(lambda f, msg: bar.update(f, msg)))
     result.summary["label_names"] = enc.label_names
     written = write_analysis_plots(result, args.out, args.formats)
+    if result.map is not None and result.map.method != "tsne":  # report.py draws t-SNE maps
+        written += _write_map_plot(result, args.out, args.formats)
     atomic.write_json(f"{args.out}/summary.json", result.summary)
     if bar.tty:
         bar.line(f"{len(written)} plots and summary.json in {args.out}")
@@ -75,3 +97,21 @@ def run(args: argparse.Namespace) -> int:
             print(path)
         print(f"{args.out}/summary.json")
     return 0
+
+
+def _write_map_plot(result, out: str, formats: list[str]) -> list:
+    """``umap.png`` or ``pca_map.png`` (and the other formats) of the analysis' map."""
+    from pathlib import Path
+
+    from explorer.core.output import plots
+    from explorer.core.util.export import save_figure
+
+    m, s = result.map, result.summary
+    fig = plots.new_figure(7, 6)
+    ax = fig.add_subplot()
+    labels = m.labels if m.labels is not None and m.labels.ndim == 1 else None
+    plots.draw_map(ax, m.xy, labels, s.get("label_names"), m.method)
+    name = "PCA" if m.method == "pca" else plots.MAP_AXES[m.method]
+    ax.set_title(f"{name} map of {len(m.xy)} z-points: {s['model']} on {s['dataset']}")
+    stem = {"pca": "pca_map"}.get(m.method, m.method)
+    return [save_figure(fig, Path(out) / f"{stem}.{fmt}") for fmt in formats]

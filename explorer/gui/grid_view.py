@@ -34,6 +34,7 @@ class GridView(QWidget):
         self.pixmaps: list[QPixmap] = []
         self.layout_info: tuple[int, int, int, int, int] | None = None  # rows, cols, pad, h, w
         self.show_sharpened = True
+        self.captions = ("decoded", "sharpened")  # below the plain and the sharpened grid
         self.selected: int | None = None
         self._rects: list[QRectF] = []
         self.setMinimumSize(240, 200)
@@ -111,7 +112,7 @@ class GridView(QWidget):
                 x, y = i * (cell_w + gap) + (cell_w - w) / 2, title_h
             else:
                 x, y = (W - w) / 2, title_h + i * (h + title_h)
-            out.append((QRectF(x, y, w, h), "sharpened" if i else "decoded"))
+            out.append((QRectF(x, y, w, h), self.captions[min(i, len(self.captions) - 1)]))
         return out
 
     def _tile_rect(self, target: QRectF, index: int) -> QRectF:

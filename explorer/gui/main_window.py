@@ -70,7 +70,7 @@ class MainWindow(SlotsMixin, SamplingMixin, QMainWindow):
         self.histograms = HistogramPanel(self.renderer)
         self.diagnostics = DiagnosticsPanel()
         self.projection = ProjectionPanel(
-            self.runner, self.renderer, self._data_for, self.reconstruct
+            self.runner, self._data_for, self.reconstruct, self._on_model_thread
         )
         self.clusters = ClusterPanel(self.runner, self.renderer, self._data_for)
         self.reconstructions = ReconstructionPanel(
@@ -133,6 +133,7 @@ class MainWindow(SlotsMixin, SamplingMixin, QMainWindow):
             panel.rangesChanged.connect(lambda i, o, n=name: self.set_ranges(n, i, o))
         self.models_panel.swapRequested.connect(self.swap_slots)
         self.sampler.resampleRequested.connect(self.resample)
+        self.projection.endpointsChosen.connect(self.interpolate_between)
         self.sampler.changed.connect(self.summarise_soon)
         self.sampler.changed.connect(self._mark_busy)
         self.histograms.componentChanged.connect(self._draw_components_now)
@@ -175,7 +176,6 @@ class MainWindow(SlotsMixin, SamplingMixin, QMainWindow):
         """Every plot of the window, by the file name its export gets."""
         return {
             **self.histograms.plots(),
-            "tsne": self.projection.plot,
             "kmeans_inertia": self.clusters.plot,
             "training_losses": self.training.panel.plot,
         }

@@ -278,6 +278,8 @@ def export_plots(w: QMainWindow, folder: str) -> list[Path]:
         if plot.figure is not None
         for p in save_figure_all(plot.figure, Path(folder) / name)
     ]
+    if w.projection.map.points is not None:  # the map is painted by Qt: matplotlib exports it
+        written += save_figure_all(w.projection.map.figure(), Path(folder) / "map")
     w.statusBar().showMessage(f"wrote {len(written)} files to {folder}", 8000)
     return written
 

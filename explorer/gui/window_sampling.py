@@ -47,6 +47,18 @@ class SamplingMixin:
         )
         return True
 
+    def interpolate_between(self, slot: str, first: int, last: int) -> None:
+        """Set the sampler to interpolate from data set image ``first`` to ``last`` (picked
+        on ``slot``'s map) and resample."""
+        fields = self.sampler.fields["interpolate"]
+        self.sampler.method.setCurrentIndex(self.sampler.method.findData("interpolate"))
+        fields["start_index"].setText(str(first))
+        fields["end_index"].setText(str(last))
+        self.statusBar().showMessage(
+            f"interpolating from image #{first} to #{last} (picked on the map of {slot})", 8000
+        )
+        self.resample()
+
     def _sampler_error(self, text: str) -> None:
         self.sampler.show_error(text)
         self.error(text)

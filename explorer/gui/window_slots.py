@@ -180,6 +180,7 @@ class SlotsMixin:
     def _show_slot(self, s: Slot) -> None:
         """Refresh the slot's panel and grid view from its state."""
         panel, view = self.models_panel.slots[s.name], self.grids.views[s.name]
+        self.projection.data_changed()
         panel.show_ranges(s.model, s.source)
         if s.model is None:
             panel.set_text("empty")

@@ -200,8 +200,11 @@ def test_tsne_without_labels_and_many_classes():
     assert len(dots.xy) == 40 and ax.get_legend() is None
     fig2 = plots.new_figure(5, 4)
     ax2 = fig2.add_subplot()
-    collections = plots.draw_tsne(ax2, embedding, np.arange(40) % 20)
-    assert len(collections) == 1 and len(fig2.axes) == 2  # one scatter and a colorbar
+    plots.draw_tsne(ax2, embedding, np.arange(40) % 20)  # 20 classes: a tab20 legend
+    assert len(legend_texts(ax2)) == 20 and len(fig2.axes) == 1
+    fig3 = plots.new_figure(5, 4)
+    collections = plots.draw_tsne(fig3.add_subplot(), embedding, np.arange(40) % 25)
+    assert len(collections) == 1 and len(fig3.axes) == 2  # more: the dots and a colorbar
     with pytest.raises(InvalidParameter, match="one label column"):
         plots.draw_tsne(ax, embedding, np.zeros((40, 3)))
     with pytest.raises(InvalidParameter):

@@ -11,7 +11,7 @@ import pytest
 from explorer.core.errors import Cancelled, InvalidParameter
 from explorer.core.progress import TaskState
 from explorer.core.stats.projection import tsne
-from explorer.core.stats.tsne_process import tsne_in_child
+from explorer.core.stats.projection_process import tsne_in_child
 
 PARAMS = {"perplexity": 10.0, "n_iter": 60, "early_exaggeration_iter": 40, "seed": 3, "n_jobs": 1}
 

@@ -46,7 +46,8 @@ NAMES = [
     "gridViewB",
     "radiusHistogram",
     "componentHistogram",
-    "tsneView",
+    "mapView",
+    "selectionView",
 ]
 
 
@@ -274,109 +275,16 @@ def test_load_failure_keeps_the_model(window, tmp_path):
     box.close()
 
 
-def test_tsne_completes_then_cancel(window, qtbot):
-    panel = window.projection
-    panel.points.setValue(500)
-    panel.iterations.setValue(250)
-    qtbot.mouseClick(panel.controls.run_button, Qt.MouseButton.LeftButton)
-    assert window.wait_idle(120_000)
-    slot, embedding, rows = panel.result
-    assert embedding.shape == (500, 2) and len(rows) == 500
-    assert panel.controls.status.text().startswith("done")
-    first = panel.result
-    panel.iterations.setValue(5000)
-    qtbot.mouseClick(panel.controls.run_button, Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: panel.controls.bar.value() > 0, timeout=60_000)
-    qtbot.mouseClick(panel.controls.cancel_button, Qt.MouseButton.LeftButton)
-    assert window.wait_idle(30_000)
-    assert panel.controls.status.text() == "cancelled"
-    assert panel.result is first
-    panel.show_point("A", 3)
-    assert window.wait_idle(30_000)
-    assert not panel.rebuilt.pixmap().isNull()
-
-
-def test_large_tsne_runs_in_a_child_process_and_cancels(window, qtbot, monkeypatch):
-    import explorer.gui.projection_panel as projection_panel
-
-    monkeypatch.setattr(projection_panel, "CHILD_PROCESS_POINTS", 300)  # 5000 in real use
-    calls = []
-    real = projection_panel.run_tsne
-    monkeypatch.setattr(
-        projection_panel, "run_tsne", lambda *a, **k: calls.append(a[3]) or real(*a, **k)
-    )
-    panel = window.projection
-    first = panel.result
-    panel.points.setValue(400)
-    panel.iterations.setValue(5000)
-    panel.run()
-    # progress from the child: its optimisation has started
-    qtbot.waitUntil(lambda: "iteration" in panel.controls.status.text(), timeout=60_000)
-    panel.cancel()
-    assert window.wait_idle(30_000)
-    assert panel.controls.status.text() == "cancelled" and panel.result is first
-    panel.iterations.setValue(100)
-    panel.run()
-    assert window.wait_idle(120_000)
-    assert panel.result[1].shape == (400, 2) and calls == [400, 400]
-    assert panel.controls.status.text().startswith("done")
-
-
-def test_tsne_map_click_pan_and_zoom(window, qtbot):
-    """Runs after the t-SNE test: a click picks the nearest point, a drag pans, zoom scales."""
-    from PySide6.QtCore import QPoint, QPointF
-
-    panel, plot = window.projection, window.projection.plot
-    window.docks["Projection"].raise_()
-    assert window.wait_idle(30_000)
-    slot, embedding, rows = panel.result
-    ax = plot.info
-    ratio = plot.devicePixelRatioF()
-
-    def widget_pos(x: float, y: float) -> QPoint:
-        px, py = ax.transData.transform((x, y))
-        return QPoint(round(px / ratio), round(plot._image.height() / ratio - py / ratio))
-
-    k = 7
-    pos = widget_pos(*embedding[k])
-    qtbot.mouseClick(plot, Qt.MouseButton.LeftButton, pos=pos)
-    clicked = panel._data_at(QPointF(pos))
-    nearest = int(np.argmin(((embedding - clicked) ** 2).sum(axis=1)))
-    assert np.hypot(*(embedding[nearest] - embedding[k])) < 0.05 * np.ptp(embedding[:, 0])
-    assert f"image #{rows[nearest]}" in panel.point_info.text()
-
-    (x0, x1), (y0, y1) = ax.get_xlim(), ax.get_ylim()
-    start = widget_pos((x0 + x1) / 2, (y0 + y1) / 2)
-    qtbot.mousePress(plot, Qt.MouseButton.LeftButton, pos=start)
-    qtbot.mouseMove(plot, start + QPoint(60, 0))
-    qtbot.mouseRelease(plot, Qt.MouseButton.LeftButton, pos=start + QPoint(60, 0))
-    assert window.wait_idle(30_000)
-    (nx0, nx1), (ny0, ny1) = plot.info.get_xlim(), plot.info.get_ylim()
-    assert nx0 < x0 and nx1 < x1  # dragged right: the view moved left
-    assert nx1 - nx0 == pytest.approx(x1 - x0, rel=1e-6)
-    assert (ny0, ny1) == pytest.approx((y0, y1), rel=1e-6)
-
-    panel.zoom(QPointF(start), 0.5)
-    assert window.wait_idle(30_000)
-    zx0, zx1 = plot.info.get_xlim()
-    assert zx1 - zx0 == pytest.approx((nx1 - nx0) / 2, rel=1e-6)
-    panel.zoom(QPointF(start), 0.5)  # two notches before the first image arrives: both count
-    panel.zoom(QPointF(start), 0.5)
-    assert window.wait_idle(30_000)
-    qx0, qx1 = plot.info.get_xlim()
-    assert qx1 - qx0 == pytest.approx((zx1 - zx0) / 4, rel=1e-6)
-    qtbot.mouseDClick(plot, Qt.MouseButton.LeftButton, pos=start)
-    assert window.wait_idle(30_000)
-    assert panel.limits is None and plot.info.get_xlim() == pytest.approx((x0, x1))
-
-
 def test_export_plots_and_z_points(window, tmp_path):
     from explorer.gui.menus import export_plots
 
     written = export_plots(window, str(tmp_path))
     names = {p.name for p in written}
-    # plots showing only a message (t-SNE before a run, losses before a training) are skipped
+    # plots showing only a message (losses before a training) are skipped; the map is
+    # exported when it has points
     drawn = {stem for stem, plot in window.plots().items() if plot.figure is not None}
+    has_map = window.projection.map.points is not None
+    assert has_map == ({"map.png", "map.svg", "map.pdf"} <= names)
     assert {"radius_histogram", "component_histograms", "component_curve"} <= drawn
     for stem in window.plots():
         expected = {f"{stem}.png", f"{stem}.svg", f"{stem}.pdf"}

@@ -6,6 +6,7 @@ to pixels with numpy and sets the pixels of a small disc around each in an RGBA 
 covers the axes, which it hands to the renderer as one image (about 15 ms). The dots are
 drawn at every draw, at the renderer's resolution, so a zoom or a resize stays crisp; in SVG
 and PDF the layer is embedded as an image at the figure's dpi (the files stay small).
+The stamping itself is :func:`stamp_dots` (also used by the window's map widget).
 
 Points are drawn in the order given: later points cover earlier ones, and every point's
 centre pixel is drawn after all the discs' rims.
@@ -52,36 +53,13 @@ class DotLayer(Artist):
 
     def offsets(self, dpi: float) -> list[tuple[int, int]]:
         """(dy, dx) pixel offsets of one dot at ``dpi``, rim first, centre last."""
-        r = max(0.5, self.size * dpi / 72 / 2)
-        reach = math.ceil(r - 0.5)
-        disc = [
-            (dy, dx)
-            for dy in range(-reach, reach + 1)
-            for dx in range(-reach, reach + 1)
-            if dy * dy + dx * dx <= r * r
-        ]
-        return sorted(disc, key=lambda o: -(o[0] ** 2 + o[1] ** 2))
+        return disc_offsets(self.size * dpi / 72)
 
     def bitmap(self, width: int, height: int, pixels: np.ndarray, dpi: float) -> np.ndarray:
         """RGBA ``(height, width, 4)`` image with a dot at every pixel position ``pixels``
         ((n, 2) x, y from the bottom left; outside ones are skipped). Row 0 is the bottom
         row, as ``renderer.draw_image`` takes it."""
-        offsets = self.offsets(dpi)
-        pad = max(max(abs(dy), abs(dx)) for dy, dx in offsets)
-        wide = width + 2 * pad
-        canvas = np.zeros((height + 2 * pad) * wide, dtype=np.uint32)
-        finite = np.isfinite(pixels).all(axis=1)
-        x = np.floor(pixels[finite, 0])
-        y = np.floor(pixels[finite, 1])
-        inside = (x >= 0) & (x < width) & (y >= 0) & (y < height)
-        col = x[inside].astype(np.intp) + pad
-        row = y[inside].astype(np.intp) + pad
-        flat = row * wide + col
-        colors = self.rgba[self.codes[finite][inside]]
-        for dy, dx in offsets:
-            canvas[flat + (dy * wide + dx)] = colors
-        image = canvas.reshape(height + 2 * pad, wide)[pad : pad + height, pad : pad + width]
-        return np.ascontiguousarray(image).view(np.uint8).reshape(height, width, 4)
+        return stamp_dots(width, height, pixels, self.codes, self.rgba, self.offsets(dpi))
 
     @allow_rasterization
     def draw(self, renderer) -> None:
@@ -99,3 +77,59 @@ class DotLayer(Artist):
         renderer.draw_image(gc, x0, y0, image)
         gc.restore()
         self.stale = False
+
+
+def disc_offsets(diameter_px: float) -> list[tuple[int, int]]:
+    """(dy, dx) pixel offsets of a dot ``diameter_px`` pixels wide, rim first, centre last
+    (at least the centre pixel: 1 offset up to 1 px, a plus of 5 at 2 px, 3 x 3 at 3 px)."""
+    r = max(0.5, float(diameter_px) / 2)
+    reach = math.ceil(r - 0.5)
+    disc = [
+        (dy, dx)
+        for dy in range(-reach, reach + 1)
+        for dx in range(-reach, reach + 1)
+        if dy * dy + dx * dx <= r * r
+    ]
+    return sorted(disc, key=lambda o: -(o[0] ** 2 + o[1] ** 2))
+
+
+def stamp_dots(
+    width: int,
+    height: int,
+    pixels: np.ndarray,
+    codes: np.ndarray | None,
+    rgba_words: np.ndarray,
+    offsets: Sequence[tuple[int, int]],
+    background: int = 0,
+) -> np.ndarray:
+    """A ``(height, width, 4)`` uint8 image with a dot at every pixel position.
+
+    ``pixels`` (n, 2): x (column) and y (row) of each point's centre, in pixels of the
+    image; the pixel of a point is ``floor``-ed, points outside and NaN ones are skipped.
+    Row 0 is whichever edge the caller counts y from. ``rgba_words`` holds one 32-bit word
+    per colour (``uint8 (k, 4)`` viewed as ``uint32``), picked by ``codes`` (n,); with
+    ``codes`` None it holds the word of every point (n,). The bytes of a word land in the
+    image as they are, so the caller chooses the byte order (RGBA for matplotlib, BGRA for
+    a little-endian ``QImage.Format_ARGB32_Premultiplied``). ``offsets`` ((dy, dx), from
+    :func:`disc_offsets`) are stamped in order for all points at once, so later points
+    cover earlier ones and every centre pixel is drawn after all rims. ``background`` is
+    the word of the empty pixels (0: transparent).
+    """
+    pad = max((max(abs(dy), abs(dx)) for dy, dx in offsets), default=0)
+    wide = width + 2 * pad
+    canvas = np.full((height + 2 * pad) * wide, background, dtype=np.uint32)
+    pixels = np.asarray(pixels)
+    x, y = pixels[:, 0], pixels[:, 1]
+    inside = (x >= 0) & (x < width) & (y >= 0) & (y < height)  # NaN compares false
+    keep = np.flatnonzero(inside)
+    flat = y[keep].astype(np.intp)  # truncation is floor here: all are >= 0
+    flat += pad
+    flat *= wide
+    flat += x[keep].astype(np.intp)
+    flat += pad
+    words = np.asarray(rgba_words, dtype=np.uint32)
+    colors = words[keep] if codes is None else words[np.asarray(codes)[keep]]
+    for dy, dx in offsets:
+        canvas[flat + (dy * wide + dx)] = colors
+    image = canvas.reshape(height + 2 * pad, wide)[pad : pad + height, pad : pad + width]
+    return np.ascontiguousarray(image).view(np.uint8).reshape(height, width, 4)

@@ -7,7 +7,7 @@ Colours come from the colour-blind friendly ``tab10`` palette; images and heatma
 ``viridis``/grey.
 
 No pyplot and no GUI backend are imported here. A draw function that adds a colorbar
-(:func:`draw_tsne` with many classes) takes room from its axes: redraw on a cleared figure.
+(:func:`draw_map` with many classes) takes room from its axes: redraw on a cleared figure.
 """
 
 from __future__ import annotations
@@ -28,7 +28,6 @@ from matplotlib.ticker import MaxNLocator, PercentFormatter
 from explorer.core.errors import InvalidParameter
 
 COLORS: tuple = tuple(colormaps["tab10"].colors)
-MAX_LEGEND_CLASSES = 10  # more classes are coloured along a colorbar instead of a legend
 MAX_DOMINANT_LABELS = 32  # dominant components are also named on the right axis up to this
 
 
@@ -273,6 +272,10 @@ def tsne_dot_area(n_points: int) -> float:
     return float(np.clip(24_000 / max(n_points, 1), 3.0, 16.0))
 
 
+MAP_AXES = {"tsne": "t-SNE", "umap": "UMAP", "pca": "PC"}
+"""A map method's name -> the name of its axes ("t-SNE 1", "UMAP 2", "PC 1")."""
+
+
 def draw_tsne(
     ax: Axes,
     embedding: np.ndarray,
@@ -281,89 +284,61 @@ def draw_tsne(
     rasterized: bool = True,
     s: float | None = None,
 ) -> list[Artist]:
-    """t-SNE map coloured by class: a legend up to 10 classes, a colorbar above.
+    """:func:`draw_map` of a t-SNE map."""
+    return draw_map(ax, embedding, labels, label_names, "tsne", rasterized, s)
 
-    Up to 10 classes (or none) are drawn as one :class:`~explorer.core.output.dot_layer.DotLayer`
-    (a bitmap of dots, always rasterized: 140k points in about 20 ms instead of 150 ms as
-    markers), in the order of the points, with a legend of marker proxies.
+
+def draw_map(
+    ax: Axes,
+    embedding: np.ndarray,
+    labels: Sequence | np.ndarray | None = None,
+    label_names: Sequence[str] | None = None,
+    method: str = "tsne",
+    rasterized: bool = True,
+    s: float | None = None,
+) -> list[Artist]:
+    """2-D map (t-SNE, UMAP, PCA) coloured by class, as the window exports it
+    (:func:`explorer.core.output.map_colours.draw_map`): a legend up to 20 classes, a
+    colorbar above; the dots are one :class:`~explorer.core.output.dot_layer.DotLayer`
+    (a bitmap, always rasterized: 140k points in about 20 ms instead of 150 ms as markers),
+    in the order of the points.
 
     Parameters
     ----------
     embedding : ``(n, 2)`` coordinates.
     labels : ``(n,)`` class of every point, or None for one colour.
     label_names : name of class ``c`` is ``label_names[c]`` (integer classes only).
-    rasterized : for the colorbar case: draw the scatter as a bitmap in SVG/PDF.
+    method : ``tsne``, ``umap`` or ``pca`` (:data:`MAP_AXES`): names the axes and the title.
+    rasterized : kept for callers; the dots are always a bitmap.
     s : marker size in points^2 (the area, as in ``scatter``); by default
         :func:`tsne_dot_area` of the point count.
 
     Returns
     -------
-    The point artists: the dot layer, or the colour-mapped scatter.
+    The point artists (the dot layer).
     """
-    from matplotlib.lines import Line2D
+    from explorer.core.output import map_colours
 
-    from explorer.core.output.dot_layer import DotLayer
-
+    axis = MAP_AXES.get(method)
+    if axis is None:
+        raise InvalidParameter(f"unknown map method {method!r}; use one of {', '.join(MAP_AXES)}")
     embedding = np.asarray(embedding, dtype=np.float64)
     if embedding.ndim != 2 or embedding.shape[1] != 2:
-        raise InvalidParameter(f"t-SNE embedding must be (n, 2), got shape {embedding.shape}")
-    _style(ax, f"t-SNE map of {embedding.shape[0]} z-points", "t-SNE 1", "t-SNE 2")
-    if s is None:
-        s = tsne_dot_area(len(embedding))
-    size = float(np.sqrt(s))
-    if labels is None:
-        classes, codes = np.array([]), np.zeros(len(embedding), dtype=np.intp)
-    else:
-        labels = np.asarray(labels)
-        if labels.shape != (embedding.shape[0],):
-            raise InvalidParameter(
-                f"t-SNE labels must be one per point ({embedding.shape[0]},), got shape "
-                f"{labels.shape}; pick one label column"
-            )
-        classes, codes = np.unique(labels, return_inverse=True)
-        if classes.size > MAX_LEGEND_CLASSES and np.issubdtype(labels.dtype, np.number):
-            dots = ax.scatter(
-                embedding[:, 0],
-                embedding[:, 1],
-                c=labels,
-                cmap="viridis",
-                s=s,
-                linewidths=0,
-                rasterized=rasterized,
-            )
-            ax.figure.colorbar(dots, ax=ax, label="class")
-            return [dots]
-        if classes.size > MAX_LEGEND_CLASSES:
-            raise InvalidParameter(
-                f"{classes.size} text classes are too many to colour; at most {MAX_LEGEND_CLASSES}"
-            )
-    layer = DotLayer(embedding, codes, [color(i) for i in range(max(classes.size, 1))], size)
-    ax.add_artist(layer)
-    if len(embedding):
-        ax.update_datalim(embedding[np.isfinite(embedding).all(axis=1)])
-    ax.autoscale_view()
-    if classes.size:
-        handles = [
-            Line2D([], [], linestyle="", marker="o", markersize=max(size, 5.0), color=color(i),
-                   markeredgewidth=0, label=_class_name(value, label_names))
-            for i, value in enumerate(classes)
-        ]  # fmt: skip
-        ax.legend(
-            handles=handles,
-            title="class",
-            loc="center left",
-            bbox_to_anchor=(1.01, 0.5),
-            fontsize="small",
-            frameon=False,
+        raise InvalidParameter(f"{axis} embedding must be (n, 2), got shape {embedding.shape}")
+    name = "PCA" if method == "pca" else axis
+    if labels is not None and np.asarray(labels).shape != (embedding.shape[0],):
+        raise InvalidParameter(
+            f"{name} labels must be one per point ({embedding.shape[0]},), got shape "
+            f"{np.asarray(labels).shape}; pick one label column"
         )
+    _style(ax, "", "", "")
+    colours = map_colours.MapColours.by_label(labels, label_names, n=len(embedding))
+    size = float(np.sqrt(tsne_dot_area(len(embedding)) if s is None else s))
+    layer = map_colours.draw_map(
+        ax, embedding, colours, title=f"{name} map of {embedding.shape[0]} z-points",
+        axis_names=(f"{axis} 1", f"{axis} 2"), dot_size=size,
+    )  # fmt: skip
     return [layer]
-
-
-def _class_name(value, label_names: Sequence[str] | None) -> str:
-    named = label_names is not None and isinstance(value, np.integer | int)
-    if named and 0 <= int(value) < len(label_names):
-        return str(label_names[int(value)])
-    return str(value.item() if isinstance(value, np.generic) else value)
 
 
 def draw_grid_image(ax: Axes, image: np.ndarray, title: str) -> AxesImage:

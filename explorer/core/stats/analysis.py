@@ -1,6 +1,6 @@
 """Every analysis of one model's encodings in one call (used by ``analyze``, ``compare`` and
 the window): radius and component statistics, hit rates and expected radii of samplers, VAE
-diagnostics, PCA, k-means inertia and t-SNE, with progress and cancel.
+diagnostics, PCA, k-means inertia and a 2-D map (t-SNE, UMAP or PCA), with progress and cancel.
 """
 
 from __future__ import annotations
@@ -17,7 +17,8 @@ from explorer.core.stats.clustering import kmeans_inertia
 from explorer.core.stats.components import component_stats, correlation
 from explorer.core.stats.histograms import component_histograms, radius, radius_histogram
 from explorer.core.stats.hits import expected_radius, hit_rate
-from explorer.core.stats.projection import pca_explained_variance, subsample, tsne
+from explorer.core.stats.maps import MapResult, project
+from explorer.core.stats.projection import TSNEResult, pca_explained_variance
 from explorer.core.stats.vae_diagnostics import vae_diagnostics
 
 # The samplers whose hit rate is tried by default: the seeds' standard normal and uniform
@@ -39,7 +40,8 @@ class AnalysisOptions:
     radius_bin_width: float = 0.5
     component_bins: int = 100
     kmeans_ks: list[int] | None = None
-    tsne_points: int = 0
+    tsne_points: int = 0  # points of the 2-D map (0: none), whatever its method
+    projection: str = "tsne"  # the map's method: tsne, umap or pca (explorer.core.stats.maps)
     tsne_perplexity: float = 30.0
     tsne_iterations: int = 500
     seed: int = 0
@@ -56,8 +58,9 @@ class Analysis:
     sample_radius: dict[str, np.ndarray] = field(default_factory=dict)
     correlation: tuple[np.ndarray, float, int, int] | None = None
     kmeans: Any = None
-    tsne: Any = None
-    tsne_labels: np.ndarray | None = None
+    tsne: Any = None  # a TSNEResult when the map is a t-SNE one (report.py draws it)
+    tsne_labels: np.ndarray | None = None  # the labels of the map's points, any method
+    map: MapResult | None = None
     pca_ratios: np.ndarray | None = None
 
 
@@ -98,7 +101,7 @@ def analyze(
         summary["kmeans"] = result.kmeans.to_dict()
         pos += step
     if options.tsne_points:
-        _add_tsne(result, enc, z, options, state.sub(pos, 1.0, "t-SNE: "))
+        _add_map(result, enc, options, state.sub(pos, 1.0))
     state.set_progress(1.0, "analysis done")
     return result
 
@@ -153,18 +156,45 @@ def _correlation(summary: dict, z: np.ndarray, stats, seed: int) -> tuple:
     return points, rr, i, j
 
 
-def _add_tsne(result: Analysis, enc: Encodings, z, options: AnalysisOptions, state) -> None:
-    idx = subsample(len(z), options.tsne_points, options.seed)
-    result.tsne = tsne(
-        z[idx],
-        perplexity=min(options.tsne_perplexity, (len(idx) - 1) / 3.0 - 1e-6),
-        n_iter=options.tsne_iterations,
+def _add_map(result: Analysis, enc: Encodings, options: AnalysisOptions, state) -> None:
+    """The 2-D map of ``options.tsne_points`` codes (a VAE's means) into ``result``; a t-SNE
+    one also as ``result.tsne`` and the summary's ``"tsne"`` block, as before UMAP."""
+    codes = np.asarray(enc.mu if enc.mu is not None else enc.z, dtype=np.float32)
+    n = min(options.tsne_points, len(codes))
+    extra: dict[str, Any] = {}
+    if options.projection == "tsne":
+        extra = {
+            "perplexity": min(options.tsne_perplexity, (n - 1) / 3.0 - 1e-6),
+            "iterations": options.tsne_iterations,
+        }
+    m = project(
+        codes,
+        options.projection,
+        points=options.tsne_points,
         seed=options.seed,
+        labels=enc.labels,
         state=state,
+        **extra,
     )
-    result.tsne_labels = np.asarray(enc.labels)[idx] if enc.labels is not None else None
+    result.map = m
+    result.tsne_labels = m.labels
+    result.summary["map"] = {
+        "method": m.method,
+        "points": int(len(m.rows)),
+        "codes": "mu" if enc.mu is not None else "z",
+        "params": m.params,
+    }
+    if m.method != "tsne":
+        return
+    p = m.params
+    result.tsne = TSNEResult(embedding=m.xy, kl_divergence=p["kl_divergence"], params=p)
+    old = ("early_exaggeration", "early_exaggeration_iter", "seed", "neighbors", "gradient_method")
     result.summary["tsne"] = {
-        "n_points": int(len(idx)),
-        "kl_divergence": float(result.tsne.kl_divergence),
-        **{k: v for k, v in result.tsne.params.items() if isinstance(v, (int, float, str))},
+        "n_points": int(len(m.rows)),
+        "kl_divergence": float(p["kl_divergence"]),
+        "perplexity": p["perplexity"],
+        "n_iter": p["iterations"],
+        **{k: p[k] for k in old if isinstance(p.get(k), (int, float, str))},
+        **({"pca_dims": p["pca_dims"]} if p["pca_dims"] else {}),
+        "initialization": "pca",
     }

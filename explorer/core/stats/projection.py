@@ -10,6 +10,7 @@ index, and approximately (Annoy) beyond ``EXACT_KNN_MAX_SIZE`` values.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -22,6 +23,7 @@ from explorer.core.stats.points import as_points
 MIN_TSNE_POINTS = 5
 AFFINITY_SHARE = 0.1  # fraction of the progress bar given to the affinity computation
 CALLBACK_EVERY = 10  # iterations between progress / cancel checks during optimisation
+FRAME_EVERY = 50  # iterations between live frames (``on_frame``) of a t-SNE map
 # Exact kNN costs ~n^2 * dim, Annoy ~n; measured break-even near n * dim = 2e6 (2 cores).
 EXACT_KNN_MAX_SIZE = 2_000_000
 
@@ -92,6 +94,7 @@ def tsne(
     n_jobs: int = -1,
     state: TaskState | None = None,
     early_exaggeration_iter: int = 250,
+    on_frame: Callable[[np.ndarray, int], None] | None = None,
 ) -> TSNEResult:
     """Embed ``z`` in 2-D with openTSNE.
 
@@ -117,6 +120,10 @@ def tsne(
         honoured every few iterations.
     early_exaggeration_iter
         Iterations of the early exaggeration phase (openTSNE's default 250).
+    on_frame
+        Live map: called with a float32 copy of the embedding and the iteration done, first
+        with the PCA initialisation (iteration 0), then at the first progress callback and
+        every ``FRAME_EVERY`` iterations. A stop requested from it is honoured at once.
 
     Raises
     ------
@@ -142,7 +149,7 @@ def tsne(
 
     state.set_progress(0.0, f"t-SNE: computing affinities of {n_points} points")
     neighbors = "exact" if n_points * z.shape[1] <= EXACT_KNN_MAX_SIZE else "annoy"
-    progress = _ProgressCallback(state, early_exaggeration_iter + n_iter, started)
+    progress = _ProgressCallback(state, early_exaggeration_iter + n_iter, started, on_frame)
     model = TSNE(
         n_components=2,
         perplexity=float(perplexity),
@@ -159,6 +166,9 @@ def tsne(
     )
     embedding = model.prepare_initial(z)
     state.check()
+    if on_frame is not None:
+        on_frame(np.array(embedding, dtype=np.float32, copy=True), 0)
+        state.check()
     state.set_progress(AFFINITY_SHARE, "t-SNE: optimising")
     _optimise(embedding, model, progress)
     state.set_progress(1.0, "t-SNE: done")
@@ -212,12 +222,20 @@ def _optimise(embedding: Any, model: Any, progress: _ProgressCallback) -> None:
 class _ProgressCallback:
     """openTSNE callback: reports progress and returns True (stop) once a stop is requested."""
 
-    def __init__(self, state: TaskState, total_iter: int, started: float) -> None:
+    def __init__(
+        self,
+        state: TaskState,
+        total_iter: int,
+        started: float,
+        on_frame: Callable[[np.ndarray, int], None] | None = None,
+    ) -> None:
         self.state = state
         self.total_iter = max(total_iter, 1)
         self.offset = 0
         self.started = started
         self.trace: list[tuple[int, float, float]] = []
+        self.on_frame = on_frame
+        self.frames = 0
 
     def __call__(self, iteration: int, error: float, embedding: np.ndarray) -> bool:
         done = self.offset + iteration
@@ -226,6 +244,9 @@ class _ProgressCallback:
         self.state.set_progress(
             fraction, f"t-SNE: iteration {done}/{self.total_iter}, KL {error:.3f}"
         )
+        if self.on_frame is not None and (self.frames == 0 or done % FRAME_EVERY == 0):
+            self.frames += 1
+            self.on_frame(np.array(embedding, dtype=np.float32, copy=True), done)
         return self.state.stop_requested
 
 

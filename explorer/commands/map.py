@@ -1,0 +1,117 @@
+"""``latent-explorer map``: a 2-D map (t-SNE, UMAP or PCA) of a model's encodings.
+
+The method options are flags made from the declarations in
+:data:`explorer.core.stats.maps.MAP_METHODS`; every option is checked before the model is
+loaded (and the perplexity or the neighbours again against the data set's size once it is
+known, before the map is made).
+"""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from explorer.commands.common import encode, load
+from explorer.commands.options import add_data_range_argument, add_model_arguments
+from explorer.commands.outputs import output_folder
+from explorer.core.errors import InvalidParameter
+from explorer.core.latent.params import Param
+from explorer.core.stats.maps import MAP_METHODS, SHARED_PARAMS, check_map_options
+
+
+def _reader(p: Param):
+    """The argparse type of ``p``: reads its form, argparse's message when unreadable."""
+
+    def read(text: str) -> Any:
+        try:
+            return p.read(text)
+        except InvalidParameter as exc:
+            raise argparse.ArgumentTypeError(str(exc)) from None
+
+    return read
+
+
+def method_params() -> dict[str, tuple[Param, list[str]]]:
+    """Option name -> (its declaration, the methods that take it)."""
+    out: dict[str, tuple[Param, list[str]]] = {}
+    for spec in MAP_METHODS.values():
+        for p in spec.params:
+            out.setdefault(p.name, (p, []))[1].append(spec.name)
+    return out
+
+
+def add_parser(sub) -> None:
+    p = sub.add_parser(
+        "map",
+        help="2-D map of the encodings: t-SNE, UMAP or PCA (embedding.npz, .csv, map.png)",
+        description="Writes OUT/embedding.npz (xy, the data set index of every point, labels, "
+        "method, params), OUT/embedding.csv (index,x,y,label) and OUT/map.png. A VAE is "
+        "mapped by its means mu. Large t-SNE and UMAP maps run in a child process.",
+    )
+    add_model_arguments(p)
+    p.add_argument("--dataset", default="mnist-5k")
+    add_data_range_argument(p)
+    p.add_argument("--out", required=True, help="output folder")
+    g = p.add_argument_group("map")
+    methods = ", ".join(f"{s.name} ({s.note})" for s in MAP_METHODS.values())
+    # Any name is accepted here so that an unknown method gets the core's one-line message.
+    g.add_argument("--method", default="tsne", help=f"one of {methods}; default tsne")
+    for q in SHARED_PARAMS:
+        g.add_argument(
+            q.flag, dest=q.name, type=_reader(q), default=q.default,
+            help=f"{q.help} (default {q.default})",
+        )  # fmt: skip
+    for name, (q, users) in method_params().items():
+        allowed = f" {q.allowed()}" if q.kind == "choice" else ""
+        text = f"{'/'.join(users)}: {q.help}{allowed} (default {q.default})"
+        # choices are checked by the core, in one line, not by argparse
+        g.add_argument(q.flag, dest=name, type=_reader(q), help=text)
+
+
+def given_options(args: argparse.Namespace) -> dict[str, Any]:
+    """The method options given as flags (None: not given), with the shared seed and
+    pca_dims; a flag of another method is refused."""
+    options = {k: getattr(args, k) for k in method_params() if getattr(args, k) is not None}
+    method = MAP_METHODS.get(args.method)
+    if method is not None:
+        own = {q.name for q in method.params}
+        stray = sorted(method_params()[k][0].flag for k in options if k not in own)
+        if stray:
+            raise InvalidParameter(f"{', '.join(stray)} does not apply to --method {args.method}")
+    return {**options, "seed": args.seed, "pca_dims": args.pca_dims}
+
+
+def run(args: argparse.Namespace) -> int:
+    out = output_folder(args.out)
+    options = given_options(args)
+    check_map_options(args.method, args.points, {**options, "points": args.points})
+    model = load(args)
+    _, enc = encode(model, args.dataset, args.data_range)
+    n = min(args.points, len(enc))
+    check_map_options(args.method, n, options)  # the perplexity / neighbours against the data
+    from explorer.commands.progressbar import ProgressBar
+    from explorer.core.output.map_files import write_map
+    from explorer.core.progress import TaskState
+    from explorer.core.stats.maps import project
+
+    bar = ProgressBar()
+    codes = enc.mu if enc.mu is not None else enc.z
+    method_options = {k: v for k, v in options.items() if k not in ("seed", "pca_dims")}
+    result = project(
+        codes,
+        args.method,
+        points=args.points,
+        seed=args.seed,
+        labels=enc.labels,
+        pca_dims=args.pca_dims,
+        state=TaskState(lambda f, msg: bar.update(f, msg)),
+        **method_options,
+    )
+    if bar.tty:
+        bar.line(f"{MAP_METHODS[args.method].label} map of {len(result.xy)} points in "
+                 f"{result.seconds:.1f} s")  # fmt: skip
+    result.params.update(model=model.name, dataset=enc.dataset_name or args.dataset)
+    title = f"{model.name} on {enc.dataset_name or args.dataset}"
+    for path in write_map(out, result, enc.indices, enc.label_names, title):
+        print(path)
+    return 0
