@@ -31,6 +31,14 @@ EXPECTED = {
         rf"throughput ratio \(worker / plain\): {N}",
         r"event loop worst stall while training: \d+ ms",
     ],
+    "bench_map_view.py": [
+        rf"pan +-> repainted +median +{N} ms",
+        rf"lasso -> selection +{N} ms for \d+ rows",
+    ],
+    "bench_projection.py": [
+        rf" +\d+ +1 +{N} +{N} +{N}x",
+        rf"live t-SNE of \d+ points in a child process: first frame {N} s",
+    ],
     "bench_tf_import_stall.py": [rf"worst gap, preload / import only: {N}"],
     "bench_gui_startup.py": [rf"ratio window / tensorflow import: {N}"],
     "bench_gui_latency.py": [
@@ -39,7 +47,9 @@ EXPECTED = {
     ],
     "bench_gui_scale.py": [
         rf"slot change -> 256-row heatmap +median +{N} ms",
-        rf"pan the \d+-point map +median +{N} ms",
+        rf"live t-SNE of \d+ points: first frame on screen {N} s after Run",
+        rf"pan \d+ points +{N} +{N} +{N}x",
+        rf"map goals \(pan/zoom, lasso, stall per step\): (met|MISSED)",
         rf"worst stall: {N} ms during",
         rf"witness \((realtime|normal) priority\): the machine's longest pause ({N}|under 15) ms",
     ],

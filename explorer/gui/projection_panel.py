@@ -37,7 +37,7 @@ from PySide6.QtWidgets import (
 )
 
 from explorer.core.errors import ExplorerError, InvalidParameter
-from explorer.core.stats.maps import MAP_METHODS, check_map_options
+from explorer.core.stats.maps import MAP_METHODS, SHARED_PARAMS, check_map_options
 from explorer.gui.grid_view import to_qimage
 from explorer.gui.map_details import MapDetails
 from explorer.gui.map_view import MapView
@@ -65,11 +65,21 @@ def run_map(state, z: np.ndarray, labels, method: str, options: dict, seed: int)
     return project(z, method, seed=seed, labels=labels, state=state, on_frame=frame, **options)
 
 
-def nearest_rows(state, z: np.ndarray, row: int, k: int) -> np.ndarray:
-    """Worker: the ``k`` rows nearest to ``row`` in latent space."""
+def nearest_rows(state, z: np.ndarray, row: int, k: int, ds, indices) -> tuple:
+    """Worker: the ``k`` rows nearest to ``row`` in latent space, and their images."""
     from explorer.core.stats.map_geometry import nearest_neighbours
 
-    return nearest_neighbours(z, row, k)
+    found = np.asarray(nearest_neighbours(z, row, k), dtype=np.int64)
+    return found, images_of(state, ds, found if indices is None else indices[found])
+
+
+def images_of(state, ds, indices: np.ndarray) -> np.ndarray:
+    """Worker: data set images ``indices`` (files are decoded: not on the GUI thread)."""
+    images = []
+    for i in indices:
+        state.check()
+        images.append(ds.image(int(i)))
+    return np.stack(images)
 
 
 def codes_of(enc: Any) -> np.ndarray:
@@ -109,6 +119,7 @@ class ProjectionPanel(QWidget):
         self._run: tuple | None = None  # (slot, enc, rows, method) of the run going on
         self._frames = 0
         self._clicked: tuple[str, int] = ("", -1)  # slot and encoded row of the clicked point
+        self._selection_text = ""
         self._build()
 
     # ------------------------------------------------------------------ building
@@ -127,6 +138,10 @@ class ProjectionPanel(QWidget):
             self.stack.addWidget(page)
         self.method.currentIndexChanged.connect(self._method_changed)
         self.method.currentIndexChanged.connect(self._options_changed)
+        pca = [p for p in SHARED_PARAMS if p.name == "pca_dims"]  # points, seed: spin boxes
+        self.shared_page, self.shared = field_page(
+            pca, lambda p: p.widget, self._options_changed, lambda p: self._options_changed()
+        )
         self.points = QSpinBox(objectName="mapPoints", minimum=2, maximum=2_000_000, value=2000)
         self.points.setSingleStep(1000)
         self.points.setToolTip("points mapped: a seeded sample, stratified by label")
@@ -170,6 +185,7 @@ class ProjectionPanel(QWidget):
         for label, widget in (("slot", self.slot), ("method", self.method)):
             form.addRow(label, widget)
         form.addRow(self.stack)
+        form.addRow(self.shared_page)
         sample = QHBoxLayout()
         sample.addWidget(self.points, 1)
         sample.addWidget(QLabel("seed"))
@@ -227,28 +243,33 @@ class ProjectionPanel(QWidget):
         return self.method.currentData()
 
     def options(self) -> dict[str, Any]:
-        """The current method's options as its declarations read them (InvalidParameter)."""
+        """The current method's options and the PCA dimensions as their declarations read
+        them (InvalidParameter)."""
         method = MAP_METHODS[self.method_name()]
+        fields = {**self.fields[method.name], **self.shared}
         return {
-            p.key: p.parse(field_text(self.fields[method.name][p.key]), what=p.label or p.key)
+            key: p.parse(field_text(fields[key]), what=p.label or key)
             if p.form != "choice"
-            else field_text(self.fields[method.name][p.key])
-            for p in method.params
+            else field_text(fields[key])
+            for p in (*method.params, *(q for q in SHARED_PARAMS if q.key in self.shared))
+            for key in (p.key,)
         }
 
     def _options_changed(self, *_: Any) -> None:
         """Mark unreadable fields and say why; Run only with readable options."""
         errors = []
-        for m in MAP_METHODS.values():
-            for p in m.params:
-                widget = self.fields[m.name][p.key]
+        pages = [(m.name, m.params, self.fields[m.name]) for m in MAP_METHODS.values()]
+        shared = [q for q in SHARED_PARAMS if q.key in self.shared]
+        for name, params, fields in [*pages, (self.method_name(), shared, self.shared)]:
+            for p in params:
+                widget = fields[p.key]
                 if p.form == "choice":
                     continue
                 try:
                     p.parse(field_text(widget), what=p.label or p.key)
                 except InvalidParameter as exc:
                     mark(widget, str(exc))
-                    if m.name == self.method_name():
+                    if name == self.method_name():
                         errors.append(str(exc))
                 else:
                     mark(widget, None)
@@ -427,19 +448,16 @@ class ProjectionPanel(QWidget):
         self.map.set_marked(self._map_points([row]))
         if k:
             self.runner.start(
-                "neighbours", nearest_rows, codes_of(enc), row, k, on_done=self._neighbours
-            )
+                "neighbours", nearest_rows, codes_of(enc), row, k, ds, enc.indices,
+                on_done=self._neighbours,
+            )  # fmt: skip
         else:
             self.details.show_neighbours(np.zeros((0, 1, 1, 1), np.uint8))
         self._clicked = (slot, row)
 
-    def _neighbours(self, found: np.ndarray) -> None:
-        slot, row = self._clicked
-        enc, ds = self.data(slot), self.data(f"dataset{slot}")
-        if enc is None or ds is None:
-            return
-        found = np.asarray(found, dtype=np.int64)
-        images = np.stack([ds.image(self._index_in(enc, r)) for r in found])
+    def _neighbours(self, result: tuple) -> None:
+        found, images = result
+        _, row = self._clicked
         self.details.show_neighbours(images)
         self.map.set_marked(self._map_points([row, *found]))
 
@@ -460,13 +478,14 @@ class ProjectionPanel(QWidget):
         self.selected = self.rows[points] if len(points) else np.zeros(0, dtype=np.int64)
         enc, ds = self.data(self.slot_name), self.data(f"dataset{self.slot_name}")
         if not len(self.selected) or enc is None or ds is None:
+            self.runner.cancel("selection")
             self.details.set_selection_size(0)
             return
         from explorer.gui.map_details import SHOWN
 
         n = len(self.selected)
         shown = self.selected[np.unique(np.linspace(0, n - 1, min(n, SHOWN)).astype(np.int64))]
-        images = np.stack([ds.image(self._index_in(enc, r)) for r in shown])
+        indices = shown if enc.indices is None else np.asarray(enc.indices)[shown]
         text = f"{n} points selected"
         if n > SHOWN:
             text += f" ({SHOWN} of them shown, spread over the selection)"
@@ -475,7 +494,14 @@ class ProjectionPanel(QWidget):
             values, counts = np.unique(labels[self.selected], return_counts=True)
             top = np.argsort(-counts)[:4]
             text += "; labels " + ", ".join(f"{values[i]}: {counts[i]}" for i in top)
-        self.details.show_selection(images, text)
+        self.details.set_selection_size(n)
+        self.details.selection_info.setText(text)
+        self._selection_text = text
+        self.runner.start("selection", images_of, ds, indices, on_done=self._selection_images)
+
+    def _selection_images(self, images: np.ndarray) -> None:
+        if len(self.selected):
+            self.details.show_selection(images, self._selection_text)
 
     def mean_z(self) -> np.ndarray:
         """The mean code of the selection (a VAE's means)."""

@@ -161,6 +161,7 @@ def test_lasso_selection_and_its_actions(window, qtbot, tmp_path):
         qtbot.mouseMove(view, corner.toPoint())
     qtbot.mouseRelease(view, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.ShiftModifier,
                        corners[0].toPoint())  # fmt: skip
+    assert window.wait_idle(30_000)  # the selection's images are read in a worker
     # exactly the points inside the drawn square (its corners in data coordinates)
     square = np.array([view.data_at(QPointF(p.toPoint())) for p in corners])  # as moved to
     xy = view.points

@@ -132,7 +132,7 @@ def tsne(
     Cancelled
         A stop was requested.
     """
-    from openTSNE import TSNE
+    from openTSNE import TSNE, initialization
 
     started = time.perf_counter()
     state = ensure_state(state)
@@ -164,11 +164,14 @@ def tsne(
         callbacks=progress,
         callbacks_every_iters=CALLBACK_EVERY,
     )
-    embedding = model.prepare_initial(z)
-    state.check()
+    # openTSNE's own PCA initialisation, made before the affinities (the slow part) so that
+    # a live map shows its first frame at once; the same array openTSNE would make itself
+    start = initialization.pca(z, 2, random_state=int(seed))
     if on_frame is not None:
-        on_frame(np.array(embedding, dtype=np.float32, copy=True), 0)
-        state.check()
+        on_frame(np.array(start, dtype=np.float32, copy=True), 0)
+    state.check()
+    embedding = model.prepare_initial(z, initialization=start)
+    state.check()
     state.set_progress(AFFINITY_SHARE, "t-SNE: optimising")
     _optimise(embedding, model, progress)
     state.set_progress(1.0, "t-SNE: done")

@@ -1,0 +1,374 @@
+"""Painting of :class:`~explorer.gui.map_view.MapView`: the dots image and the overlay.
+
+The dots are stamped with NumPy into one image (``stamp_dots`` of
+``explorer/core/output/dot_layer.py``), cached and re-stamped only when the view, the size,
+the points, their colours or the selection change; the rest (frame, ticks, labels, title,
+legend or colorbar, contours, rings, the lasso, the hover box) is painted by Qt at every
+paint. A mixin of ``MapView``: it uses the view's state and is tested through it.
+"""
+
+from __future__ import annotations
+
+import math
+import sys
+import time
+
+import numpy as np
+from PySide6.QtCore import QPointF, QRectF, Qt
+from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPainterPath, QPen
+
+from explorer.core.output.map_colours import draw_order
+
+WHITE = 0xFFFFFFFF
+RING = QColor(20, 20, 20)
+
+
+def dot_diameter(n_points: int) -> int:
+    """Dot diameter in (logical) pixels: big dots for a few points, one pixel for a million."""
+    for limit, size in ((2_000, 5), (8_000, 4), (40_000, 3), (300_000, 2)):
+        if n_points <= limit:
+            return size
+    return 1
+
+
+def nice_ticks(lo: float, hi: float, max_ticks: int) -> tuple[np.ndarray, int]:
+    """Round tick values in [lo, hi] (at most about ``max_ticks``) and their decimals."""
+    span = hi - lo
+    if not (math.isfinite(span) and span > 0):
+        return np.zeros(0), 0
+    raw = span / max(1, max_ticks)
+    mag = 10.0 ** math.floor(math.log10(raw))
+    step = next(m * mag for m in (1, 2, 2.5, 5, 10) if m * mag >= raw * (1 - 1e-9))
+    first = math.ceil(lo / step - 1e-9)
+    count = int(math.floor(hi / step + 1e-9)) - first + 1
+    ticks = (first + np.arange(max(0, count))) * step
+    decimals = max(0, -math.floor(math.log10(step) + 1e-9))
+    if step / mag == 2.5:
+        decimals += 1
+    return ticks, min(decimals, 8)
+
+
+def _label(value: float, decimals: int) -> str:
+    if value != 0 and (abs(value) >= 1e6 or abs(value) < 1e-4):
+        return f"{value:.3g}"
+    text = f"{value:.{decimals}f}"
+    return text[1:] if text.startswith("-") and float(text) == 0 else text
+
+
+def _words(palette: np.ndarray) -> np.ndarray:
+    """RGBA palette -> one opaque word per colour in the byte order of a
+    ``QImage.Format_ARGB32_Premultiplied`` (B, G, R, A on little-endian machines)."""
+    rgba = np.array(palette, dtype=np.uint8, copy=True)
+    rgba[:, 3] = 255
+    order = [2, 1, 0, 3] if sys.byteorder == "little" else [3, 0, 1, 2]
+    return np.ascontiguousarray(rgba[:, order]).view(np.uint32).ravel()
+
+
+class MapPainting:
+    """Rendering and painting of a :class:`~explorer.gui.map_view.MapView` (a mixin)."""
+
+    # ------------------------------------------------------------------ render
+    def _prepare(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """x, y (float64) and colour words of the points in draw order, cached."""
+        if self._styled is None or self._styled[0] != self._style:
+            order, codes, palette = draw_order(self._colours, self._selection)
+            self._styled = (self._style, order, _words(palette)[codes])
+        _, order, words = self._styled
+        key = (self._version, self._style)
+        if self._prepared is None or self._prepared[0] != key:
+            x, y = (self._x, self._y) if order is None else (self._x[order], self._y[order])
+            self._prepared = (key, x, y)
+        return self._prepared[1], self._prepared[2], words
+
+    def dots_image(self) -> QImage | None:
+        """The cached image of the dots (device pixels), re-rendered if out of date."""
+        if self._xy is None or self._view is None:
+            return None
+        rect = self.plot_rect()
+        ratio = float(self.devicePixelRatioF()) or 1.0
+        w, h = max(1, math.ceil(rect.width() * ratio)), max(1, math.ceil(rect.height() * ratio))
+        key = (w, h, ratio, self._view, self._version, self._style)
+        if key != self._image_key:
+            from explorer.core.output.dot_layer import disc_offsets, stamp_dots
+
+            start = time.perf_counter()
+            x, y, words = self._prepare()
+            x0, x1, y0, y1 = self._view
+            pix = self._pixels
+            np.subtract(x, x0, out=pix[0])
+            pix[0] *= w / (x1 - x0)
+            np.subtract(y1, y, out=pix[1])
+            pix[1] *= h / (y1 - y0)
+            offsets = disc_offsets(dot_diameter(len(x)) * ratio)
+            buffer = stamp_dots(w, h, pix.T, None, words, offsets, background=WHITE)
+            image = QImage(buffer.data, w, h, 4 * w, QImage.Format.Format_ARGB32_Premultiplied)
+            image.setDevicePixelRatio(ratio)
+            self._buffer, self._image, self._image_key = buffer, image, key
+            self._pick_legend_corner(rect, ratio)
+            self.last_render_ms = (time.perf_counter() - start) * 1000
+            self.rendered.emit(self.last_render_ms)
+        return self._image
+
+    # ------------------------------------------------------------------ paint
+    def paintEvent(self, event) -> None:
+        painter = QPainter(self)
+        painter.fillRect(self.rect(), Qt.GlobalColor.white)
+        image = self.dots_image()
+        if image is None:
+            painter.setPen(Qt.GlobalColor.darkGray)
+            flags = Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap
+            text = self._message or "no points"
+            painter.drawText(QRectF(self.rect()).adjusted(12, 12, -12, -12), flags, text)
+            painter.end()
+            return
+        rect = self.plot_rect()
+        painter.drawImage(rect.topLeft(), image)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        painter.save()
+        painter.setClipRect(rect)
+        if self._contours_on:
+            self._paint_contours(painter)
+        self._paint_rings(painter)
+        painter.restore()
+        self._paint_axes(painter, rect)
+        self._paint_key(painter, rect)
+        self._paint_drag(painter)
+        self._paint_hover(painter, rect)
+        painter.end()
+
+    def _paint_contours(self, painter: QPainter) -> None:
+        paths = self.contour_paths()
+        painter.save()
+        painter.setTransform(self._transform(), combine=True)
+        for i, (_, path) in enumerate(paths):
+            pen = QPen(QColor(40, 40, 40, 110 + 30 * min(i, 4)), 1.0)
+            pen.setCosmetic(True)
+            painter.setPen(pen)
+            painter.drawPath(path)
+        painter.restore()
+
+    def _paint_rings(self, painter: QPainter) -> None:
+        if not len(self._marked):
+            return
+        radius = dot_diameter(len(self._xy)) / 2 + 3
+        pixels = self.pixel_of(self._xy[self._marked])
+        painter.setBrush(Qt.BrushStyle.NoBrush)
+        for i, (x, y) in enumerate(pixels):
+            if not (math.isfinite(x) and math.isfinite(y)):
+                continue
+            painter.setPen(QPen(RING if i else QColor(200, 0, 0), 2.0 if i == 0 else 1.2))
+            r = radius + (1.5 if i == 0 else 0.0)
+            painter.drawEllipse(QPointF(x, y), r, r)
+
+    def _paint_axes(self, painter: QPainter, rect: QRectF) -> None:
+        fm = self.fontMetrics()
+        painter.setPen(QPen(QColor(90, 90, 90), 1.0))
+        painter.setBrush(Qt.BrushStyle.NoBrush)
+        painter.drawRect(rect)
+        (x0, x1), (y0, y1) = self.view_limits()
+        text_pen = QPen(QColor(40, 40, 40))
+        xt, xd = nice_ticks(x0, x1, max(2, int(rect.width() // 80)))
+        for v in xt:
+            px = rect.left() + (v - x0) / (x1 - x0) * rect.width()
+            painter.drawLine(QPointF(px, rect.bottom()), QPointF(px, rect.bottom() + 4))
+            label = _label(float(v), xd)
+            painter.save()
+            painter.setPen(text_pen)
+            painter.drawText(
+                QPointF(px - fm.horizontalAdvance(label) / 2, rect.bottom() + 5 + fm.ascent()),
+                label,
+            )
+            painter.restore()
+        yt, yd = nice_ticks(y0, y1, max(2, int(rect.height() // 50)))
+        for v in yt:
+            py = rect.top() + (y1 - v) / (y1 - y0) * rect.height()
+            painter.drawLine(QPointF(rect.left() - 4, py), QPointF(rect.left(), py))
+            label = _label(float(v), yd)
+            painter.save()
+            painter.setPen(text_pen)
+            painter.drawText(
+                QPointF(rect.left() - 6 - fm.horizontalAdvance(label), py + fm.ascent() / 2 - 1),
+                label,
+            )
+            painter.restore()
+        painter.setPen(text_pen)
+        xname, yname = self.axis_names
+        bottom = rect.bottom() + 6 + fm.height() + fm.ascent()
+        painter.drawText(
+            QPointF(rect.center().x() - fm.horizontalAdvance(xname) / 2, bottom), xname
+        )
+        painter.save()
+        painter.translate(4 + fm.ascent(), rect.center().y() + fm.horizontalAdvance(yname) / 2)
+        painter.rotate(-90)
+        painter.drawText(QPointF(0, 0), yname)
+        painter.restore()
+        if self.title:
+            bold = QFont(self.font())
+            bold.setBold(True)
+            painter.save()
+            painter.setFont(bold)
+            title = painter.fontMetrics().elidedText(
+                self.title, Qt.TextElideMode.ElideRight, self.width() - 8
+            )
+            width = painter.fontMetrics().horizontalAdvance(title)
+            x = min(max(4.0, rect.center().x() - width / 2), self.width() - 4 - width)
+            painter.drawText(QPointF(x, 4 + fm.ascent()), title)
+            painter.restore()
+        if len(self._selection):
+            note = f"{len(self._selection)} selected"
+            painter.drawText(QPointF(rect.left() + 4, rect.top() + 3 + fm.ascent()), note)
+
+    def _bar(self):
+        return None if self._colours is None else self._colours.colorbar
+
+    def _paint_key(self, painter: QPainter, rect: QRectF) -> None:
+        fm = self.fontMetrics()
+        bar = self._bar()
+        if bar is not None:
+            strip = QRectF(rect.right() + 10, rect.top() + 4, 12, rect.height() - 8)
+            ramp = bar.ramp()
+            colours = np.ascontiguousarray(np.repeat(ramp[::-1][:, None, :], 2, axis=1))
+            strip_image = QImage(colours.data, 2, len(ramp), 8, QImage.Format.Format_RGBA8888)
+            painter.drawImage(strip, strip_image)
+            painter.setPen(QPen(QColor(90, 90, 90)))
+            painter.drawRect(strip)
+            ticks, decimals = nice_ticks(bar.vmin, bar.vmax, max(2, int(strip.height() // 45)))
+            span = bar.vmax - bar.vmin
+            for v in ticks:
+                y = strip.bottom() - (v - bar.vmin) / span * strip.height() if span else strip.top()
+                painter.drawLine(QPointF(strip.right(), y), QPointF(strip.right() + 3, y))
+                painter.drawText(
+                    QPointF(strip.right() + 5, y + fm.ascent() / 2 - 1), _label(float(v), decimals)
+                )
+            painter.save()
+            painter.translate(
+                self.width() - 6 - fm.ascent(),
+                strip.center().y() - fm.horizontalAdvance(bar.label) / 2,
+            )
+            painter.rotate(90)
+            painter.drawText(QPointF(0, 0), bar.label)
+            painter.restore()
+            return
+        legend = self._colours.legend if self._colours is not None else ()
+        layout = self._legend_layout(rect)
+        if layout is None:
+            return
+        names, rows, title = layout
+        line = fm.height()
+        box = self._legend_box(rect)
+        painter.setPen(QPen(QColor(180, 180, 180)))
+        painter.setBrush(QColor(255, 255, 255, 215))
+        painter.drawRect(box)
+        painter.setPen(QPen(QColor(40, 40, 40)))
+        y = box.top() + 4
+        if title:
+            painter.drawText(QPointF(box.left() + 6, y + fm.ascent()), title)
+            y += line
+        for i, name in enumerate(names):
+            if not (rows < len(legend) and i == rows - 1):
+                painter.setPen(Qt.PenStyle.NoPen)
+                painter.setBrush(QColor(*legend[i][1]))
+                d = line * 0.55
+                painter.drawEllipse(QRectF(box.left() + 6, y + (line - d) / 2, d, d))
+            painter.setPen(QPen(QColor(40, 40, 40)))
+            painter.drawText(QPointF(box.left() + 10 + line * 0.55, y + fm.ascent()), name)
+            y += line
+
+    def _legend_layout(self, rect: QRectF) -> tuple[list[str], int, str] | None:
+        """(names shown, rows, title) of the legend, None without one."""
+        legend = self._colours.legend if self._colours is not None else ()
+        if not legend or self._bar() is not None:
+            return None
+        line = self.fontMetrics().height()
+        rows = min(len(legend), max(1, int((rect.height() - 10) // line) - 1))
+        names = [name for name, _ in legend[:rows]]
+        if rows < len(legend):
+            names[-1] = f"… {len(legend) - rows + 1} more"
+        return names, rows, self._colours.legend_title
+
+    def _legend_box(self, rect: QRectF, corner: int | None = None) -> QRectF:
+        """The legend's box in ``corner`` (0 top right, 1 top left, 2 bottom right,
+        3 bottom left; default: the emptiest, picked at each render)."""
+        layout = self._legend_layout(rect)
+        if layout is None:
+            return QRectF()
+        names, rows, title = layout
+        fm = self.fontMetrics()
+        line = fm.height()
+        width = max(fm.horizontalAdvance(n) for n in names) + line + 14
+        width = max(width, fm.horizontalAdvance(title) + 12)
+        height = (rows + (1 if title else 0)) * line + 8
+        corner = self._legend_corner if corner is None else corner
+        x = rect.left() + 6 if corner in (1, 3) else rect.right() - width - 6
+        y = rect.bottom() - height - 6 if corner in (2, 3) else rect.top() + 6
+        if corner == 1 and len(self._selection):
+            y += line  # below the "n selected" note
+        return QRectF(x, y, width, height)
+
+    def _pick_legend_corner(self, rect: QRectF, ratio: float) -> None:
+        """The corner whose legend box covers the fewest drawn pixels (of the new image)."""
+        if self._legend_layout(rect) is None or self._buffer is None:
+            return
+        words = self._buffer.view(np.uint32)[..., 0]
+        covered = []
+        for corner in range(4):
+            box = self._legend_box(rect, corner).translated(-rect.left(), -rect.top())
+            r0, r1 = int(box.top() * ratio), int(box.bottom() * ratio) + 1
+            c0, c1 = int(box.left() * ratio), int(box.right() * ratio) + 1
+            covered.append(int(np.count_nonzero(words[max(0, r0) : r1, max(0, c0) : c1] != WHITE)))
+        self._legend_corner = int(np.argmin(covered))
+
+    def _paint_drag(self, painter: QPainter) -> None:
+        drag = self._drag
+        if drag is None or drag["kind"] == "pan" or not drag.get("moved"):
+            return
+        pen = QPen(QColor(0, 90, 200), 1.5, Qt.PenStyle.DashLine)
+        painter.setPen(pen)
+        painter.setBrush(QColor(0, 90, 200, 30))
+        if drag["kind"] == "lasso":
+            path = QPainterPath(drag["points"][0])
+            for p in drag["points"][1:]:
+                path.lineTo(p)
+            path.closeSubpath()
+            painter.drawPath(path)
+        else:
+            painter.drawRect(QRectF(drag["start"], drag["end"]).normalized())
+
+    def _paint_hover(self, painter: QPainter, rect: QRectF) -> None:
+        row = self._hover
+        if row < 0 or self._xy is None or self._drag is not None:
+            return
+        x, y = self.pixel_of(self._xy[row])
+        if math.isfinite(x) and math.isfinite(y):
+            painter.setPen(QPen(QColor(0, 0, 0), 1.5))
+            painter.setBrush(Qt.BrushStyle.NoBrush)
+            r = dot_diameter(len(self._xy)) / 2 + 2
+            painter.drawEllipse(QPointF(x, y), r, r)
+        thumb = self._thumb_for(row)
+        if thumb is None or self._hover_pos is None:
+            return
+        _, image, text = thumb
+        fm = self.fontMetrics()
+        lines = text.splitlines() or [""]
+        text_w = max(fm.horizontalAdvance(t) for t in lines)
+        img_w = image.width() if image is not None and not image.isNull() else 0
+        img_h = image.height() if img_w else 0
+        w = max(img_w, text_w) + 10
+        h = img_h + len(lines) * fm.height() + (14 if img_h else 8)
+        pos = self._hover_pos + QPointF(14, 14)
+        if pos.x() + w > self.width():
+            pos.setX(self._hover_pos.x() - 14 - w)
+        if pos.y() + h > self.height():
+            pos.setY(self._hover_pos.y() - 14 - h)
+        box = QRectF(pos.x(), pos.y(), w, h)
+        painter.setPen(QPen(QColor(120, 120, 120)))
+        painter.setBrush(QColor(255, 255, 250, 240))
+        painter.drawRect(box)
+        top = box.top() + 5
+        if img_w:
+            painter.drawImage(QPointF(box.left() + (w - img_w) / 2, top), image)
+            top += img_h + 4
+        painter.setPen(QPen(QColor(20, 20, 20)))
+        for t in lines:
+            painter.drawText(QPointF(box.left() + 5, top + fm.ascent()), t)
+            top += fm.height()
