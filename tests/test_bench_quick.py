@@ -49,7 +49,7 @@ EXPECTED = {
         rf"slot change -> 256-row heatmap +median +{N} ms",
         rf"live t-SNE of \d+ points: first frame on screen {N} s after Run",
         rf"pan \d+ points +{N} +{N} +{N}x",
-        rf"map goals \(pan/zoom, lasso, stall per step\): (met|MISSED)",
+        r"map goals \(pan/zoom, lasso, stall per step\): (met|MISSED)",
         rf"worst stall: {N} ms during",
         rf"witness \((realtime|normal) priority\): the machine's longest pause ({N}|under 15) ms",
     ],
