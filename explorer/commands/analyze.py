@@ -9,6 +9,7 @@ from explorer.commands.common import encode, load
 from explorer.commands.options import add_data_range_argument, add_model_arguments, str_list
 from explorer.commands.outputs import output_folder
 from explorer.commands.progressbar import ProgressBar
+from explorer.core.stats.maps import MAP_METHODS
 
 
 def add_parser(sub) -> None:
@@ -33,7 +34,7 @@ def add_parser(sub) -> None:
     )
     p.add_argument(
         "--projection",
-        choices=("tsne", "umap", "pca"),
+        choices=tuple(MAP_METHODS),
         default="tsne",
         help="the map's method (default tsne; `latent-explorer map` has all its options)",
     )
@@ -85,8 +86,6 @@ def run(args: argparse.Namespace) -> int:
     result = analyze(enc, options, TaskState(lambda f, msg: bar.update(f, msg)))
     result.summary["label_names"] = enc.label_names
     written = write_analysis_plots(result, args.out, args.formats)
-    if result.map is not None and result.map.method != "tsne":  # report.py draws t-SNE maps
-        written += _write_map_plot(result, args.out, args.formats)
     atomic.write_json(f"{args.out}/summary.json", result.summary)
     if bar.tty:
         bar.line(f"{len(written)} plots and summary.json in {args.out}")
@@ -97,21 +96,3 @@ def run(args: argparse.Namespace) -> int:
             print(path)
         print(f"{args.out}/summary.json")
     return 0
-
-
-def _write_map_plot(result, out: str, formats: list[str]) -> list:
-    """``umap.png`` or ``pca_map.png`` (and the other formats) of the analysis' map."""
-    from pathlib import Path
-
-    from explorer.core.output import plots
-    from explorer.core.util.export import save_figure
-
-    m, s = result.map, result.summary
-    fig = plots.new_figure(7, 6)
-    ax = fig.add_subplot()
-    labels = m.labels if m.labels is not None and m.labels.ndim == 1 else None
-    plots.draw_map(ax, m.xy, labels, s.get("label_names"), m.method)
-    name = "PCA" if m.method == "pca" else plots.MAP_AXES[m.method]
-    ax.set_title(f"{name} map of {len(m.xy)} z-points: {s['model']} on {s['dataset']}")
-    stem = {"pca": "pca_map"}.get(m.method, m.method)
-    return [save_figure(fig, Path(out) / f"{stem}.{fmt}") for fmt in formats]

@@ -95,8 +95,7 @@ class MapColours:
         labels = np.asarray(labels)
         if labels.ndim != 1:
             raise InvalidParameter(f"map labels must be one per point, got shape {labels.shape}")
-        classes, codes = np.unique(labels, return_inverse=True)
-        codes = codes.reshape(-1)
+        classes, codes = _classes(labels)
         if classes.size > 20:
             if np.issubdtype(labels.dtype, np.number):
                 return cls.by_value(labels.astype(np.float64), title)
@@ -135,6 +134,21 @@ class MapColours:
         codes[finite] = np.rint(scaled).astype(np.intp)
         palette = np.vstack([_cmap_rgba(cmap, N_LEVELS), np.array([NAN_RGBA], np.uint8)])
         return cls(codes, palette, colorbar=Colorbar(cmap, lo, hi, label))
+
+
+def _classes(labels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``np.unique(labels, return_inverse=True)``; small whole-number labels (digits, a few
+    classes) by counting, 10-20x faster than sorting a million labels."""
+    if labels.dtype.kind in "iub" and len(labels):
+        lo, hi = int(labels.min()), int(labels.max())
+        if hi - lo < 65536:
+            shifted = labels.astype(np.int64) - lo
+            present = np.flatnonzero(np.bincount(shifted, minlength=hi - lo + 1))
+            lookup = np.zeros(hi - lo + 1, dtype=np.intp)
+            lookup[present] = np.arange(len(present))
+            return (present + lo).astype(labels.dtype), lookup[shifted]
+    classes, codes = np.unique(labels, return_inverse=True)
+    return classes, codes.reshape(-1)
 
 
 def faded(palette: np.ndarray, share: float = FADE) -> np.ndarray:

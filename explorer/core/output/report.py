@@ -77,16 +77,15 @@ def write_analysis_plots(
         fig = plots.new_figure(6, 4)
         plots.draw_kmeans_inertia(fig.add_subplot(), a.kmeans.k, a.kmeans.inertia)
         written += _save(fig, out, "kmeans_inertia", formats)
-    if a.tsne is not None:
+    if a.map is not None:  # t-SNE: tsne.png (as before UMAP), UMAP: umap.png, PCA: pca_map.png
+        m = a.map
         fig = plots.new_figure(7, 6)
-        labels = (
-            a.tsne_labels if a.tsne_labels is not None and np.ndim(a.tsne_labels) == 1 else None
-        )
-        names = s.get("label_names")
+        labels = m.labels if m.labels is not None and np.ndim(m.labels) == 1 else None
         ax = fig.add_subplot()
-        plots.draw_tsne(ax, a.tsne.embedding, labels, names)
-        ax.set_title(f"t-SNE of {s['tsne']['n_points']} z-points: {title}")
-        written += _save(fig, out, "tsne", formats)
+        plots.draw_map(ax, m.xy, labels, s.get("label_names"), m.method)
+        name = "PCA" if m.method == "pca" else plots.MAP_AXES[m.method]
+        ax.set_title(f"{name} map of {len(m.xy)} z-points: {title}")
+        written += _save(fig, out, {"pca": "pca_map"}.get(m.method, m.method), formats)
     return written
 
 
