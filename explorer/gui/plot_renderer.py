@@ -204,7 +204,8 @@ class RenderedPlot(QWidget):
         self.update()
 
     def busy(self) -> bool:
-        return self._task is not None
+        """A requested image has not arrived yet, or a re-render after a resize is due."""
+        return self._task is not None or self._rerender_soon.pending
 
     def _rerender(self) -> None:
         if self._build is not None:

@@ -82,6 +82,16 @@ def images_of(state, ds, indices: np.ndarray) -> np.ndarray:
     return np.stack(images)
 
 
+def label_counts(labels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The classes present and how many points each has (small whole numbers by counting:
+    a lasso of half a million points stays quick)."""
+    if labels.dtype.kind in "iu" and len(labels) and labels.min() >= 0 and labels.max() < 65536:
+        counts = np.bincount(labels)
+        present = np.flatnonzero(counts)
+        return present, counts[present]
+    return np.unique(labels, return_counts=True)
+
+
 def codes_of(enc: Any) -> np.ndarray:
     """What a slot's data is mapped by: a VAE's means, an AE's codes."""
     return enc.mu if getattr(enc, "mu", None) is not None else enc.z
@@ -93,6 +103,19 @@ def class_labels(enc: Any) -> np.ndarray | None:
         return None
     labels = np.asarray(enc.labels)
     return labels if labels.ndim == 1 else None
+
+
+class _Body(QWidget):
+    """The panel's body. Its wrapped labels give it a height for each width, and a scroll
+    area makes a widget with one that tall (its preferred height, not its minimum): side by
+    side, the map would run off the bottom of the dock. So when ``fills`` (side by side)
+    it has none: it fills the dock and scrolls only below its minimum size; stacked, it
+    keeps it (the labels need their lines; the dock scrolls)."""
+
+    fills = False
+
+    def hasHeightForWidth(self) -> bool:  # noqa: N802 - Qt's name
+        return not self.fills and super().hasHeightForWidth()
 
 
 class ProjectionPanel(QWidget):
@@ -207,9 +230,13 @@ class ProjectionPanel(QWidget):
         self.split.setStretchFactor(0, 3)
         self.split.setStretchFactor(1, 2)
         self.split.setChildrenCollapsible(False)
-        self.box = QBoxLayout(QBoxLayout.Direction.LeftToRight, self)
+        self.body = body = _Body()
+        self.box = QBoxLayout(QBoxLayout.Direction.LeftToRight, body)
         self.box.addLayout(side)
         self.box.addWidget(self.split, 1)
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        outer.addWidget(body)
         self._watched: QWidget | None = None
 
     # ------------------------------------------------------------------ wide or narrow
@@ -232,6 +259,8 @@ class ProjectionPanel(QWidget):
         wide = width >= WIDE_PX
         direction = QBoxLayout.Direction.LeftToRight if wide else QBoxLayout.Direction.TopToBottom
         self.box.setDirection(direction)
+        self.body.fills = wide
+        self.body.updateGeometry()
         self.split.setOrientation(Qt.Orientation.Horizontal if wide else Qt.Orientation.Vertical)
         square = min(max(width - 20, NARROW_MAP_PX), MAX_NARROW_MAP_PX)  # about square
         self.map.setMinimumHeight(200 if wide else square)
@@ -491,8 +520,8 @@ class ProjectionPanel(QWidget):
             text += f" ({SHOWN} of them shown, spread over the selection)"
         labels = class_labels(enc)
         if labels is not None:
-            values, counts = np.unique(labels[self.selected], return_counts=True)
-            top = np.argsort(-counts)[:4]
+            values, counts = label_counts(labels[self.selected])
+            top = np.argsort(-counts, kind="stable")[:4]
             text += "; labels " + ", ".join(f"{values[i]}: {counts[i]}" for i in top)
         self.details.set_selection_size(n)
         self.details.selection_info.setText(text)

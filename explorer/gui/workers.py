@@ -22,8 +22,9 @@ The executors differ only in where the work runs:
   thread each; trainings report epochs and batches besides the task signals.
 - :class:`~explorer.gui.plot_renderer.PlotRenderer`: one thread that draws every plot,
   newest request per plot first.
-- t-SNE at scale runs in a child process (:mod:`explorer.core.stats.tsne_process`) from
-  inside a :class:`Runner` task, so it reports through the same signals.
+- t-SNE and UMAP maps at scale run in a child process
+  (:mod:`explorer.core.stats.projection_process`) from inside a :class:`Runner` task, so they
+  report through the same signals, their live frames included (``partial``).
 
 Every executor registers itself (:func:`register_executor`) and every thread
 (:func:`register_thread`): :func:`await_workers` shuts them all down when the window

@@ -235,3 +235,30 @@ def test_export_writes_a_png_and_clear_shows_a_message(view, qtbot, tmp_path):
         view.export_figure(tmp_path / "none.png")
     with pytest.raises(ValueError):
         view.set_mode("circle")
+
+
+def test_a_task_hands_intermediate_results_to_the_window_until_superseded(qtbot):
+    """``state.publish`` in the work -> ``Task.partial`` on the GUI thread, in order; a
+    cancelled task's later results never arrive (the live map's frames take this path)."""
+    import threading
+
+    from explorer.gui.workers import Runner
+
+    runner = Runner()
+    got, release = [], threading.Event()
+
+    def work(state, n):
+        for i in range(n):
+            state.publish(i)
+        release.wait(10)
+        state.publish("late")
+        return "done"
+
+    task = runner.start("job", work, 3, on_partial=got.append)
+    qtbot.waitUntil(lambda: len(got) == 3, timeout=5000)
+    assert got == [0, 1, 2]
+    task.cancel()
+    release.set()
+    qtbot.waitUntil(lambda: not runner.busy(), timeout=5000)
+    assert got == [0, 1, 2]  # "late" was dropped
+    runner.shutdown()

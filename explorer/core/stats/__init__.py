@@ -1,2 +1,2 @@
 """Statistics of a latent space: histograms, components, hits, VAE diagnostics, clustering,
-projections (t-SNE) and the analysis that combines them."""
+2-D maps (t-SNE, UMAP, PCA: maps.py) and the analysis that combines them."""
