@@ -190,9 +190,10 @@ def _run(app, args, witness: Witness) -> None:
 
         phase(window, f"resample + decode + histograms: {method}", resample)
     panel = window.projection
+    panel.method.setCurrentIndex(panel.method.findData("tsne"))
     panel.points.setValue(1000 if args.quick else 5000)
-    panel.iterations.setValue(250 if args.quick else 500)
-    phase(window, f"t-SNE {panel.points.value()} points", panel.run)
+    panel.fields["tsne"]["iterations"].setText("250" if args.quick else "500")
+    phase(window, f"t-SNE {panel.points.value()} points (live map)", panel.run)
     window.clusters.ks.setText("2:10:2" if args.quick else "2:40:2")
     phase(window, f"k-means k = {window.clusters.ks.text()}", window.clusters.run)
     with tempfile.TemporaryDirectory() as out:

@@ -57,9 +57,9 @@ def run(args: argparse.Namespace) -> int:
     from explorer.core.errors import InvalidParameter
     from explorer.core.output.report import write_analysis_plots
     from explorer.core.progress import TaskState
-    from explorer.core.stats.analysis import AnalysisOptions, analyze
+    from explorer.core.stats.analysis import AnalysisOptions, analysis_map_options, analyze
     from explorer.core.stats.clustering import parse_k_range
-    from explorer.core.stats.maps import check_map_options
+    from explorer.core.stats.maps import check_map_options, fitted_options
     from explorer.core.util import atomic
 
     output_folder(args.out)
@@ -68,8 +68,9 @@ def run(args: argparse.Namespace) -> int:
         raise InvalidParameter(f"unknown plot format(s) {', '.join(bad)}; use png, svg, pdf")
     if args.map_points < 0:
         raise InvalidParameter(f"--map-points must be 0 (no map) or more, got {args.map_points}")
-    if args.map_points:
-        check_map_options(args.projection, args.map_points, {"seed": args.seed})
+    if args.map_points:  # the method and the number of points, before any work
+        points = args.map_points
+        check_map_options(args.projection, points, fitted_options(args.projection, points, {}))
     model = load(args)
     ds, enc = encode(model, args.dataset, args.data_range)
     options = AnalysisOptions(
@@ -82,6 +83,9 @@ def run(args: argparse.Namespace) -> int:
         seed=args.seed,
         kmeans_ks=parse_k_range(args.kmeans, len(enc)) if args.kmeans else None,
     )
+    if options.tsne_points:  # the points known: one line before any analysis
+        n = min(options.tsne_points, len(enc))
+        check_map_options(args.projection, n, analysis_map_options(options, n))
     bar = ProgressBar()
     result = analyze(enc, options, TaskState(lambda f, msg: bar.update(f, msg)))
     result.summary["label_names"] = enc.label_names

@@ -92,10 +92,10 @@ def run(args: argparse.Namespace) -> int:
     from explorer.commands.progressbar import ProgressBar
     from explorer.core.output.map_files import write_map
     from explorer.core.progress import TaskState
-    from explorer.core.stats.maps import project
+    from explorer.core.stats.maps import map_codes, project
 
     bar = ProgressBar()
-    codes = enc.mu if enc.mu is not None else enc.z
+    codes = map_codes(enc)
     method_options = {k: v for k, v in options.items() if k not in ("seed", "pca_dims")}
     result = project(
         codes,

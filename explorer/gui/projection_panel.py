@@ -19,12 +19,10 @@ from typing import Any
 
 import numpy as np
 from PySide6.QtCore import QEvent, QObject, Qt, Signal
-from PySide6.QtGui import QImage
 from PySide6.QtWidgets import (
     QBoxLayout,
     QCheckBox,
     QComboBox,
-    QFileDialog,
     QFormLayout,
     QHBoxLayout,
     QLabel,
@@ -36,14 +34,15 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from explorer.core.errors import ExplorerError, InvalidParameter
-from explorer.core.stats.maps import MAP_METHODS, SHARED_PARAMS, check_map_options
-from explorer.gui.grid_view import to_qimage
+from explorer.core.errors import InvalidParameter
+from explorer.core.stats.maps import MAP_METHODS, SHARED_PARAMS, check_map_options, map_codes
+from explorer.gui.later import Later
 from explorer.gui.map_details import MapDetails
+from explorer.gui.map_picks import MapPicks, point_labels
 from explorer.gui.map_view import MapView
 from explorer.gui.param_fields import field_page, field_text, mark
 from explorer.gui.task_controls import TaskControls, encoded_slot
-from explorer.gui.workers import Runner, report_error
+from explorer.gui.workers import Runner
 
 COLOURINGS = ("label", "radius", "component")
 WIDE_PX = 900  # from this width options, map and details sit side by side
@@ -51,6 +50,7 @@ NARROW_MAP_PX = 300  # the map's height range when they are stacked
 MAX_NARROW_MAP_PX = 560
 QWIDGETSIZE_MAX = 16777215
 NARROW_DETAILS_PX = 420
+FRAME_MS = 40  # live frames are shown at most this often (25 a second)
 DRAG_MODES = {"pan": "drag pans", "lasso": "drag: lasso", "rect": "drag: rectangle"}
 
 
@@ -63,46 +63,6 @@ def run_map(state, z: np.ndarray, labels, method: str, options: dict, seed: int)
         state.publish((xy, iteration))
 
     return project(z, method, seed=seed, labels=labels, state=state, on_frame=frame, **options)
-
-
-def nearest_rows(state, z: np.ndarray, row: int, k: int, ds, indices) -> tuple:
-    """Worker: the ``k`` rows nearest to ``row`` in latent space, and their images."""
-    from explorer.core.stats.map_geometry import nearest_neighbours
-
-    found = np.asarray(nearest_neighbours(z, row, k), dtype=np.int64)
-    return found, images_of(state, ds, found if indices is None else indices[found])
-
-
-def images_of(state, ds, indices: np.ndarray) -> np.ndarray:
-    """Worker: data set images ``indices`` (files are decoded: not on the GUI thread)."""
-    images = []
-    for i in indices:
-        state.check()
-        images.append(ds.image(int(i)))
-    return np.stack(images)
-
-
-def label_counts(labels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The classes present and how many points each has (small whole numbers by counting:
-    a lasso of half a million points stays quick)."""
-    if labels.dtype.kind in "iu" and len(labels) and labels.min() >= 0 and labels.max() < 65536:
-        counts = np.bincount(labels)
-        present = np.flatnonzero(counts)
-        return present, counts[present]
-    return np.unique(labels, return_counts=True)
-
-
-def codes_of(enc: Any) -> np.ndarray:
-    """What a slot's data is mapped by: a VAE's means, an AE's codes."""
-    return enc.mu if getattr(enc, "mu", None) is not None else enc.z
-
-
-def class_labels(enc: Any) -> np.ndarray | None:
-    """One class per point, or None (no labels, or several attributes per point)."""
-    if enc.labels is None:
-        return None
-    labels = np.asarray(enc.labels)
-    return labels if labels.ndim == 1 else None
 
 
 class _Body(QWidget):
@@ -118,7 +78,7 @@ class _Body(QWidget):
         return not self.fills and super().hasHeightForWidth()
 
 
-class ProjectionPanel(QWidget):
+class ProjectionPanel(MapPicks, QWidget):
     """Method and options, Run/Cancel with progress, the map and what was picked on it."""
 
     endpointsChosen = Signal(str, int, int)  # slot, first and last data set index
@@ -143,6 +103,10 @@ class ProjectionPanel(QWidget):
         self._frames = 0
         self._clicked: tuple[str, int] = ("", -1)  # slot and encoded row of the clicked point
         self._selection_text = ""
+        self._clicked_enc: Any = None
+        self._shown: tuple | None = None  # what the map showed before a run's first frame
+        self._latest: tuple | None = None  # the newest live frame not shown yet
+        self._frame_soon = Later(self._show_latest_frame, FRAME_MS, self, throttle=True)
         self._build()
 
     # ------------------------------------------------------------------ building
@@ -323,18 +287,21 @@ class ProjectionPanel(QWidget):
         """Map the chosen slot's codes with the chosen method (a seeded, stratified sample)."""
         from explorer.core.stats.maps import stratified_subsample
 
+        if self._run is not None:  # a run still forming its map gives way first
+            self.runner.cancel("map")
+            self._failed()
         if (picked := encoded_slot(self)) is None:
             return
         slot, enc = picked
-        method, z = self.method_name(), codes_of(enc)
+        method, z = self.method_name(), map_codes(enc)
         n = min(self.points.value(), len(z))
         try:
             options = check_map_options(method, n, self.options())
         except InvalidParameter as exc:
             self.controls.ended(f"error: {exc}", error=True)
             return
-        rows = stratified_subsample(len(z), n, class_labels(enc), self.seed.value())
-        labels = class_labels(enc)
+        rows = stratified_subsample(len(z), n, point_labels(enc), self.seed.value())
+        labels = point_labels(enc)
         self._run, self._frames = (slot, enc, rows, method), 0
         label = MAP_METHODS[method].label
         self.controls.started(f"{label} of {n} points of slot {slot}…")
@@ -348,23 +315,52 @@ class ProjectionPanel(QWidget):
             self.seed.value(),
             on_done=self._done,
             on_partial=self._frame,
+            on_error=self._failed,
+            on_cancel=self._failed,
         )
         self.controls.follow(task)
 
     def cancel(self) -> None:
         self.runner.cancel("map")
-        self._run = None
+        self._failed()
         self.controls.ended("cancelled")
 
+    def _failed(self, *_: Any) -> None:
+        """A run that ends without its map: the map it was forming gives way to the one
+        before it (or to a message)."""
+        self._run, self._latest = None, None
+        self._frame_soon.cancel()
+        if self._frames and self._shown is not None:
+            result, slot, enc, rows, xy, title, names = self._shown
+            self.result = result
+            self.slot_name, self._enc, self.rows = slot, enc, rows
+            self.map.set_points(xy, self.colours(), title=title, axis_names=names)
+        elif self._frames:
+            self.result, self.slot_name, self._enc = None, "", None
+            self.rows = np.zeros(0, dtype=np.int64)
+            self.map.clear("cancelled: press Run for a map")
+        self._frames = 0
+
     def _frame(self, frame: tuple[np.ndarray, int]) -> None:
-        """A live frame of t-SNE: the points as they are at ``iteration``."""
-        if self._run is None:
+        """A live frame of t-SNE (the points at some iteration): shown at most every
+        :data:`FRAME_MS`, the newest one (frames may come faster than the map redraws)."""
+        if self._run is not None:
+            self._latest = frame
+            self._frame_soon()
+
+    def _show_latest_frame(self) -> None:
+        if self._run is None or self._latest is None:
             return
         slot, enc, rows, method = self._run
-        xy, iteration = frame
+        (xy, iteration), self._latest = self._latest, None
         title = f"{MAP_METHODS[method].label} of {len(rows)} points of slot {slot}, forming: "
         title += f"iteration {iteration}"
         if self._frames == 0:
+            shown = self.map.points
+            self._shown = None if shown is None else (
+                self.result, self.slot_name, self._enc, self.rows, shown, self.map.title,
+                self.map.axis_names,
+            )  # fmt: skip
             self._show(slot, enc, rows, xy, title, method)
         else:
             self.map.update_positions(xy)
@@ -375,7 +371,8 @@ class ProjectionPanel(QWidget):
         if self._run is None:
             return
         slot, enc, rows, method = self._run
-        self._run = None
+        self._run, self._latest, self._shown = None, None, None
+        self._frame_soon.cancel()
         self.result = result
         title = f"{MAP_METHODS[method].label} of {len(rows)} points of slot {slot}"
         if self._frames:  # the map formed on screen: keep the user's view
@@ -415,11 +412,11 @@ class ProjectionPanel(QWidget):
             return MapColours.by_label(None, n=len(self.rows))
         how = self.colour.currentText()
         if how == "label":
-            labels = class_labels(enc)
+            labels = point_labels(enc)
             if labels is None:
                 return MapColours.by_label(None, n=len(self.rows))
             return MapColours.by_label(labels[self.rows], enc.label_names)
-        z = codes_of(enc)[self.rows]
+        z = map_codes(enc)[self.rows]
         if how == "radius":
             return MapColours.by_value(np.linalg.norm(z, axis=1), "radius ||z||")
         j = min(self.component.value(), z.shape[1] - 1)
@@ -429,156 +426,3 @@ class ProjectionPanel(QWidget):
         self.component.setEnabled(self.colour.currentText() == "component")
         if len(self.rows):
             self.map.set_colours(self.colours())
-
-    # ------------------------------------------------------------------ points
-    def _index(self, row: int) -> int:
-        """Data set index of encoded ``row`` of the map's slot."""
-        enc = self.data(self.slot_name)
-        return int(enc.indices[row]) if enc.indices is not None else int(row)
-
-    def _label_text(self, row: int) -> str:
-        enc = self.data(self.slot_name)
-        labels = None if enc is None else enc.labels
-        if labels is None:
-            return ""
-        label = np.asarray(labels)[row]
-        names = enc.label_names
-        if np.ndim(label) == 0 and names and 0 <= int(label) < len(names):
-            return f"label {names[int(label)]}"
-        return f"label {label}" if np.ndim(label) == 0 else ""
-
-    def thumbnail(self, point: int) -> tuple[QImage | None, str]:
-        """The hover box of map point ``point``: its image and ``#index label``."""
-        ds = self.data(f"dataset{self.slot_name}") if self.slot_name else None
-        if ds is None or not 0 <= point < len(self.rows):
-            return None, ""
-        row = int(self.rows[point])
-        index = self._index(row)
-        return to_qimage(ds.image(index)), f"#{index} {self._label_text(row)}".strip()
-
-    def point_clicked(self, point: int) -> None:
-        if 0 <= point < len(self.rows):
-            self.show_point(self.slot_name, int(self.rows[point]))
-
-    def show_point(self, slot: str, row: int) -> None:
-        """Encoded row ``row`` of ``slot``: image, reconstruction, k nearest in latent space."""
-        enc, ds = self.data(slot), self.data(f"dataset{slot}")
-        if enc is None or ds is None:
-            return
-        index = int(enc.indices[row]) if enc.indices is not None else row
-        label = self._label_text(row) if slot == self.slot_name else ""
-        self.details.show_point(
-            ds.image(index),
-            f"image #{index}{', ' + label if label else ''} (left) and its reconstruction "
-            f"by {slot} (right)",
-        )
-        self.reconstruct(slot, index, self.details.show_reconstruction)
-        k = self.details.k.value()
-        self.map.set_marked(self._map_points([row]))
-        if k:
-            self.runner.start(
-                "neighbours", nearest_rows, codes_of(enc), row, k, ds, enc.indices,
-                on_done=self._neighbours,
-            )  # fmt: skip
-        else:
-            self.details.show_neighbours(np.zeros((0, 1, 1, 1), np.uint8))
-        self._clicked = (slot, row)
-
-    def _neighbours(self, result: tuple) -> None:
-        found, images = result
-        _, row = self._clicked
-        self.details.show_neighbours(images)
-        self.map.set_marked(self._map_points([row, *found]))
-
-    @staticmethod
-    def _index_in(enc: Any, row: int) -> int:
-        return int(enc.indices[row]) if enc.indices is not None else int(row)
-
-    def _map_points(self, rows) -> np.ndarray:
-        """Map points (positions in :attr:`rows`) of encoded ``rows`` that are on the map."""
-        rows = np.asarray(rows, dtype=np.int64)
-        where = np.searchsorted(self.rows, rows)
-        where = np.clip(where, 0, max(len(self.rows) - 1, 0))
-        return where[self.rows[where] == rows] if len(self.rows) else where[:0]
-
-    # ------------------------------------------------------------------ selection
-    def selection_changed(self, points: np.ndarray) -> None:
-        points = np.asarray(points, dtype=np.int64)
-        self.selected = self.rows[points] if len(points) else np.zeros(0, dtype=np.int64)
-        enc, ds = self.data(self.slot_name), self.data(f"dataset{self.slot_name}")
-        if not len(self.selected) or enc is None or ds is None:
-            self.runner.cancel("selection")
-            self.details.set_selection_size(0)
-            return
-        from explorer.gui.map_details import SHOWN
-
-        n = len(self.selected)
-        shown = self.selected[np.unique(np.linspace(0, n - 1, min(n, SHOWN)).astype(np.int64))]
-        indices = shown if enc.indices is None else np.asarray(enc.indices)[shown]
-        text = f"{n} points selected"
-        if n > SHOWN:
-            text += f" ({SHOWN} of them shown, spread over the selection)"
-        labels = class_labels(enc)
-        if labels is not None:
-            values, counts = label_counts(labels[self.selected])
-            top = np.argsort(-counts, kind="stable")[:4]
-            text += "; labels " + ", ".join(f"{values[i]}: {counts[i]}" for i in top)
-        self.details.set_selection_size(n)
-        self.details.selection_info.setText(text)
-        self._selection_text = text
-        self.runner.start("selection", images_of, ds, indices, on_done=self._selection_images)
-
-    def _selection_images(self, images: np.ndarray) -> None:
-        if len(self.selected):
-            self.details.show_selection(images, self._selection_text)
-
-    def mean_z(self) -> np.ndarray:
-        """The mean code of the selection (a VAE's means)."""
-        return codes_of(self.data(self.slot_name))[self.selected].mean(axis=0)
-
-    def decode_mean(self) -> None:
-        if not len(self.selected):
-            return
-        self.on_model_thread(
-            self.slot_name,
-            "decode",
-            {"z": self.mean_z()[None]},
-            lambda pixels: self.details.show_decoded(pixels[0]),
-            lambda text: self.controls.ended(f"error: {text}", error=True),
-        )
-
-    def use_endpoints(self) -> None:
-        """The first and last selected images become the sampler's interpolation endpoints."""
-        if len(self.selected) < 2:
-            return
-        enc = self.data(self.slot_name)
-        first, last = (self._index_in(enc, r) for r in (self.selected[0], self.selected[-1]))
-        self.endpointsChosen.emit(self.slot_name, first, last)
-
-    def export_selection(self, path: str) -> Any:
-        """Write the selection's indices, images and z to ``path`` (.npz); the path written."""
-        from explorer.core.output.selection_file import write_selection
-
-        enc, ds = self.data(self.slot_name), self.data(f"dataset{self.slot_name}")
-        if enc is None or ds is None:
-            raise InvalidParameter("the map's slot has no data any more")
-        indices = np.array([self._index_in(enc, r) for r in self.selected], dtype=np.int64)
-        labels = None if enc.labels is None else np.asarray(enc.labels)[self.selected]
-        images = np.stack([ds.image(i) for i in indices]) if len(indices) else np.zeros(0)
-        return write_selection(
-            path, indices, images, codes_of(enc)[self.selected], labels,
-            model=enc.model_name, dataset=enc.dataset_name,
-        )  # fmt: skip
-
-    def export_dialog(self) -> None:
-        path, _ = QFileDialog.getSaveFileName(
-            self, "Export selection", "selection.npz", "NumPy archive (*.npz)"
-        )
-        if not path:
-            return
-        try:
-            written = self.export_selection(path)
-        except (ExplorerError, OSError) as exc:
-            self.controls.ended(f"error: {report_error(exc)}", error=True)
-        else:
-            self.controls.ended(f"wrote {written}")

@@ -38,6 +38,10 @@ def test_tsne_forms_live_then_a_cancel_keeps_the_map(window, qtbot):
     qtbot.mouseClick(panel.controls.cancel_button, Qt.MouseButton.LeftButton)
     assert window.wait_idle(30_000)
     assert panel.controls.status.text() == "cancelled" and panel.result is first
+    # the half-formed map gives way to the one before it, and no frame comes after
+    assert np.allclose(panel.map.points, first.xy) and "forming" not in panel.map.title
+    qtbot.wait(300)
+    assert np.allclose(panel.map.points, first.xy)
 
 
 def test_large_maps_form_in_a_child_process(window, qtbot, monkeypatch):
@@ -49,6 +53,7 @@ def test_large_maps_form_in_a_child_process(window, qtbot, monkeypatch):
     assert window.wait_idle(120_000)
     assert panel.controls.status.text().startswith("done"), panel.controls.status.text()
     assert panel._frames >= 2 and panel.map.points.shape == (350, 2)
+    assert panel.result.params["child_process"] is True
 
 
 def test_pca_and_umap_maps(window, qtbot):

@@ -95,7 +95,7 @@ class MapColours:
         labels = np.asarray(labels)
         if labels.ndim != 1:
             raise InvalidParameter(f"map labels must be one per point, got shape {labels.shape}")
-        classes, codes = _classes(labels)
+        classes, codes = classes_of(labels)
         if classes.size > 20:
             if np.issubdtype(labels.dtype, np.number):
                 return cls.by_value(labels.astype(np.float64), title)
@@ -136,8 +136,9 @@ class MapColours:
         return cls(codes, palette, colorbar=Colorbar(cmap, lo, hi, label))
 
 
-def _classes(labels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """``np.unique(labels, return_inverse=True)``; small whole-number labels (digits, a few
+def classes_of(labels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The classes of ``labels`` and each label's class number, as
+    ``np.unique(labels, return_inverse=True)``; small whole-number labels (digits, a few
     classes) by counting, 10-20x faster than sorting a million labels."""
     if labels.dtype.kind in "iub" and len(labels):
         lo, hi = int(labels.min()), int(labels.max())

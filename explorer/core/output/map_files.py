@@ -21,7 +21,7 @@ import numpy as np
 
 from explorer.core.errors import InvalidParameter
 from explorer.core.output import plots
-from explorer.core.stats.maps import MapResult
+from explorer.core.stats.maps import MapResult, get_method
 from explorer.core.util import atomic
 from explorer.core.util.export import save_figure
 
@@ -75,8 +75,7 @@ def write_map(
     ax = fig.add_subplot()
     labels = result.labels if result.labels is not None and np.ndim(result.labels) == 1 else None
     plots.draw_map(ax, xy, labels, label_names, result.method)
-    name = plots.MAP_AXES[result.method]
-    name = "PCA" if result.method == "pca" else name
+    name = get_method(result.method).label
     ax.set_title(f"{name} map of {len(xy)} z-points" + (f": {title}" if title else ""))
     png = save_figure(fig, out / PNG)
     return [out / NPZ, out / CSV, png]

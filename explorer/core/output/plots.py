@@ -272,10 +272,6 @@ def tsne_dot_area(n_points: int) -> float:
     return float(np.clip(24_000 / max(n_points, 1), 3.0, 16.0))
 
 
-MAP_AXES = {"tsne": "t-SNE", "umap": "UMAP", "pca": "PC"}
-"""A map method's name -> the name of its axes ("t-SNE 1", "UMAP 2", "PC 1")."""
-
-
 def draw_tsne(
     ax: Axes,
     embedding: np.ndarray,
@@ -308,7 +304,7 @@ def draw_map(
     embedding : ``(n, 2)`` coordinates.
     labels : ``(n,)`` class of every point, or None for one colour.
     label_names : name of class ``c`` is ``label_names[c]`` (integer classes only).
-    method : ``tsne``, ``umap`` or ``pca`` (:data:`MAP_AXES`): names the axes and the title.
+    method : ``tsne``, ``umap`` or ``pca`` (``maps.MAP_METHODS``): names the axes and title.
     rasterized : kept for callers; the dots are always a bitmap.
     s : marker size in points^2 (the area, as in ``scatter``); by default
         :func:`tsne_dot_area` of the point count.
@@ -318,14 +314,13 @@ def draw_map(
     The point artists (the dot layer).
     """
     from explorer.core.output import map_colours
+    from explorer.core.stats.maps import get_method
 
-    axis = MAP_AXES.get(method)
-    if axis is None:
-        raise InvalidParameter(f"unknown map method {method!r}; use one of {', '.join(MAP_AXES)}")
+    spec = get_method(method)  # InvalidParameter for an unknown one
+    axis, name = spec.axis, spec.label
     embedding = np.asarray(embedding, dtype=np.float64)
     if embedding.ndim != 2 or embedding.shape[1] != 2:
         raise InvalidParameter(f"{axis} embedding must be (n, 2), got shape {embedding.shape}")
-    name = "PCA" if method == "pca" else axis
     if labels is not None and np.asarray(labels).shape != (embedding.shape[0],):
         raise InvalidParameter(
             f"{name} labels must be one per point ({embedding.shape[0]},), got shape "

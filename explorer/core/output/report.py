@@ -10,6 +10,7 @@ import numpy as np
 
 from explorer.core.output import plots
 from explorer.core.stats.analysis import Analysis
+from explorer.core.stats.maps import MAP_METHODS
 from explorer.core.util.export import save_figure
 
 
@@ -83,7 +84,7 @@ def write_analysis_plots(
         labels = m.labels if m.labels is not None and np.ndim(m.labels) == 1 else None
         ax = fig.add_subplot()
         plots.draw_map(ax, m.xy, labels, s.get("label_names"), m.method)
-        name = "PCA" if m.method == "pca" else plots.MAP_AXES[m.method]
+        name = MAP_METHODS[m.method].label
         ax.set_title(f"{name} map of {len(m.xy)} z-points: {title}")
         written += _save(fig, out, {"pca": "pca_map"}.get(m.method, m.method), formats)
     return written

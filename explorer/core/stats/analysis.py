@@ -17,7 +17,7 @@ from explorer.core.stats.clustering import kmeans_inertia
 from explorer.core.stats.components import component_stats, correlation
 from explorer.core.stats.histograms import component_histograms, radius, radius_histogram
 from explorer.core.stats.hits import expected_radius, hit_rate
-from explorer.core.stats.maps import MapResult, project
+from explorer.core.stats.maps import MapResult, fitted_options, map_codes, project
 from explorer.core.stats.projection import TSNEResult, pca_explained_variance
 from explorer.core.stats.vae_diagnostics import vae_diagnostics
 
@@ -156,17 +156,21 @@ def _correlation(summary: dict, z: np.ndarray, stats, seed: int) -> tuple:
     return points, rr, i, j
 
 
+def analysis_map_options(options: AnalysisOptions, n_points: int) -> dict[str, Any]:
+    """The map method's options of an analysis of ``n_points`` points (a perplexity too
+    large for them is lowered: a small map rather than none)."""
+    given = {}
+    if options.projection == "tsne":
+        given = {"perplexity": options.tsne_perplexity, "iterations": options.tsne_iterations}
+    return fitted_options(options.projection, n_points, given)
+
+
 def _add_map(result: Analysis, enc: Encodings, options: AnalysisOptions, state) -> None:
     """The 2-D map of ``options.tsne_points`` codes (a VAE's means) into ``result``; a t-SNE
     one also as ``result.tsne`` and the summary's ``"tsne"`` block, as before UMAP."""
-    codes = np.asarray(enc.mu if enc.mu is not None else enc.z, dtype=np.float32)
+    codes = np.asarray(map_codes(enc), dtype=np.float32)
     n = min(options.tsne_points, len(codes))
-    extra: dict[str, Any] = {}
-    if options.projection == "tsne":
-        extra = {
-            "perplexity": min(options.tsne_perplexity, (n - 1) / 3.0 - 1e-6),
-            "iterations": options.tsne_iterations,
-        }
+    extra = analysis_map_options(options, n)
     m = project(
         codes,
         options.projection,

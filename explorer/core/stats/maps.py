@@ -283,7 +283,23 @@ def check_map_options(method: str, n_points: int, options: dict[str, Any]) -> di
 # --------------------------------------------------------------------- subsampling
 
 
-def _class_labels(labels: Any, n_total: int) -> np.ndarray | None:
+def map_codes(enc: Any) -> np.ndarray:
+    """What a model's encodings are mapped by: a VAE's means (mu), an AE's codes (z)."""
+    return enc.mu if getattr(enc, "mu", None) is not None else enc.z
+
+
+def fitted_options(method: str, n_points: int, options: dict[str, Any]) -> dict[str, Any]:
+    """``options`` with a t-SNE perplexity or UMAP neighbours too large for ``n_points``
+    brought within bounds (the analysis makes a small map rather than none)."""
+    fitted = dict(options)
+    if method == "tsne" and n_points >= MIN_TSNE_POINTS:
+        fitted["perplexity"] = min(fitted.get("perplexity", 30.0), (n_points - 1) / 3.0 - 1e-6)
+    if method == "umap" and n_points >= 3:
+        fitted["neighbors"] = min(fitted.get("neighbors", 15), n_points - 1)
+    return fitted
+
+
+def class_labels(labels: Any, n_total: int | None = None) -> np.ndarray | None:
     """``labels`` as one integer class per point, or None when they are not (several
     columns, text, fractions)."""
     if labels is None:
@@ -291,7 +307,7 @@ def _class_labels(labels: Any, n_total: int) -> np.ndarray | None:
     labels = np.asarray(labels)
     if labels.ndim != 1:
         return None
-    if labels.shape[0] != n_total:
+    if n_total is not None and labels.shape[0] != n_total:
         raise InvalidParameter(f"expected {n_total} labels (one per point), got {len(labels)}")
     if labels.dtype.kind in "iub":
         return labels.astype(np.int64)
@@ -309,7 +325,7 @@ def stratified_subsample(
     rounding) and every class is present when ``n`` allows; otherwise (no labels, several
     label columns) a plain :func:`~explorer.core.stats.projection.subsample`.
     """
-    classes = _class_labels(labels, n_total)
+    classes = class_labels(labels, n_total)
     if classes is None or n is None or n >= n_total:
         return subsample(n_total, n, seed).astype(np.int64)
     if n < 1:
@@ -439,11 +455,6 @@ def _plain(value: Any) -> Any:
     if isinstance(value, (list, tuple)):
         return [_plain(v) for v in value]
     return value
-
-
-def axis_name(method: str) -> str:
-    """``"t-SNE"``, ``"UMAP"``, ``"PC"``: the map's axes are this and 1, 2."""
-    return get_method(method).axis
 
 
 def _child_work(z: np.ndarray, job: dict, state: TaskState, frame) -> tuple[np.ndarray, dict]:
