@@ -42,7 +42,7 @@ from bench_tsne import make_mixture  # noqa: E402
 from explorer.core.stats.maps import project  # noqa: E402
 
 FULL_SIZES = (5000, 20000, 140_000)
-QUICK_SIZES = (1000,)
+QUICK_SIZES = (500,)
 
 
 def machine() -> str:
@@ -93,7 +93,7 @@ def first_frames(x: np.ndarray, child: bool) -> tuple[float, float, float]:
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="1000 points, one run each")
+    parser.add_argument("--quick", action="store_true", help="500 points, one run each")
     parser.add_argument("--sizes", help="comma-separated point counts (5000,20000,140000)")
     parser.add_argument("--dims", type=int, default=16, help="code dimensions (16)")
     parser.add_argument("--repeats", type=int, default=3, help="runs per size (140k: 1)")
@@ -104,7 +104,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     else:
         args.sizes = list(QUICK_SIZES if args.quick else FULL_SIZES)
     if args.frame_points is None:
-        args.frame_points = 1000 if args.quick else 20000
+        args.frame_points = 500 if args.quick else 20000
     if args.quick:
         args.repeats = 1
     return args

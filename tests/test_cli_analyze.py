@@ -7,6 +7,7 @@ from PIL import Image
 
 from explorer.core.util.paths import shipped_model
 from tests.helpers import run_cli as cli
+from tests.helpers import run_cli_here
 
 REQUIRED = {
     "n_points",
@@ -115,8 +116,10 @@ def test_compare_same_z_points(tmp_path):
 
 
 def test_analyze_bad_options(tmp_path):
-    for args in (["--kmeans", "10:2:2"], ["--formats", "gif"], ["--dataset", tmp_path / "missing"]):
-        r = cli("analyze", shipped_model("mnist_ae"), "--out", tmp_path / "x", *args)
+    cases = (["--kmeans", "10:2:2"], ["--formats", "gif"], ["--dataset", tmp_path / "missing"])
+    for i, args in enumerate(cases):  # one as a user runs it, the others in this process
+        run = cli if i == 0 else run_cli_here
+        r = run("analyze", shipped_model("mnist_ae"), "--out", tmp_path / "x", *args)
         assert (
             r.returncode == 2
             and "Traceback" not in r.stderr

@@ -17,6 +17,7 @@ order given (later ones on top); with a selection the other points are faded and
 
 from __future__ import annotations
 
+import contextlib
 import math
 import os
 import threading
@@ -414,14 +415,19 @@ class MapView(MapPainting, MapInput, QWidget):
             xy = self._xy  # replaced, never changed in place, by new positions
 
             def build() -> None:
-                self._indexBuilt.emit(version, map_geometry.PointIndex(xy))
+                try:
+                    index = map_geometry.PointIndex(xy)
+                except Exception:  # noqa: BLE001 - built again on the GUI thread, to report
+                    index = None
+                with contextlib.suppress(RuntimeError):  # the view was deleted meanwhile
+                    self._indexBuilt.emit(version, index)
 
             threading.Thread(target=build, name="map-index", daemon=True).start()
         return None
 
-    def _index_built(self, version: int, index: map_geometry.PointIndex) -> None:
+    def _index_built(self, version: int, index: map_geometry.PointIndex | None) -> None:
         if version == self._version and shiboken6.isValid(self):
-            self._index = index
+            self._index = index if index is not None else map_geometry.PointIndex(self._xy)
             if self._hover_pos is not None and self._drag is None:
                 self._set_hover(self.nearest_row(self._hover_pos), self._hover_pos)
 

@@ -159,3 +159,13 @@ def test_map_colours_by_label_and_value():
     assert (palette[3:, :3] >= palette[:3, :3]).all()  # the others faded toward white
     with pytest.raises(InvalidParameter):
         MapColours(np.array([0, 3]), np.zeros((2, 4), np.uint8))
+
+
+def test_neighbours_of_a_nan_code_are_none_and_nan_codes_are_never_neighbours():
+    from explorer.core.stats.map_geometry import nearest_neighbours
+
+    z = np.arange(20, dtype=np.float32).reshape(10, 2)
+    z[3] = np.nan
+    assert len(nearest_neighbours(z, 3, 4)) == 0
+    found = nearest_neighbours(z, 2, 9)
+    assert 3 not in found and list(found) == [1, 0, 4, 5, 6, 7, 8, 9]  # 8: nine asked

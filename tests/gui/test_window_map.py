@@ -56,7 +56,10 @@ def test_large_maps_form_in_a_child_process(window, qtbot, monkeypatch):
     assert panel.result.params["child_process"] is True
 
 
-def test_pca_and_umap_maps(window, qtbot):
+def test_pca_and_umap_maps(window, qtbot, monkeypatch):
+    import explorer.core.stats.maps as maps
+
+    monkeypatch.setattr(maps, "CHILD_POINTS", 200)  # UMAP in a child (see test_maps.py)
     panel = window.projection
     enc = window.slots["B"].encodings  # the VAE: mapped by its means
     panel.slot.setCurrentText("B")
@@ -77,6 +80,7 @@ def test_pca_and_umap_maps(window, qtbot):
     assert window.wait_idle(180_000)
     assert panel.controls.status.text().startswith("done"), panel.controls.status.text()
     assert panel.map.points.shape == (300, 2) and "UMAP" in panel.map.title
+    assert panel.result.params["child_process"] is True
     panel.fields["umap"]["neighbors"].setText("1")  # below the declared minimum
     assert not panel.controls.run_button.isEnabled()
     panel.fields["umap"]["neighbors"].setText("15")

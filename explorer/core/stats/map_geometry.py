@@ -112,6 +112,8 @@ def nearest_neighbours(z: np.ndarray, row: int, k: int, chunk: int = 32_768) -> 
         return np.zeros(0, dtype=np.int64)
     dtype = np.float64 if z.dtype == np.float64 else np.float32
     centre = np.asarray(z[row], dtype=dtype)
+    if not np.isfinite(centre).all():  # no distance to a NaN code means anything
+        return np.zeros(0, dtype=np.int64)
     dist = np.empty(n, dtype=np.float64)
     for start in range(0, n, chunk):
         diff = np.asarray(z[start : start + chunk], dtype=dtype) - centre
@@ -120,6 +122,9 @@ def nearest_neighbours(z: np.ndarray, row: int, k: int, chunk: int = 32_768) -> 
     dist[row] = np.inf
     candidates = np.argpartition(dist, k - 1)[:k]
     # all rows as near as the k-th one, so that ties resolve to the lowest rows
+    candidates = candidates[np.isfinite(dist[candidates])]  # never a NaN code
+    if not len(candidates):
+        return np.zeros(0, dtype=np.int64)
     kth = dist[candidates].max()
     tied = np.flatnonzero(dist <= kth)
     tied = tied[tied != row]

@@ -26,6 +26,7 @@ import subprocess
 import sys
 import tempfile
 import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -166,6 +167,7 @@ def child_main(argv: list[str], work: Work) -> int:
     result go back to :func:`run_child`. TensorFlow is blocked first."""
     sys.modules["tensorflow"] = None  # umap-learn imports it for ParametricUMAP only
     folder, job = Path(argv[0]), json.loads(argv[1])
+    _end_with_parent()
 
     def report(fraction: float, message: str) -> None:
         print(json.dumps({"progress": fraction, "message": message}), flush=True)
@@ -184,6 +186,20 @@ def child_main(argv: list[str], work: Work) -> int:
     np.save(folder / "embedding.npy", np.asarray(result, dtype=np.float32))
     print(json.dumps({"done": done}), flush=True)
     return 0
+
+
+def _end_with_parent(poll_s: float = 1.0) -> None:
+    """End this child when its parent has gone (killed, crashed): UMAP prints nothing while
+    it optimises, so a broken pipe would tell it only at the end."""
+    parent = os.getppid()
+
+    def watch() -> None:
+        while True:
+            time.sleep(poll_s)
+            if os.getppid() != parent:
+                os._exit(1)
+
+    threading.Thread(target=watch, name="parent-watch", daemon=True).start()
 
 
 def _tsne_work(z: np.ndarray, job: dict, state: TaskState, frame) -> tuple[np.ndarray, dict]:
