@@ -61,6 +61,7 @@ class MapView(MapPainting, MapInput, QWidget):
     viewChanged = Signal()  # noqa: N815
     rendered = Signal(float)
     _indexBuilt = Signal(int, object)  # noqa: N815 - from the thread that built it
+    _dotsDrawn = Signal(object, object, object, float)  # noqa: N815 - from the drawing thread
 
     def __init__(self, parent: QWidget | None = None, name: str = "") -> None:
         super().__init__(parent)
@@ -84,6 +85,8 @@ class MapView(MapPainting, MapInput, QWidget):
         self._index: map_geometry.PointIndex | None = None
         self._index_version = -1  # the positions an index is being built for in a thread
         self._indexBuilt.connect(self._index_built, Qt.ConnectionType.QueuedConnection)
+        self._render_job: tuple | None = None  # the key of the dots drawn in a thread now
+        self._dotsDrawn.connect(self._dots_drawn, Qt.ConnectionType.QueuedConnection)
         self._hover = -1
         self._hover_pos: QPointF | None = None
         self._thumb: tuple[int, QImage | None, str] | None = None
@@ -92,9 +95,7 @@ class MapView(MapPainting, MapInput, QWidget):
         self._style = 0  # colours or selection
         self._x: np.ndarray | None = None  # the columns of _xy
         self._y: np.ndarray | None = None
-        self._styled: tuple | None = None  # (style, order, colour words) in draw order
-        self._prepared: tuple | None = None  # (key, x, y) in draw order
-        self._pixels: np.ndarray | None = None  # (2, n) float64 buffer
+        self._prepared: tuple | None = None  # ((version, style), x, y, words) in draw order
         self._image: QImage | None = None
         self._buffer: np.ndarray | None = None  # the image's pixels (QImage does not own them)
         self._image_key: tuple | None = None
@@ -133,7 +134,6 @@ class MapView(MapPainting, MapInput, QWidget):
         self.title, self.axis_names, self._message = title, tuple(axis_names), ""
         self._selection = np.zeros(0, dtype=np.int64)
         self._marked = np.zeros(0, dtype=np.int64)
-        self._pixels = np.empty((2, len(xy)), dtype=np.float64)
         self._new_positions(xy)
         self._style += 1
         self._set_hover(-1)
@@ -184,7 +184,7 @@ class MapView(MapPainting, MapInput, QWidget):
         """No points; ``message`` is shown instead."""
         had_selection = len(self._selection) > 0
         self._xy = self._colours = self._view = None
-        self._pixels = self._image = self._buffer = self._prepared = self._styled = None
+        self._image = self._buffer = self._prepared = None
         self._image_key = None
         self._selection = np.zeros(0, dtype=np.int64)
         self._marked = np.zeros(0, dtype=np.int64)

@@ -262,3 +262,29 @@ def test_a_task_hands_intermediate_results_to_the_window_until_superseded(qtbot)
     qtbot.waitUntil(lambda: not runner.busy(), timeout=5000)
     assert got == [0, 1, 2]  # "late" was dropped
     runner.shutdown()
+
+
+def test_large_maps_are_drawn_in_a_thread_newest_view_last(view, qtbot, monkeypatch):
+    """Above RENDER_IN_THREAD points the dots are drawn in a thread: the paint returns at
+    once with the older image, and the newest view and selection end up on screen."""
+    import explorer.gui.map_paint as map_paint
+
+    monkeypatch.setattr(map_paint, "RENDER_IN_THREAD", 10)
+    xy = np.array([[0.0, 0.0], [1.0, 0.0], [0.0, 1.0], [0.4, 0.6]] * 5)[:20]
+    colours = MapColours.by_label(np.arange(20) % 4)
+    view.set_points(xy, colours)
+    view.repaint()
+    assert view.rendering() or view.dots_image() is not None
+    qtbot.waitUntil(lambda: not view.rendering() and view.dots_image() is not None, timeout=5000)
+    rgba = dict(colours.legend)
+    image = view.grab().toImage()
+    assert _rgb(image, _at(view, (1.0, 0.0))) == tuple(rgba["1"][:3])
+    view.pan_pixels(-10, 0)  # two changes while one drawing may run: the last one wins
+    view.select_rows([1, 5, 9, 13, 17])  # the (1, 0) points
+    view.repaint()
+    qtbot.waitUntil(lambda: not view.rendering() and view.dots_image() is view._image, timeout=5000)
+    qtbot.waitUntil(lambda: view._image_key[3] == view._view, timeout=5000)
+    image = view.grab().toImage()
+    assert _rgb(image, _at(view, (1.0, 0.0))) == tuple(rgba["1"][:3])  # selected: its colour
+    faded = _rgb(image, _at(view, (0.0, 0.0)))
+    assert faded != tuple(rgba["0"][:3]) and min(faded) > min(rgba["0"][:3])  # others faded
