@@ -12,23 +12,11 @@ import argparse
 from typing import Any
 
 from explorer.commands.common import encode, load
-from explorer.commands.options import add_data_range_argument, add_model_arguments
+from explorer.commands.options import add_data_range_argument, add_model_arguments, param_type
 from explorer.commands.outputs import output_folder
 from explorer.core.errors import InvalidParameter
 from explorer.core.latent.params import Param
 from explorer.core.stats.maps import MAP_METHODS, SHARED_PARAMS, check_map_options
-
-
-def _reader(p: Param):
-    """The argparse type of ``p``: reads its form, argparse's message when unreadable."""
-
-    def read(text: str) -> Any:
-        try:
-            return p.read(text)
-        except InvalidParameter as exc:
-            raise argparse.ArgumentTypeError(str(exc)) from None
-
-    return read
 
 
 def method_params() -> dict[str, tuple[Param, list[str]]]:
@@ -58,14 +46,14 @@ def add_parser(sub) -> None:
     g.add_argument("--method", default="tsne", help=f"one of {methods}; default tsne")
     for q in SHARED_PARAMS:
         g.add_argument(
-            q.flag, dest=q.name, type=_reader(q), default=q.default,
+            q.flag, dest=q.name, type=param_type(q), default=q.default,
             help=f"{q.help} (default {q.default})",
         )  # fmt: skip
     for name, (q, users) in method_params().items():
         allowed = f" {q.allowed()}" if q.kind == "choice" else ""
         text = f"{'/'.join(users)}: {q.help}{allowed} (default {q.default})"
         # choices are checked by the core, in one line, not by argparse
-        g.add_argument(q.flag, dest=name, type=_reader(q), help=text)
+        g.add_argument(q.flag, dest=name, type=param_type(q), help=text)
 
 
 def given_options(args: argparse.Namespace) -> dict[str, Any]:

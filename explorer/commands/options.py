@@ -102,3 +102,16 @@ def load_options(args: argparse.Namespace):
         input_range=getattr(args, "input_range", None),
         output_range=getattr(args, "output_range", None),
     )
+
+
+def param_type(p):
+    """The argparse ``type`` of a declared parameter (:class:`~explorer.core.latent.params.Param`):
+    reads its form; an unreadable value is argparse's one-line message."""
+
+    def read(text: str):
+        try:
+            return p.read(text)
+        except InvalidParameter as exc:
+            raise argparse.ArgumentTypeError(str(exc)) from None
+
+    return read

@@ -12,7 +12,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from explorer.commands.options import add_data_range_argument
+from explorer.commands.options import add_data_range_argument, param_type
 from explorer.core.errors import InvalidParameter
 from explorer.core.latent.params import Param
 from explorer.core.latent.sampler_spec import SamplerSpec
@@ -58,18 +58,6 @@ def aliases() -> dict[str, list[tuple[SamplerSpec, Param]]]:
     return out
 
 
-def _reader(p: Param):
-    """The argparse type of ``p``: reads its form, argparse's message when unreadable."""
-
-    def read(text: str) -> Any:
-        try:
-            return p.read(text)
-        except InvalidParameter as exc:
-            raise argparse.ArgumentTypeError(str(exc)) from None
-
-    return read
-
-
 def _shown(p: Param) -> str:
     """The default as a flag takes it: ``3``, ``-2:2``, ``diag``, ``0,1``."""
     return f"{p.default:g}" if isinstance(p.default, float) else p.text_default
@@ -93,7 +81,7 @@ def _add_param_flag(g, key: str, uses: list[tuple[SamplerSpec, Param]]) -> None:
     if p.form == "choice":
         g.add_argument(p.flag, dest=key, choices=p.choices, help=_help(uses))
     else:
-        g.add_argument(p.flag, dest=key, type=_reader(p), help=_help(uses))
+        g.add_argument(p.flag, dest=key, type=param_type(p), help=_help(uses))
 
 
 GRID_DEFAULT = (8, 8)
@@ -136,7 +124,7 @@ def add_sampler_arguments(p: argparse.ArgumentParser) -> None:
     for alias, uses in aliases().items():
         labels = " and ".join(q.label or q.name for _, q in uses)
         g.add_argument(
-            f"--{alias}", type=_reader(uses[0][1]), help=_help(uses, f"LO:HI for {labels}")
+            f"--{alias}", type=param_type(uses[0][1]), help=_help(uses, f"LO:HI for {labels}")
         )
     needing = ", ".join(name for name, spec in SAMPLERS.items() if spec.needs_dataset)
     g.add_argument("--dataset", help=f"data set to encode (needed by {needing})")

@@ -9,7 +9,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -53,19 +52,8 @@ class Encodings:
         Atomic: an existing file is only replaced by a complete one that lists every array.
         """
         arrays = {k: np.asarray(getattr(self, k)) for k in ARRAYS if getattr(self, k) is not None}
-        with atomic.atomic_open(path, verify=lambda tmp: _check_npz(tmp, arrays)) as handle:
+        with atomic.atomic_open(path, verify=lambda tmp: atomic.npz_problem(tmp, arrays)) as handle:
             np.savez(handle, **arrays)
-
-
-def _check_npz(path: Path, names) -> str | None:
-    """Why ``path`` is not a finished ``.npz`` holding every one of ``names`` (its zip index,
-    which lists them, is written last), or None."""
-    try:
-        with np.load(path, allow_pickle=False) as f:
-            missing = set(names) - set(f.files)
-    except (OSError, ValueError, zipfile.BadZipFile) as exc:
-        return f"the written file is not a readable .npz ({exc})"
-    return f"the arrays {sorted(missing)} are missing from the written file" if missing else None
 
 
 def model_input(model: LatentModel, x: np.ndarray) -> np.ndarray:

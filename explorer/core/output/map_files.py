@@ -68,7 +68,9 @@ def write_map(
     }
     if result.labels is not None:
         arrays["labels"] = np.asarray(result.labels)
-    with atomic.atomic_open(out / NPZ, verify=lambda tmp: _check_npz(tmp, arrays)) as handle:
+    with atomic.atomic_open(
+        out / NPZ, verify=lambda tmp: atomic.npz_problem(tmp, arrays)
+    ) as handle:
         np.savez(handle, **arrays)
     atomic.write_text(out / CSV, _csv(index, xy, result.labels))
     fig = plots.new_figure(7, 6)
@@ -97,15 +99,6 @@ def _csv(index: np.ndarray, xy: np.ndarray, labels: np.ndarray | None) -> str:
         label = label.item() if isinstance(label, np.generic) else label
         writer.writerow([i, f"{x:.6g}", f"{y:.6g}", label])
     return text.getvalue()
-
-
-def _check_npz(path: Path, arrays: dict) -> str | None:
-    try:
-        with np.load(path, allow_pickle=False) as f:
-            missing = set(arrays) - set(f.files)
-    except (OSError, ValueError, zipfile.BadZipFile) as exc:
-        return f"the written file is not a readable .npz ({exc})"
-    return f"the arrays {sorted(missing)} are missing from the written file" if missing else None
 
 
 def read_map(path: str | os.PathLike) -> dict[str, Any]:

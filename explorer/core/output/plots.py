@@ -277,11 +277,10 @@ def draw_tsne(
     embedding: np.ndarray,
     labels: Sequence | np.ndarray | None = None,
     label_names: Sequence[str] | None = None,
-    rasterized: bool = True,
     s: float | None = None,
 ) -> list[Artist]:
     """:func:`draw_map` of a t-SNE map."""
-    return draw_map(ax, embedding, labels, label_names, "tsne", rasterized, s)
+    return draw_map(ax, embedding, labels, label_names, "tsne", s)
 
 
 def draw_map(
@@ -290,7 +289,6 @@ def draw_map(
     labels: Sequence | np.ndarray | None = None,
     label_names: Sequence[str] | None = None,
     method: str = "tsne",
-    rasterized: bool = True,
     s: float | None = None,
 ) -> list[Artist]:
     """2-D map (t-SNE, UMAP, PCA) coloured by class, as the window exports it
@@ -305,7 +303,6 @@ def draw_map(
     labels : ``(n,)`` class of every point, or None for one colour.
     label_names : name of class ``c`` is ``label_names[c]`` (integer classes only).
     method : ``tsne``, ``umap`` or ``pca`` (``maps.MAP_METHODS``): names the axes and title.
-    rasterized : kept for callers; the dots are always a bitmap.
     s : marker size in points^2 (the area, as in ``scatter``); by default
         :func:`tsne_dot_area` of the point count.
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 
 from explorer.core.errors import InvalidParameter
-from explorer.core.util.atomic import atomic_open
+from explorer.core.util.atomic import atomic_open, npz_problem
 
 
 def write_selection(
@@ -38,6 +38,6 @@ def write_selection(
     arrays = {"indices": indices, "images": images, "z": z, "model": model, "dataset": dataset}
     if labels is not None:
         arrays["labels"] = np.asarray(labels)
-    with atomic_open(path) as handle:
+    with atomic_open(path, verify=lambda tmp: npz_problem(tmp, arrays)) as handle:
         np.savez(handle, **arrays)
     return path

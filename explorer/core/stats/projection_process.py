@@ -13,8 +13,7 @@ the call returns.
 The child blocks TensorFlow (``sys.modules["tensorflow"] = None``): umap-learn's package
 imports it for ParametricUMAP, which would cost 3-30 s, and catches the ImportError.
 Starting the child costs about a second (numpy, scikit-learn and openTSNE import), so callers
-use it for large inputs only. :func:`explorer.core.stats.maps.project` runs its methods so;
-:func:`tsne_in_child` runs :func:`explorer.core.stats.projection.tsne` itself.
+use it for large inputs only. :func:`explorer.core.stats.maps.project` runs its methods so.
 """
 
 from __future__ import annotations
@@ -35,7 +34,6 @@ import numpy as np
 
 from explorer.core.errors import Cancelled, ExplorerError, InvalidParameter
 from explorer.core.progress import TaskState, ensure_state
-from explorer.core.stats.projection import TSNEResult
 
 POLL_S = 0.1  # how often a stop request is looked at while the child runs
 FRAME = "frame.npy"
@@ -80,18 +78,6 @@ def run_child(
             if proc.stdout is not None:
                 proc.stdout.close()
         return done, result
-
-
-def tsne_in_child(z: np.ndarray, state: TaskState | None = None, **params: Any) -> TSNEResult:
-    """:func:`~explorer.core.stats.projection.tsne` of ``z`` with ``params``, run in a child
-    process; the same result, progress and exceptions (``InvalidParameter``, ``Cancelled``)."""
-    done, embedding = run_child(__name__, z, {"params": params}, state, what="t-SNE")
-    return TSNEResult(
-        embedding=embedding,
-        kl_divergence=float(done["kl_divergence"]),
-        params=done["params"],
-        kl_trace=[tuple(row) for row in done["kl_trace"]],
-    )
 
 
 def _follow(proc: subprocess.Popen, state: TaskState, folder: Path, on_frame, what: str) -> dict:
@@ -200,19 +186,3 @@ def _end_with_parent(poll_s: float = 1.0) -> None:
                 os._exit(1)
 
     threading.Thread(target=watch, name="parent-watch", daemon=True).start()
-
-
-def _tsne_work(z: np.ndarray, job: dict, state: TaskState, frame) -> tuple[np.ndarray, dict]:
-    from explorer.core.stats.projection import tsne
-
-    result = tsne(z, state=state, **job["params"])
-    done = {
-        "kl_divergence": result.kl_divergence,
-        "params": result.params,
-        "kl_trace": result.kl_trace,
-    }
-    return result.embedding, done
-
-
-if __name__ == "__main__":
-    sys.exit(child_main(sys.argv[1:], _tsne_work))

@@ -253,3 +253,18 @@ def _json_default(obj: Any) -> Any:
     if isinstance(obj, Path):
         return str(obj)
     raise TypeError(f"not JSON serialisable: {type(obj).__name__}")
+
+
+def npz_problem(path: str | os.PathLike, names) -> str | None:
+    """Why ``path`` is not a finished ``.npz`` holding every one of ``names`` (its zip index,
+    which lists them, is written last), or None."""
+    import zipfile
+
+    import numpy
+
+    try:
+        with numpy.load(path, allow_pickle=False) as f:
+            missing = set(names) - set(f.files)
+    except (OSError, ValueError, zipfile.BadZipFile) as exc:
+        return f"the written file is not a readable .npz ({exc})"
+    return f"the arrays {sorted(missing)} are missing from the written file" if missing else None

@@ -1,4 +1,4 @@
-"""t-SNE in a child process: the same result as in-process, progress, errors, cancel."""
+"""Maps in a child process: the same result as in-process, progress, errors, cancel."""
 
 from __future__ import annotations
 
@@ -10,10 +10,10 @@ import pytest
 
 from explorer.core.errors import Cancelled, InvalidParameter
 from explorer.core.progress import TaskState
-from explorer.core.stats.projection import tsne
-from explorer.core.stats.projection_process import tsne_in_child
+from explorer.core.stats.maps import project
+from explorer.core.stats.projection_process import run_child
 
-PARAMS = {"perplexity": 10.0, "n_iter": 60, "early_exaggeration_iter": 40, "seed": 3, "n_jobs": 1}
+OPTIONS = {"perplexity": 10.0, "iterations": 60, "seed": 3, "n_jobs": 1, "pca_dims": 0}
 
 
 def blobs(n: int = 240) -> np.ndarray:
@@ -27,19 +27,29 @@ def blobs(n: int = 240) -> np.ndarray:
 def test_child_gives_the_in_process_result_with_progress():
     z = blobs()
     seen = []
-    child = tsne_in_child(z, TaskState(lambda f, m: seen.append((f, m))), **PARAMS)
-    here = tsne(z, **PARAMS)
-    np.testing.assert_allclose(child.embedding, here.embedding, rtol=1e-4, atol=1e-4)
-    assert child.kl_divergence == pytest.approx(here.kl_divergence, rel=1e-6)
-    assert child.params == here.params and len(child.kl_trace) == len(here.kl_trace)
+    child = project(
+        z, "tsne", child=True, state=TaskState(lambda f, m: seen.append((f, m))), **OPTIONS
+    )
+    here = project(z, "tsne", child=False, **OPTIONS)
+    np.testing.assert_allclose(child.xy, here.xy, rtol=1e-4, atol=1e-4)
+    assert child.params["kl_divergence"] == pytest.approx(here.params["kl_divergence"], rel=1e-6)
+    assert child.params["child_process"] and not here.params["child_process"]
+    assert {k: v for k, v in child.params.items() if k != "child_process"} == {
+        k: v for k, v in here.params.items() if k != "child_process"
+    }
     fractions = [f for f, _ in seen]
     assert fractions == sorted(fractions) and fractions[-1] == 1.0
     assert any("affinities" in m for _, m in seen)
 
 
 def test_child_errors_come_back_as_the_same_exception():
+    job = {
+        "method": "tsne",
+        "options": {"perplexity": 50.0, "iterations": 60, "seed": 0},
+        "n_jobs": 1,
+    }
     with pytest.raises(InvalidParameter, match="(?i)perplexity"):
-        tsne_in_child(blobs(30), perplexity=50.0, n_iter=60)
+        run_child("explorer.core.stats.maps", blobs(30), job, what="t-SNE")
 
 
 @pytest.mark.slow
@@ -50,6 +60,6 @@ def test_cancel_kills_the_child_at_once():
     timer.start()
     start = time.perf_counter()
     with pytest.raises(Cancelled):
-        tsne_in_child(z, state, n_iter=5000, n_jobs=1)
+        project(z, "tsne", child=True, state=state, iterations=5000, n_jobs=1)
     assert time.perf_counter() - start < 4.0 + 2.0
     timer.cancel()
