@@ -42,6 +42,7 @@ import json
 import os
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -230,7 +231,11 @@ def run(args, work: Path, witness: Witness) -> int:
     os.environ["XDG_CACHE_HOME"] = str(work / "cache")  # the throw-away model's encodings
     from PySide6.QtWidgets import QApplication
 
+    from explorer.core.stats.maps import map_codes
     from explorer.gui.main_window import MainWindow
+    from explorer.gui.map_picks import point_labels
+    from explorer.gui.map_view import MapPoints
+    from explorer.gui.projection_panel import rows_colours
 
     n = args.points or (5000 if args.quick else 200_000)
     n_map = args.map_points or (5000 if args.quick else 140_000)
@@ -341,9 +346,26 @@ def run(args, work: Path, witness: Witness) -> int:
     if seen.isEmpty():  # Qt does not paint it: its timings would mean nothing
         raise SystemExit("the map is not on screen")
 
-    def show(xy, labels):  # through the panel: a lasso also shows the selection's images
+    def show(xy, labels):
+        """As a finished run shows its map: points and colours made in a worker thread (as
+        ``run_map`` does), then shown through the panel (a lasso also shows the selection's
+        images)."""
         rows_used = np.arange(len(xy)) % len(enc.z)
-        panel._show("A", enc, rows_used, xy, f"map of {len(xy)} points", "tsne")
+        made: dict = {}
+
+        def prepare():
+            colouring = panel.colouring()
+            made["args"] = (MapPoints.of(xy), rows_colours(
+                colouring, map_codes(enc), rows_used, point_labels(enc), enc.label_names
+            ), colouring)  # fmt: skip
+
+        worker = threading.Thread(target=prepare)
+        worker.start()
+        while worker.is_alive():
+            app.processEvents()
+            worker.join(0.005)
+        panel._show("A", enc, rows_used, made["args"][0], f"map of {len(xy)} points", "tsne",
+                    *made["args"][1:])  # fmt: skip
 
     after = [bench_map_view.measure(panel.map, n_map, 0, "clustered", show)]
     window.wait_idle(60_000)

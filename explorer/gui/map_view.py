@@ -22,6 +22,7 @@ import math
 import os
 import threading
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import numpy as np
 import shiboken6
@@ -43,6 +44,33 @@ FIT_MARGIN = 0.04  # share of the data's extent left around it when the view fit
 THUMB_PX = 80  # the hover box's image at most this big
 Limits = tuple[tuple[float, float], tuple[float, float]]
 Thumbnail = Callable[[int], tuple[QImage | None, str]]
+
+
+@dataclass(frozen=True, eq=False)
+class MapPoints:
+    """Positions as the map keeps them: ``xy`` (n, 2) float64 and its two columns (numpy is
+    several times faster on columns than on rows). :meth:`of` copies; at a million points
+    that takes tens of milliseconds, so whoever makes the points in a worker thread (a map's
+    run, a live frame) makes these there and hands them to :meth:`MapView.set_points`."""
+
+    xy: np.ndarray
+    x: np.ndarray
+    y: np.ndarray
+
+    @classmethod
+    def of(cls, xy) -> MapPoints:
+        """``xy`` (n, 2) copied into the map's layout (a ``MapPoints`` as it is)."""
+        from explorer.core.errors import InvalidParameter
+
+        if isinstance(xy, MapPoints):
+            return xy
+        xy = np.array(xy, dtype=np.float64, order="C")
+        if xy.ndim != 2 or xy.shape[1] != 2:
+            raise InvalidParameter(f"map points must be (n, 2), got shape {xy.shape}")
+        return cls(xy, np.ascontiguousarray(xy[:, 0]), np.ascontiguousarray(xy[:, 1]))
+
+    def __len__(self) -> int:
+        return len(self.xy)
 
 
 class MapView(MapPainting, MapInput, QWidget):
@@ -93,6 +121,7 @@ class MapView(MapPainting, MapInput, QWidget):
         self._drag: dict | None = None
         self._version = 0  # points or positions
         self._style = 0  # colours or selection
+        self._points: MapPoints | None = None
         self._x: np.ndarray | None = None  # the columns of _xy
         self._y: np.ndarray | None = None
         self._prepared: tuple | None = None  # ((version, style), x, y, words) in draw order
@@ -113,28 +142,27 @@ class MapView(MapPainting, MapInput, QWidget):
     # ------------------------------------------------------------------ data
     def set_points(
         self,
-        xy: np.ndarray,
+        xy: np.ndarray | MapPoints,
         colours: MapColours | None = None,
         title: str = "",
         axis_names: tuple[str, str] = ("1", "2"),
         keep_view: bool = False,
     ) -> None:
-        """New points (n, 2) and their colours (None: one colour); the selection, the marked
-        points and the hover are cleared, the view fits all points unless ``keep_view``."""
+        """New points (n, 2), copied, or :class:`MapPoints` made in a worker (kept as they
+        are), and their colours (None: one colour); the selection, the marked points and the
+        hover are cleared, the view fits all points unless ``keep_view``."""
         from explorer.core.errors import InvalidParameter
 
-        xy = np.array(xy, dtype=np.float64, order="C")
-        if xy.ndim != 2 or xy.shape[1] != 2:
-            raise InvalidParameter(f"map points must be (n, 2), got shape {xy.shape}")
-        colours = MapColours.single(len(xy)) if colours is None else colours
-        if len(colours) != len(xy):
-            raise InvalidParameter(f"{len(colours)} colours for {len(xy)} points")
+        points = MapPoints.of(xy)
+        colours = MapColours.single(len(points)) if colours is None else colours
+        if len(colours) != len(points):
+            raise InvalidParameter(f"{len(colours)} colours for {len(points)} points")
         had_selection = len(self._selection) > 0
-        self._xy, self._colours = xy, colours
+        self._colours = colours
         self.title, self.axis_names, self._message = title, tuple(axis_names), ""
         self._selection = np.zeros(0, dtype=np.int64)
         self._marked = np.zeros(0, dtype=np.int64)
-        self._new_positions(xy)
+        self._new_positions(points)
         self._style += 1
         self._set_hover(-1)
         if not keep_view or self._view is None:
@@ -144,27 +172,28 @@ class MapView(MapPainting, MapInput, QWidget):
         if had_selection:
             self.selectionChanged.emit(self.selection())
 
-    def update_positions(self, xy: np.ndarray) -> None:
-        """Same points at new coordinates (a live t-SNE frame): colours, selection and marks
-        stay; the view follows the data until the user pans or zooms."""
+    def update_positions(self, xy: np.ndarray | MapPoints) -> None:
+        """Same points at new coordinates (a live t-SNE frame; an array is copied,
+        :class:`MapPoints` kept): colours, selection and marks stay; the view follows the
+        data until the user pans or zooms."""
         from explorer.core.errors import InvalidParameter
 
-        xy = np.array(xy, dtype=np.float64, order="C")
-        if self._xy is None or xy.shape != self._xy.shape:
+        points = MapPoints.of(xy)
+        if self._xy is None or points.xy.shape != self._xy.shape:
             shape = None if self._xy is None else self._xy.shape
-            raise InvalidParameter(f"new positions {xy.shape} for points of shape {shape}")
-        self._xy = xy
-        self._new_positions(xy)
+            raise InvalidParameter(f"new positions {points.xy.shape} for points of shape {shape}")
+        self._new_positions(points)
         if not self._user_view:
             self._view = self._fit()
             self.viewChanged.emit()
         self.update()
 
-    def _new_positions(self, xy: np.ndarray | None) -> None:
-        if xy is None:
-            self._x = self._y = None
-        else:  # columns: numpy is several times faster on them than on (n, 2) rows
-            self._x, self._y = np.ascontiguousarray(xy[:, 0]), np.ascontiguousarray(xy[:, 1])
+    def _new_positions(self, points: MapPoints | None) -> None:
+        self._points = points
+        if points is None:
+            self._xy = self._x = self._y = None
+        else:
+            self._xy, self._x, self._y = points.xy, points.x, points.y
         self._version += 1
         self._index = None
         self._contours = None
@@ -183,7 +212,7 @@ class MapView(MapPainting, MapInput, QWidget):
     def clear(self, message: str = "") -> None:
         """No points; ``message`` is shown instead."""
         had_selection = len(self._selection) > 0
-        self._xy = self._colours = self._view = None
+        self._colours = self._view = None
         self._image = self._buffer = self._prepared = None
         self._image_key = None
         self._selection = np.zeros(0, dtype=np.int64)
@@ -198,6 +227,11 @@ class MapView(MapPainting, MapInput, QWidget):
     @property
     def points(self) -> np.ndarray | None:
         return self._xy
+
+    @property
+    def map_points(self) -> MapPoints | None:
+        """The points as kept (to show them again without copying)."""
+        return self._points
 
     @property
     def colours(self) -> MapColours | None:

@@ -15,6 +15,7 @@ select points (lasso, rectangle) for :class:`~explorer.gui.map_details.MapDetail
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -35,11 +36,19 @@ from PySide6.QtWidgets import (
 )
 
 from explorer.core.errors import InvalidParameter
-from explorer.core.stats.maps import MAP_METHODS, SHARED_PARAMS, check_map_options, map_codes
+from explorer.core.output.map_colours import MapColours
+from explorer.core.stats.maps import (
+    MAP_METHODS,
+    SHARED_PARAMS,
+    MapResult,
+    check_map_options,
+    map_codes,
+)
 from explorer.gui.later import Later
 from explorer.gui.map_details import MapDetails
+from explorer.gui.map_paint import RENDER_IN_THREAD
 from explorer.gui.map_picks import MapPicks, point_labels
-from explorer.gui.map_view import MapView
+from explorer.gui.map_view import MapPoints, MapView
 from explorer.gui.param_fields import field_page, field_text, mark
 from explorer.gui.task_controls import TaskControls, encoded_slot
 from explorer.gui.workers import Runner
@@ -54,15 +63,58 @@ FRAME_MS = 40  # live frames are shown at most this often (25 a second)
 DRAG_MODES = {"pan": "drag pans", "lasso": "drag: lasso", "rect": "drag: rectangle"}
 
 
-def run_map(state, z: np.ndarray, labels, method: str, options: dict, seed: int):
-    """Worker: the map of the codes ``z`` (the rows chosen already); t-SNE frames go to
-    ``state.publish`` as ``(xy, iteration)``."""
+def point_colours(colouring: tuple[str, int], z, labels, label_names) -> MapColours:
+    """The colours of points with codes ``z`` (read only for "radius" and "component") and
+    ``labels`` (or None) by ``colouring`` (one of :data:`COLOURINGS`, component index)."""
+    how, component = colouring
+    if how == "label":
+        return MapColours.by_label(labels, label_names, n=len(z))
+    z = np.asarray(z)
+    if how == "radius":
+        return MapColours.by_value(np.linalg.norm(z, axis=1), "radius ||z||")
+    j = min(component, z.shape[1] - 1)
+    return MapColours.by_value(z[:, j], f"component z[{j}]")
+
+
+@dataclass(frozen=True)
+class MapRun:
+    """A finished run: the core's result, its points ready for the map and their colours
+    (made in the worker: at a million points they take the window's thread 100 ms)."""
+
+    result: MapResult
+    points: MapPoints
+    colours: MapColours
+
+
+def run_map(
+    state, z: np.ndarray, labels, method: str, options: dict, seed: int,
+    colouring: tuple[str, int], label_names,
+) -> MapRun:  # fmt: skip
+    """Worker: the map of the codes ``z`` (the rows chosen already) with its points'
+    colours; t-SNE frames go to ``state.publish`` as ``(MapPoints, iteration, colours)``."""
     from explorer.core.stats.maps import project
 
-    def frame(xy: np.ndarray, iteration: int) -> None:
-        state.publish((xy, iteration))
+    colours = point_colours(colouring, z, labels, label_names)
 
-    return project(z, method, seed=seed, labels=labels, state=state, on_frame=frame, **options)
+    def frame(xy: np.ndarray, iteration: int) -> None:
+        state.publish((MapPoints.of(xy), iteration, colours))
+
+    result = project(z, method, seed=seed, labels=labels, state=state, on_frame=frame, **options)
+    if not np.array_equal(result.rows, np.arange(len(z))):
+        used = None if labels is None else labels[result.rows]
+        colours = point_colours(colouring, z[result.rows], used, label_names)
+    return MapRun(result, MapPoints.of(result.xy), colours)
+
+
+def rows_colours(colouring: tuple[str, int], z, rows, labels, label_names) -> MapColours:
+    """:func:`point_colours` of the rows ``rows`` of the codes ``z`` and ``labels``."""
+    z_rows = z[rows] if colouring[0] != "label" else np.empty((len(rows), 0))
+    return point_colours(colouring, z_rows, None if labels is None else labels[rows], label_names)
+
+
+def colour_map(state, *args) -> MapColours:
+    """Worker: :func:`rows_colours`."""
+    return rows_colours(*args)
 
 
 class _Body(QWidget):
@@ -99,12 +151,13 @@ class ProjectionPanel(MapPicks, QWidget):
         self._enc: Any = None  # those encodings
         self.rows = np.zeros(0, dtype=np.int64)  # encoded row of every map point
         self.selected = np.zeros(0, dtype=np.int64)  # encoded rows of the selection
-        self._run: tuple | None = None  # (slot, enc, rows, method) of the run going on
+        self._run: tuple | None = None  # (slot, enc, rows, method, colouring) of the run going on
         self._frames = 0
         self._clicked: tuple[str, int] = ("", -1)  # slot and encoded row of the clicked point
         self._selection_text = ""
         self._clicked_enc: Any = None
         self._shown: tuple | None = None  # what the map showed before a run's first frame
+        self._coloured_by: tuple | None = None  # the colouring of the colours on the map
         self._latest: tuple | None = None  # the newest live frame not shown yet
         self._frame_soon = Later(self._show_latest_frame, FRAME_MS, self, throttle=True)
         self._build()
@@ -302,7 +355,7 @@ class ProjectionPanel(MapPicks, QWidget):
             return
         rows = stratified_subsample(len(z), n, point_labels(enc), self.seed.value())
         labels = point_labels(enc)
-        self._run, self._frames = (slot, enc, rows, method), 0
+        self._run, self._frames = (slot, enc, rows, method, self.colouring()), 0
         label = MAP_METHODS[method].label
         self.controls.started(f"{label} of {n} points of slot {slot}…")
         task = self.runner.start(
@@ -313,6 +366,8 @@ class ProjectionPanel(MapPicks, QWidget):
             method,
             options,
             self.seed.value(),
+            self.colouring(),
+            enc.label_names,
             on_done=self._done,
             on_partial=self._frame,
             on_error=self._failed,
@@ -331,17 +386,18 @@ class ProjectionPanel(MapPicks, QWidget):
         self._run, self._latest = None, None
         self._frame_soon.cancel()
         if self._frames and self._shown is not None:
-            result, slot, enc, rows, xy, title, names = self._shown
+            result, slot, enc, rows, points, colours, coloured_by, title, names = self._shown
             self.result = result
             self.slot_name, self._enc, self.rows = slot, enc, rows
-            self.map.set_points(xy, self.colours(), title=title, axis_names=names)
+            self.map.set_points(points, colours, title=title, axis_names=names)
+            self._coloured(coloured_by)
         elif self._frames:
             self.result, self.slot_name, self._enc = None, "", None
             self.rows = np.zeros(0, dtype=np.int64)
             self.map.clear("cancelled: press Run for a map")
         self._frames = 0
 
-    def _frame(self, frame: tuple[np.ndarray, int]) -> None:
+    def _frame(self, frame: tuple[MapPoints, int, MapColours]) -> None:
         """A live frame of t-SNE (the points at some iteration): shown at most every
         :data:`FRAME_MS`, the newest one (frames may come faster than the map redraws)."""
         if self._run is not None:
@@ -351,44 +407,53 @@ class ProjectionPanel(MapPicks, QWidget):
     def _show_latest_frame(self) -> None:
         if self._run is None or self._latest is None:
             return
-        slot, enc, rows, method = self._run
-        (xy, iteration), self._latest = self._latest, None
+        slot, enc, rows, method, colouring = self._run
+        (points, iteration, colours), self._latest = self._latest, None
         title = f"{MAP_METHODS[method].label} of {len(rows)} points of slot {slot}, forming: "
         title += f"iteration {iteration}"
         if self._frames == 0:
-            shown = self.map.points
+            shown = self.map.map_points
             self._shown = None if shown is None else (
-                self.result, self.slot_name, self._enc, self.rows, shown, self.map.title,
-                self.map.axis_names,
+                self.result, self.slot_name, self._enc, self.rows, shown, self.map.colours,
+                self._coloured_by, self.map.title, self.map.axis_names,
             )  # fmt: skip
-            self._show(slot, enc, rows, xy, title, method)
+            self._show(slot, enc, rows, points, title, method, colours, colouring)
         else:
-            self.map.update_positions(xy)
+            self.map.update_positions(points)
             self.map.title = title
         self._frames += 1
 
-    def _done(self, result: Any) -> None:
+    def _done(self, run: MapRun) -> None:
         if self._run is None:
             return
-        slot, enc, rows, method = self._run
+        slot, enc, rows, method, colouring = self._run
         self._run, self._latest, self._shown = None, None, None
         self._frame_soon.cancel()
-        self.result = result
+        result = self.result = run.result
         title = f"{MAP_METHODS[method].label} of {len(rows)} points of slot {slot}"
         if self._frames:  # the map formed on screen: keep the user's view
-            self.map.update_positions(result.xy)
+            self.map.update_positions(run.points)
             self.map.title = title
         else:
-            self._show(slot, enc, rows[result.rows], result.xy, title, method)
+            self._show(slot, enc, rows[result.rows], run.points, title, method, run.colours,
+                       colouring)  # fmt: skip
         self.controls.ended(f"done: {len(result.xy)} points in {result.seconds:.1f} s")
 
-    def _show(self, slot, enc, rows: np.ndarray, xy: np.ndarray, title: str, method: str) -> None:
+    def _show(
+        self, slot, enc, rows: np.ndarray, points: MapPoints | np.ndarray, title: str,
+        method: str, colours: MapColours | None = None, coloured_by: tuple | None = None,
+    ) -> None:  # fmt: skip
+        """Show a new map. ``colours`` (made in a worker) by ``coloured_by``, the colouring
+        chosen when the run started: if the user changed it since, they are made again."""
         self.slot_name, self._enc, self.rows = slot, enc, np.asarray(rows, dtype=np.int64)
         self.selected = np.zeros(0, dtype=np.int64)
         self.details.set_selection_size(0)
         axis = MAP_METHODS[method].axis
         names = (f"{axis} 1", f"{axis} 2")
-        self.map.set_points(xy, self.colours(), title=title, axis_names=names)
+        if colours is None:
+            colours, coloured_by = self.colours(), self.colouring()
+        self.map.set_points(points, colours, title=title, axis_names=names)
+        self._coloured(coloured_by)
 
     def data_changed(self) -> None:
         """A slot's data changed (new model, data set, swap): a map of data that is gone
@@ -403,26 +468,44 @@ class ProjectionPanel(MapPicks, QWidget):
             self.map.clear("the slot's data changed: press Run for a new map")
 
     # ------------------------------------------------------------------ colour
-    def colours(self):
-        """The points' colours by the chosen colouring."""
-        from explorer.core.output.map_colours import MapColours
+    def colouring(self) -> tuple[str, int]:
+        """The chosen colouring: one of :data:`COLOURINGS` and the component's index."""
+        return self.colour.currentText(), self.component.value()
 
+    def colours(self) -> MapColours:
+        """The points' colours by the chosen colouring (see :meth:`recolour` for maps of
+        a million points)."""
         enc = self.data(self.slot_name)
         if enc is None or not len(self.rows):
             return MapColours.by_label(None, n=len(self.rows))
-        how = self.colour.currentText()
-        if how == "label":
-            labels = point_labels(enc)
-            if labels is None:
-                return MapColours.by_label(None, n=len(self.rows))
-            return MapColours.by_label(labels[self.rows], enc.label_names)
-        z = map_codes(enc)[self.rows]
-        if how == "radius":
-            return MapColours.by_value(np.linalg.norm(z, axis=1), "radius ||z||")
-        j = min(self.component.value(), z.shape[1] - 1)
-        return MapColours.by_value(z[:, j], f"component z[{j}]")
+        return rows_colours(self.colouring(), map_codes(enc), self.rows, point_labels(enc),
+                            enc.label_names)  # fmt: skip
 
     def recolour(self, *_: Any) -> None:
+        """Colour the map by the chosen colouring; from :data:`RENDER_IN_THREAD` points on
+        the colours are made in a worker (the map keeps its colours meanwhile)."""
         self.component.setEnabled(self.colour.currentText() == "component")
-        if len(self.rows):
+        enc, colouring = self.data(self.slot_name), self.colouring()
+        if not len(self.rows) or self.map.map_points is None:
+            return
+        if enc is None or len(self.rows) < RENDER_IN_THREAD:
             self.map.set_colours(self.colours())
+            self._coloured_by = colouring
+            return
+        points = self.map.map_points
+
+        def made(colours: MapColours) -> None:
+            if self.map.map_points is points:  # still the same map
+                self.map.set_colours(colours)
+                self._coloured(colouring)
+
+        self.runner.start(
+            "colour", colour_map, colouring, map_codes(enc), self.rows, point_labels(enc),
+            enc.label_names, on_done=made,
+        )  # fmt: skip
+
+    def _coloured(self, colouring: tuple | None) -> None:
+        """The map's colours are by ``colouring``: coloured again if another is chosen."""
+        self._coloured_by = colouring
+        if colouring is not None and colouring != self.colouring():
+            self.recolour()

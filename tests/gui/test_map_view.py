@@ -288,3 +288,27 @@ def test_large_maps_are_drawn_in_a_thread_newest_view_last(view, qtbot, monkeypa
     assert _rgb(image, _at(view, (1.0, 0.0))) == tuple(rgba["1"][:3])  # selected: its colour
     faded = _rgb(image, _at(view, (0.0, 0.0)))
     assert faded != tuple(rgba["0"][:3]) and min(faded) > min(rgba["0"][:3])  # others faded
+
+
+def test_points_prepared_in_a_worker_are_kept_and_arrays_are_copied(view):
+    from explorer.core.errors import InvalidParameter
+    from explorer.gui.map_view import MapPoints
+
+    xy = _points(300).astype(np.float32)
+    points = MapPoints.of(xy)
+    assert points.xy.dtype == np.float64 and np.array_equal(points.xy, xy)
+    assert np.array_equal(points.x, xy[:, 0]) and points.y.flags.c_contiguous
+    assert MapPoints.of(points) is points
+    view.set_points(points)
+    assert view.map_points is points and view.points is points.xy  # no copy in the window
+    moved = MapPoints.of(xy + 1)
+    view.update_positions(moved)
+    assert view.map_points is moved
+    given = _points(300)
+    view.set_points(given)  # an array is copied: the caller may change it afterwards
+    given[:] = 0
+    assert view.points.any()
+    with pytest.raises(InvalidParameter, match=r"\(n, 2\)"):
+        MapPoints.of(np.zeros((4, 3)))
+    with pytest.raises(InvalidParameter, match="new positions"):
+        view.update_positions(MapPoints.of(np.zeros((4, 2))))

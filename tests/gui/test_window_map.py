@@ -215,3 +215,45 @@ def test_a_new_model_in_the_slot_drops_its_map(window, qtbot):
     window.swap_slots()
     assert panel.map.points is None and not len(panel.rows)
     window.swap_slots()
+
+
+def test_colours_of_large_maps_are_made_off_the_window_thread(window, qtbot, monkeypatch):
+    """From RENDER_IN_THREAD points on (a million in real use, 300 here) the run's worker
+    makes the points' colours with the map, a new colouring is made by a worker, and a
+    colouring changed while a run goes on is applied when it ends."""
+    import threading
+
+    import explorer.gui.projection_panel as projection_panel
+
+    monkeypatch.setattr(projection_panel, "RENDER_IN_THREAD", 300)
+    made_in: list[str] = []
+    point_colours = projection_panel.point_colours
+
+    def spy(*args, **kwargs):
+        made_in.append(threading.current_thread().name)
+        return point_colours(*args, **kwargs)
+
+    monkeypatch.setattr(projection_panel, "point_colours", spy)
+    panel, view = window.projection, window.projection.map
+    z = window.slots["A"].encodings.z
+    panel.colour.setCurrentText("label")
+    _run(window, panel, "pca", 500)
+    panel.colour.setCurrentText("radius")  # while the run goes on (or just after)
+    assert window.wait_idle(60_000)
+    assert made_in and threading.main_thread().name not in made_in, made_in
+    assert view.colours.continuous
+    assert view.colours.colorbar.vmax == pytest.approx(
+        np.linalg.norm(z[panel.rows], axis=1).max(), rel=1e-5
+    )
+    points = view.map_points
+    made_in.clear()
+    panel.colour.setCurrentText("component")
+    panel.component.setValue(2)
+    assert window.wait_idle(30_000)
+    assert made_in and threading.main_thread().name not in made_in, made_in
+    assert view.map_points is points  # recoloured, not replaced
+    assert view.colours.colorbar.label == "component z[2]"
+    assert view.colours.colorbar.vmax == pytest.approx(z[panel.rows, 2].max(), rel=1e-5)
+    panel.colour.setCurrentText("label")
+    assert window.wait_idle(30_000)
+    assert not view.colours.continuous and len(view.colours.legend) == 10
