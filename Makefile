@@ -43,6 +43,8 @@ models: $(STAMP)
 	$(TRAIN) --kind vae --kl-weight 1e-5 --out models/mnist_vae_tinykl
 	$(TRAIN) --kind ae --z-dim 2 --out models/mnist_ae_z2
 	$(TRAIN) --kind vae --kl-weight 1 --z-dim 2 --out models/mnist_vae_z2
+	$(BIN)/latent-explorer classifier --dataset mnist-5k --epochs 20 --seed 0 --overwrite --out models/mnist_classifier
+	$(BIN)/python scripts/model_table.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache

@@ -10,7 +10,17 @@ import sys
 from collections.abc import Sequence
 
 from explorer import __version__
-from explorer.commands import analyze, compare, encode, info, reconstruct, sample, train
+from explorer.commands import (
+    analyze,
+    classifier,
+    compare,
+    encode,
+    info,
+    quality,
+    reconstruct,
+    sample,
+    train,
+)
 from explorer.commands import map as map_command
 
 COMMANDS = {
@@ -22,6 +32,8 @@ COMMANDS = {
     "compare": compare,
     "map": map_command,
     "reconstruct": reconstruct,
+    "quality": quality,
+    "classifier": classifier,
 }
 
 

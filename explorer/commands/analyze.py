@@ -49,6 +49,13 @@ def add_parser(sub) -> None:
     p.add_argument(
         "--hit-k", type=float, default=3.0, help="hit test: within k half-widths (default 3)"
     )
+    p.add_argument(
+        "--no-quality",
+        dest="quality",
+        action="store_false",
+        help="skip the sample quality of each sampler (classifier confidence, FD, precision/"
+        "recall, density/coverage of --samples decodes; see `latent-explorer quality`)",
+    )
     p.add_argument("--formats", type=str_list, default=["png"], help="png,svg,pdf (default png)")
     p.add_argument("--seed", type=int, default=0)
 
@@ -89,6 +96,8 @@ def run(args: argparse.Namespace) -> int:
     bar = ProgressBar()
     result = analyze(enc, options, TaskState(lambda f, msg: bar.update(f, msg)))
     result.summary["label_names"] = enc.label_names
+    if args.quality:
+        add_quality(result.summary, model, ds, options, TaskState(lambda f, m: bar.update(f, m)))
     written = write_analysis_plots(result, args.out, args.formats)
     atomic.write_json(f"{args.out}/summary.json", result.summary)
     if bar.tty:
@@ -100,3 +109,23 @@ def run(args: argparse.Namespace) -> int:
             print(path)
         print(f"{args.out}/summary.json")
     return 0
+
+
+def add_quality(summary: dict, model, ds, options, state) -> None:
+    """A ``quality`` key in each sampler's ``hit_rate`` entry (the metrics of
+    ``options.n_samples`` decodes), the ``quality_reference`` row and the judge's line."""
+    from explorer.core.stats.quality import make_judge, quality_report, real_set
+
+    judge = make_judge(ds, state.sub(0.0, 0.3, "classifier: "))
+    real = real_set(ds, judge, options.n_samples, options.seed)
+    samplers = options.hit_samplers
+    for k, (name, sampler, params) in enumerate(samplers):
+        part = state.sub(0.3 + 0.7 * k / len(samplers), 0.3 + 0.7 * (k + 1) / len(samplers))
+        report = quality_report(
+            [(model, model.source, None)], ds, sampler, options.n_samples, options.seed,
+            params, judge, part, real,
+        )  # fmt: skip
+        summary["hit_rate"][name]["quality"] = report.models[0].metrics
+        summary["quality_reference"] = report.reference
+        summary["quality_judge"] = report.judge
+        summary["quality_notes"] = report.notes

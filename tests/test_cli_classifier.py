@@ -1,0 +1,51 @@
+"""``latent-explorer classifier`` end to end on a tiny labelled data set, and its errors."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+
+from explorer.core.data.sources import open_dataset
+from tests.helpers import run_cli, run_cli_here
+
+
+def tiny_npz(path, n: int = 200, labels: bool = True):
+    ds = open_dataset("mnist-5k")
+    arrays = {"images": ds.images[:n]}
+    if labels:
+        arrays["labels"] = ds.labels[:n]
+    np.savez(path, **arrays)
+    return path
+
+
+def test_classifier_command_end_to_end(tmp_path):
+    data = tiny_npz(tmp_path / "tiny.npz")
+    out = tmp_path / "clf"
+    proc = run_cli("classifier", "--dataset", data, "--epochs", "2", "--out", out, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    last = proc.stdout.strip().splitlines()[-1]
+    assert "held-out accuracy" in last and "on 20 images" in last and "2 epochs" in last
+    meta = json.loads((out / "meta.json").read_text())
+    assert meta["kind"] == "classifier" and meta["dataset"]["n_images"] == 200
+    assert (out / "model.keras").is_file()
+    again = run_cli_here("classifier", "--dataset", data, "--epochs", "1", "--out", out)
+    assert again.returncode == 2 and "--overwrite" in again.stderr
+    assert len(again.stderr.strip().splitlines()) == 1
+
+
+def test_classifier_command_errors_are_one_line(tmp_path):
+    unlabelled = tiny_npz(tmp_path / "plain.npz", 20, labels=False)
+    for args, text in (
+        (["--dataset", unlabelled], "no labels"),
+        (["--dataset", tmp_path / "missing.npz"], "file not found"),
+        (["--dataset", "mnist-5k", "--epochs", "0"], "--epochs must be >= 1"),
+        (["--dataset", "mnist-5k", "--validation-split", "1.5"], "--validation-split"),
+    ):
+        proc = run_cli_here("classifier", *args, "--out", tmp_path / "o")
+        assert proc.returncode == 2, (args, proc.stderr)
+        assert len(proc.stderr.strip().splitlines()) == 1 and text in proc.stderr, proc.stderr
+        assert not (tmp_path / "o" / "meta.json").exists()
+    (tmp_path / "file").write_text("x")
+    proc = run_cli_here("classifier", "--out", tmp_path / "file")
+    assert proc.returncode == 2 and "is a file" in proc.stderr
