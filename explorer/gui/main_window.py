@@ -13,7 +13,7 @@ from typing import Any
 
 from PySide6.QtCore import QCoreApplication, QEventLoop, QTimer, Signal
 from PySide6.QtGui import QCloseEvent
-from PySide6.QtWidgets import QMainWindow, QWidget
+from PySide6.QtWidgets import QMainWindow, QTabWidget, QWidget
 
 from explorer.gui import menus, window_layout
 from explorer.gui.cluster_panel import ClusterPanel
@@ -25,6 +25,7 @@ from explorer.gui.model_slot import ModelsPanel
 from explorer.gui.model_thread import ModelController
 from explorer.gui.plot_renderer import PlotRenderer, RenderedPlot
 from explorer.gui.projection_panel import ProjectionPanel
+from explorer.gui.quality_panel import QualityPanel
 from explorer.gui.reconstruction_panel import ReconstructionPanel
 from explorer.gui.sampler_panel import SamplerPanel
 from explorer.gui.settings import open_settings, read_json, write_json
@@ -69,6 +70,10 @@ class MainWindow(SlotsMixin, SamplingMixin, QMainWindow):
         self.renderer = PlotRenderer(self)
         self.histograms = HistogramPanel(self.renderer)
         self.diagnostics = DiagnosticsPanel()
+        self.quality = QualityPanel(self.runner, self.renderer, self.quality_inputs)
+        self.diagnostics_tabs = QTabWidget(objectName="diagnosticsTabs")
+        self.diagnostics_tabs.addTab(self.diagnostics, "Diagnostics")
+        self.diagnostics_tabs.addTab(self.quality, "Quality")
         self.projection = ProjectionPanel(
             self.runner, self._data_for, self.reconstruct, self._on_model_thread
         )
@@ -86,7 +91,7 @@ class MainWindow(SlotsMixin, SamplingMixin, QMainWindow):
                 "Models": self.models_panel,
                 "Sampler": self.sampler,
                 "Histograms": self.histograms,
-                "Diagnostics": self.diagnostics,
+                "Diagnostics": self.diagnostics_tabs,
                 "Projection": self.projection,
                 "Clusters": self.clusters,
                 "Reconstructions": self.reconstructions,
@@ -136,6 +141,8 @@ class MainWindow(SlotsMixin, SamplingMixin, QMainWindow):
         self.projection.endpointsChosen.connect(self.interpolate_between)
         self.sampler.changed.connect(self.summarise_soon)
         self.sampler.changed.connect(self._mark_busy)
+        self.sampler.changed.connect(self.quality_sampler_changed)
+        self.quality.changed.connect(self._work_changed)
         self.histograms.componentChanged.connect(self._draw_components_now)
         for plot in self.plots().values():
             plot.imageShown.connect(self._work_changed)
@@ -170,6 +177,7 @@ class MainWindow(SlotsMixin, SamplingMixin, QMainWindow):
             or self.runner.busy()
             or any(s.controller.busy() for s in self.slots.values())
             or any(plot.busy() for plot in self.plots().values())
+            or self.quality.busy()
         )
 
     def plots(self) -> dict[str, RenderedPlot]:
@@ -177,6 +185,7 @@ class MainWindow(SlotsMixin, SamplingMixin, QMainWindow):
         return {
             **self.histograms.plots(),
             "kmeans_inertia": self.clusters.plot,
+            "quality_sweep": self.quality.plot,
             "training_losses": self.training.panel.plot,
         }
 
@@ -221,6 +230,7 @@ class MainWindow(SlotsMixin, SamplingMixin, QMainWindow):
             self.restoreState(state)
         window_layout.clamp_to_screen(self)  # saved on a larger screen: fit this one
         self.sampler.restore(read_json(settings, "sampler"))
+        self.quality_sampler_changed()
 
     def save_settings(self) -> None:
         settings = open_settings()
@@ -258,7 +268,15 @@ class MainWindow(SlotsMixin, SamplingMixin, QMainWindow):
         for debounced in self._debounced:
             debounced.cancel()
         self.pending.clear()
-        await_workers([self.runner, self.renderer, *(s.controller for s in self.slots.values())])
+        self.quality.shutdown()
+        await_workers(
+            [
+                self.runner,
+                self.renderer,
+                self.quality.judge,
+                *(s.controller for s in self.slots.values()),
+            ]
+        )
 
     def showEvent(self, event) -> None:
         super().showEvent(event)

@@ -115,6 +115,10 @@ OPS = {
     "reconstruct": _reconstruct,  # one image, for the map
     "reconstructions": _reconstruct,  # a set, for the reconstructions view
     "decode": _decode,  # a few z-points (the map's selection)
+    # the quality table's and sweep's decodes: ops of their own, since a newer request of an
+    # op supersedes older ones and sharing "decode" would make each cancel the other
+    "quality_decode": _decode,
+    "quality_sweep_decode": _decode,
     "read_files": _read_files,
     "clear": _clear,
 }
@@ -163,12 +167,16 @@ class ModelController(QObject):
     submit = Signal(object, str, object)
     changed = Signal()  # pending work started or ended
 
-    def __init__(self, name: str, parent: QObject | None = None) -> None:
+    def __init__(
+        self, name: str, parent: QObject | None = None, worker: QObject | None = None
+    ) -> None:
+        """``worker``: what runs the requests in the thread (default: a slot's
+        :class:`ModelWorker`; anything with a ``handle(task, op, payload)`` slot)."""
         super().__init__(parent)
         self._pending: dict[Task, str] = {}  # task -> op
         self.thread = register_thread(ModelThread())
-        self.thread.setObjectName(f"model-{name}")
-        self.worker = ModelWorker()
+        self.thread.setObjectName(name if worker is not None else f"model-{name}")
+        self.worker = worker if worker is not None else ModelWorker()
         self.worker.moveToThread(self.thread)
         self.submit.connect(self.worker.handle)
         self.thread.start()

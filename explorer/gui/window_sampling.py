@@ -2,7 +2,7 @@
 live summary of the current sampler, the plots that show it, and grid export.
 
 A mixin of :class:`~explorer.gui.main_window.MainWindow` (uses its ``slots``, ``sampler``,
-``runner``, ``grids``, ``histograms``, ``diagnostics``).
+``runner``, ``grids``, ``histograms``, ``diagnostics``, ``quality``).
 """
 
 from __future__ import annotations
@@ -45,7 +45,31 @@ class SamplingMixin:
             on_done=self._render,
             on_error=self._sampler_error,
         )
+        self.quality.resampled()
         return True
+
+    def quality_inputs(self) -> Any:
+        """What the Quality tab computes with: the sampler, its parameters and seed, and
+        the loaded slots (:class:`~explorer.gui.quality_panel.Inputs`); None when the
+        sampler's parameters are invalid or no slot has encoded data."""
+        from explorer.gui.quality_panel import Inputs, SlotInput
+
+        if not self.sampler.is_valid():
+            return None
+        slots = [
+            SlotInput(s.name, s.model.name, s.model.z_dim, s.dataset, s.data(), s.controller)
+            for s in self.loaded()
+            if s.encodings is not None and s.dataset is not None
+        ]
+        if not slots:
+            return None
+        sp = self.sampler
+        return Inputs(sp.sampler(), sp.params(), sp.seed.value(), sp.method.currentText(), slots)
+
+    def quality_sampler_changed(self) -> None:
+        """Offer the current sampler's numeric parameters for the quality sweep."""
+        params = self.sampler.params() if self.sampler.is_valid() else None
+        self.quality.sampler_changed(self.sampler.sampler(), params)
 
     def interpolate_between(self, slot: str, first: int, last: int) -> None:
         """Set the sampler to interpolate from data set image ``first`` to ``last`` (picked

@@ -78,7 +78,8 @@ def draw_sweep(fig: Figure, result: Sweep) -> None:
     if handles:
         fig.legend(handles=handles, loc="lower center", ncol=len(handles), fontsize=8,
                    frameon=False)  # fmt: skip
-    fig.tight_layout(rect=(0, 0.06 if handles else 0, 1, 1))
+    # whatever layout the figure came with (constrained in the window and new_figure)
+    fig.set_layout_engine("tight", rect=(0, 0.06 if handles else 0, 1, 1))
 
 
 def write_sweep_plot(result: Sweep, path: str | Path) -> Path:
