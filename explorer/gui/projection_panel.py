@@ -485,9 +485,9 @@ class ProjectionPanel(MapPicks, QWidget):
         """Colour the map by the chosen colouring; from :data:`RENDER_IN_THREAD` points on
         the colours are made in a worker (the map keeps its colours meanwhile)."""
         self.component.setEnabled(self.colour.currentText() == "component")
+        if not self.slot_name or not len(self.rows) or self.map.map_points is None:
+            return  # no map yet: the next one is made in the chosen colouring
         enc, colouring = self.data(self.slot_name), self.colouring()
-        if not len(self.rows) or self.map.map_points is None:
-            return
         if enc is None or len(self.rows) < RENDER_IN_THREAD:
             self.map.set_colours(self.colours())
             self._coloured_by = colouring
