@@ -39,6 +39,11 @@ EXPECTED = {
         rf" +\d+ +1 +{N} +{N} +{N}x",
         rf"live t-SNE of \d+ points in a child process: first frame {N} s",
     ],
+    "bench_train_throughput.py": [
+        r"device: (CPU|GPU: .+) \(mixed precision here: mixed_(bfloat16|float16)\)",
+        rf"celeba64 batch \d+ +\+steps per execution +{N} images/s +ratio to plain +{N}",
+        rf"celeba64 batch \d+ +\+data on device +{N} images/s +ratio to plain +{N}",
+    ],
     "bench_tf_import_stall.py": [rf"worst gap, preload / import only: {N}"],
     "bench_gui_startup.py": [rf"ratio window / tensorflow import: {N}"],
     "bench_gui_latency.py": [

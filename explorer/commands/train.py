@@ -88,6 +88,14 @@ def run(args: argparse.Namespace) -> int:
         if e["type"] == "started":
             if e.get("data_note"):
                 bar.line(e["data_note"])
+            for note in e.get("notes", []):
+                bar.line(note)
+            if e.get("tensorboard"):
+                from explorer.core.model.training_tensorboard import tensorboard_command
+
+                bar.line(
+                    f"TensorBoard event files in {e['tensorboard']}: {tensorboard_command(e['tensorboard'])}"
+                )
             bar.line(
                 f"training {e['kind'].upper()} into {e['bundle']} on {e['device']}: "
                 f"{e['n_train']} train / {e['n_val']} validation images, "

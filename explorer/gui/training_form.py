@@ -58,11 +58,13 @@ def make_widget(o: Option) -> QWidget:
 
 def read_value(o: Option, w: QWidget) -> Any:
     """The option's value in its widget (an empty text field or a spin box at its "none"
-    minimum gives ``None``, the default); a text field may raise InvalidParameter."""
+    minimum gives ``None``, the default; so does an unchecked box of an option a resume
+    keeps: the form can switch those on for a resume, the command line also off); a text
+    field may raise InvalidParameter."""
     if isinstance(w, QComboBox):
         return w.currentText().strip() if w.isEditable() else w.currentData()
     if isinstance(w, QCheckBox):
-        return w.isChecked()
+        return True if w.isChecked() else (None if o.keep else False)
     if isinstance(w, (QSpinBox, QDoubleSpinBox)):
         value = w.value()
         return None if o.none_at_minimum and value == w.minimum() else value

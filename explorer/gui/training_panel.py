@@ -16,6 +16,7 @@ import contextlib
 from typing import Any
 
 from PySide6.QtCore import QTimer, Signal, Slot
+from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -64,6 +65,8 @@ class TrainingPanel(QWidget):
         self.renderer = renderer  # draws the loss curves (the window's plot renderer)
         self.controller = controller or TrainingController(self)
         self.latest_checkpoint = ""
+        self.steps_per_execution = 1  # of the running training: what a cancel waits for
+        self.tensorboard_dir = ""  # of the last training started (a resume may keep it)
         self._build()
         self._connect()
         self.validate_now()
@@ -91,6 +94,13 @@ class TrainingPanel(QWidget):
         self.explore_button = QPushButton(
             "Explore latest checkpoint", objectName="trainExplore", enabled=False
         )
+        self.tensorboard_button = QPushButton(
+            "Open TensorBoard command", objectName="trainTensorboardCommand", enabled=False
+        )
+        self.tensorboard_button.setToolTip(
+            "print the tensorboard --logdir line for the TensorBoard folder (and copy it); "
+            "TensorBoard itself is optional and not started here"
+        )
         layout = QVBoxLayout(self)
         layout.addWidget(self.form)
         layout.addWidget(self.message)
@@ -103,6 +113,7 @@ class TrainingPanel(QWidget):
         layout.addLayout(hbox(self.device, self.log_scale))
         layout.addWidget(self.plot, 1)
         layout.addLayout(hbox(self.explore_button, QLabel("into slot"), self.explore_slot))
+        layout.addWidget(self.tensorboard_button)
 
     def _connect(self) -> None:
         self._validate_soon = Later(self.validate_now, 150, self)
@@ -114,6 +125,8 @@ class TrainingPanel(QWidget):
         self.cancel_button.clicked.connect(self.cancel)
         self.resume_button.clicked.connect(self.resume)
         self.explore_button.clicked.connect(self._explore)
+        self.tensorboard_button.clicked.connect(self.tensorboard_command)
+        self.form.edited.connect(self._update_tensorboard_button)
         self.log_scale.toggled.connect(self.plot.set_log_scale)
         c = self.controller
         c.started.connect(self._on_started)
@@ -184,7 +197,38 @@ class TrainingPanel(QWidget):
     @Slot()
     def cancel(self) -> None:
         self.controller.cancel_training()
-        self.status.setText("stopping after the current batch…")
+        n = self.steps_per_execution
+        self.status.setText(
+            "stopping after the current batch…"
+            if n <= 1
+            else f"stopping after the current execution of up to {n} batches (steps per execution)…"
+        )
+
+    def _tensorboard_dir(self) -> str:
+        text = self.form.widgets["tensorboard"].text().strip()
+        return text or self.tensorboard_dir
+
+    def _update_tensorboard_button(self) -> None:
+        self.tensorboard_button.setEnabled(bool(self._tensorboard_dir()))
+
+    @Slot()
+    def tensorboard_command(self) -> str:
+        """Print (and copy, and show) the ``tensorboard --logdir`` line of the TensorBoard
+        folder; TensorBoard is not started. Returns the line ("" without a folder)."""
+        from explorer.core.model.training_tensorboard import tensorboard_command
+
+        folder = self._tensorboard_dir()
+        if not folder:
+            return ""
+        line = tensorboard_command(folder)
+        print(line, flush=True)
+        clipboard = QGuiApplication.clipboard()
+        if clipboard is not None:
+            clipboard.setText(line)
+        self.status.setText(
+            f"{line}   (copied; run it in a terminal where TensorBoard is installed)"
+        )
+        return line
 
     def _explore(self) -> None:
         if self.latest_checkpoint:
@@ -202,8 +246,12 @@ class TrainingPanel(QWidget):
         self.cancel_button.setEnabled(True)
         self.progress.setValue(int(1000 * e["initial_epoch"] / max(1, e["epochs"])))
         replicas = e.get("replicas", 1)
+        self.steps_per_execution = int(e.get("steps_per_execution", 1))
+        self.tensorboard_dir = e.get("tensorboard") or ""
+        self._update_tensorboard_button()
+        notes = "".join(f"\n{note}" for note in e.get("notes", []))
         self.device.setText(
-            f"device: {e['device']}" + (f" ({replicas} replicas)" if replicas > 1 else "")
+            f"device: {e['device']}" + (f" ({replicas} replicas)" if replicas > 1 else "") + notes
         )
         self.status.setText(
             f"training {e['kind'].upper()} into {e['bundle']}: {e['n_train']} train / "

@@ -36,7 +36,17 @@ def test_every_field_is_an_option_or_a_hand_written_flag():
     for o in OPTIONS:
         assert o.widget.startswith("train") and o.label, o.name
         assert o.section in ("model", "data"), o.name
-        assert o.kind in ("choice", "int", "float", "bool", "ints", "strs", "range", "dataset")
+        assert o.kind in (
+            "choice",
+            "int",
+            "float",
+            "bool",
+            "ints",
+            "strs",
+            "range",
+            "dataset",
+            "path",
+        )
 
 
 def test_every_option_has_its_flag_with_the_declared_default_choices_and_help():

@@ -21,7 +21,8 @@ NAMES = [
     "trainBatchSize", "trainLearningRate", "trainSeed", "trainOut", "trainBrowseOut",
     "trainOverwrite", "trainStart", "trainCancel", "trainResume", "trainMessage", "trainProgress",
     "trainStatus", "trainQueue", "trainDevice", "trainLogScale", "trainExploreSlot",
-    "trainExplore",
+    "trainExplore", "trainMixedPrecision", "trainJitCompile", "trainStepsPerExecution",
+    "trainCacheOnDevice", "trainTensorboard", "trainTensorboardCommand",
 ]  # fmt: skip
 
 # one value for every option, as a flag's text and as the window gets it from a script
@@ -50,6 +51,11 @@ SAMPLE = {
     "batch_size": ("64", 64),
     "learning_rate": ("0.001", 0.001),
     "seed": ("7", 7),
+    "mixed_precision": (None, True),  # --mixed-precision
+    "jit_compile": (None, True),  # --jit-compile
+    "steps_per_execution": ("4", 4),
+    "cache_on_device": (None, True),  # --cache-on-device
+    "tensorboard": ("tb-logs", "tb-logs"),
 }
 
 
@@ -135,3 +141,15 @@ def test_text_that_is_not_a_list_is_the_flags_message(panel):
     assert not panel.validate_now()
     r = run_cli_here("train", "--out", "x", "--filters", "8,a")
     assert r.returncode == 2 and panel.message.text() in r.stderr.splitlines()[-1]
+
+
+def test_the_tensorboard_button_prints_the_command_line(panel, capsys):
+    assert not panel.tensorboard_button.isEnabled()
+    panel.set_options(tensorboard="/tmp/tb logs")
+    assert panel.tensorboard_button.isEnabled()
+    line = panel.tensorboard_command()
+    assert line == "tensorboard --logdir '/tmp/tb logs'"
+    assert line in capsys.readouterr().out and line in panel.status.text()
+    panel.steps_per_execution = 32
+    panel.cancel()
+    assert "up to 32 batches" in panel.status.text()

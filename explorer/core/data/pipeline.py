@@ -178,3 +178,53 @@ def _to_float(tf, x):
     if x.dtype == tf.uint8:
         return tf.cast(x, tf.float32) / 255.0
     return tf.cast(x, tf.float32)
+
+
+class DeviceImages:
+    """A training set held on the device as one tensor (see :func:`device_images`).
+
+    ``tensor`` holds the images' bytes as int32 words when a row's size is a multiple of 4
+    (``tf.gather`` of int32 runs on every GPU; of uint8 not everywhere), else as they are;
+    :meth:`gather` returns float32 images in [0, 1] of the given positions, on the device.
+    """
+
+    def __init__(self, tensor, image_shape: tuple[int, ...], dtype, nbytes: int) -> None:
+        self.tensor = tensor
+        self.image_shape = tuple(int(v) for v in image_shape)
+        self.dtype = np.dtype(dtype)  # the images' own dtype
+        self.nbytes = int(nbytes)
+
+    def gather(self, positions):
+        tf = tensorflow()
+        rows = tf.gather(self.tensor, positions)
+        if self.tensor.dtype != tf.as_dtype(self.dtype):  # int32 words: back to bytes
+            rows = tf.bitcast(rows, tf.uint8)
+        x = tf.reshape(rows, (-1, *self.image_shape))
+        return _to_float(tf, x)
+
+
+def device_images(ds: Dataset, indices: np.ndarray, device: str | None = None) -> DeviceImages:
+    """The images ``ds.images[indices]`` placed on ``device`` (default: TensorFlow's choice,
+    the first GPU if any) once; position ``p`` is image ``indices[p]``."""
+    tf = tensorflow()
+    rows = np.ascontiguousarray(ds.images[np.asarray(indices, dtype=np.int64)])
+    shape, dtype, nbytes = rows.shape[1:], rows.dtype, rows.nbytes
+    row_bytes = int(np.prod(shape)) * rows.dtype.itemsize
+    if rows.dtype == np.uint8 and row_bytes % 4 == 0:
+        rows = rows.reshape(len(rows), -1).view(np.int32)
+    if device is None:
+        gpus = tf.config.list_logical_devices("GPU")
+        device = gpus[0].name if gpus else "/CPU:0"
+    with tf.device(device):
+        tensor = tf.identity(tf.constant(rows))
+    return DeviceImages(tensor, shape, dtype, nbytes)
+
+
+def position_batches(n: int, batch_size: int, shuffle: bool = False, seed: int = 0):
+    """Batches of positions ``0..n-1`` (int64), shuffled like :func:`make_tf_dataset`
+    shuffles its indices (same seed, same order), for a :class:`DeviceImages` training set."""
+    tf = tensorflow()
+    data = tf.data.Dataset.from_tensor_slices(np.arange(n, dtype=np.int64))
+    if shuffle:
+        data = data.shuffle(n, seed=seed, reshuffle_each_iteration=True)
+    return data.batch(batch_size).prefetch(tf.data.AUTOTUNE)

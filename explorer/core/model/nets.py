@@ -25,7 +25,10 @@ def _activation(name: str) -> keras.layers.Layer:
 
 
 def build_encoder(arch: Architecture, kind: str) -> keras.Model:
-    """Conv2D stack -> Flatten -> [Dense] -> ``z`` (AE) or ``mu``, ``logvar`` (VAE)."""
+    """Conv2D stack -> Flatten -> [Dense] -> ``z`` (AE) or ``mu``, ``logvar`` (VAE).
+
+    The latent heads are float32 under a mixed precision policy too (their outputs feed the
+    KL and the explorer's encodings)."""
     inp = keras.Input(shape=arch.input_shape, name="image")
     x = inp
     for i, (f, k, s, p) in enumerate(
@@ -42,17 +45,18 @@ def build_encoder(arch: Architecture, kind: str) -> keras.Model:
         x = layers.Dense(arch.dense_units, name="dense")(x)
         x = _activation(arch.activation)(x)
     if kind == "ae":
-        outputs = layers.Dense(arch.z_dim, name="z")(x)
+        outputs = layers.Dense(arch.z_dim, name="z", dtype="float32")(x)
     else:
         outputs = [
-            layers.Dense(arch.z_dim, name="mu")(x),
-            layers.Dense(arch.z_dim, name="logvar")(x),
+            layers.Dense(arch.z_dim, name="mu", dtype="float32")(x),
+            layers.Dense(arch.z_dim, name="logvar", dtype="float32")(x),
         ]
     return keras.Model(inp, outputs, name="encoder")
 
 
 def build_decoder(arch: Architecture) -> keras.Model:
-    """Mirror of the encoder: Dense -> Reshape -> Conv2DTranspose stack -> sigmoid."""
+    """Mirror of the encoder: Dense -> Reshape -> Conv2DTranspose stack -> sigmoid (float32
+    under a mixed precision policy too: the reconstruction loss and the explorer's images)."""
     h, w, c = arch.input_shape
     total = math.prod(arch.strides)
     shape = (h // total, w // total, arch.filters[-1])
@@ -82,7 +86,7 @@ def build_decoder(arch: Architecture) -> keras.Model:
         x = _activation(arch.activation)(x)
         if arch.dropout:
             x = layers.Dropout(arch.dropout)(x)
-    out = layers.Activation("sigmoid", name="image")(x)
+    out = layers.Activation("sigmoid", name="image", dtype="float32")(x)
     return keras.Model(inp, out, name="decoder")
 
 
@@ -139,6 +143,19 @@ class _LatentModel(keras.Model):
         # The sub-models are built here, so the model is built too: saving then stores the
         # weights and loading restores the optimizer state (resume continues where it was).
         self.built = True
+        self.device_images = None  # a DeviceImages: batches are positions into it
+
+    def use_device_images(self, images) -> None:
+        """Train on ``images`` (a :class:`~explorer.core.data.pipeline.DeviceImages` held on
+        the device): the training data set then yields int64 positions, gathered and
+        converted to float on the device inside the step. ``None``: image batches again."""
+        self.__dict__["device_images"] = images  # a plain attribute: never saved or tracked
+
+    def _images(self, data):
+        x = data[0] if isinstance(data, tuple) else data
+        if x.dtype.is_integer and self.device_images is not None:
+            x = self.device_images.gather(x)
+        return x
 
     @property
     def kind(self) -> str:
@@ -189,19 +206,22 @@ class _LatentModel(keras.Model):
         return logs
 
     def train_step(self, data):
-        x = data[0] if isinstance(data, tuple) else data
+        x = self._images(data)
         with tf.GradientTape() as tape:
             total, reco, kl = self.losses_for(x, training=True)
             # Under a tf.distribute strategy the optimizer sums the replicas' gradients, and
             # each replica's loss is the mean over its own share of the batch: divide by the
             # replica count (as Keras does for its own losses) to get the global batch mean.
             scaled = total / tf.distribute.get_strategy().num_replicas_in_sync
+            # mixed_float16: a LossScaleOptimizer scales the loss up (and the gradients back
+            # down in apply_gradients); any other optimizer returns the loss as it is
+            scaled = self.optimizer.scale_loss(scaled)
         grads = tape.gradient(scaled, self.trainable_weights)
         self.optimizer.apply_gradients(zip(grads, self.trainable_weights, strict=True))
         return self._step_logs(x, total, reco, kl)
 
     def test_step(self, data):
-        x = data[0] if isinstance(data, tuple) else data
+        x = self._images(data)
         total, reco, kl = self.losses_for(x, training=False)
         self._track(x, total, reco, kl)
         return {m.name: m.result() for m in self.metrics}
@@ -216,7 +236,7 @@ class Autoencoder(_LatentModel):
 
     def losses_for(self, x, training: bool = False):
         z = self.encoder(x, training=training)
-        x_hat = self.decoder(z, training=training)
+        x_hat = ops.cast(self.decoder(z, training=training), "float32")
         reco = ops.mean(reconstruction_loss(x, x_hat, self.model_config.reconstruction))
         return reco, reco, ops.zeros_like(reco)
 
@@ -227,7 +247,9 @@ class VariationalAutoencoder(_LatentModel):
 
     def __init__(self, config: dict[str, Any], **kwargs: Any) -> None:
         super().__init__(config, **kwargs)
-        self.sampling = ClippedSampling(self.model_config.eps_clip, name="sampling")
+        self.sampling = ClippedSampling(
+            self.model_config.eps_clip, name="sampling", dtype="float32"
+        )
 
     def call(self, x, training: bool = False):
         mu, logvar = self.encoder(x, training=training)
@@ -236,9 +258,9 @@ class VariationalAutoencoder(_LatentModel):
     def losses_for(self, x, training: bool = False):
         mu, logvar = self.encoder(x, training=training)
         z = self.sampling([mu, logvar])
-        x_hat = self.decoder(z, training=training)
+        x_hat = ops.cast(self.decoder(z, training=training), "float32")
         reco = ops.mean(reconstruction_loss(x, x_hat, self.model_config.reconstruction))
-        kl = ops.mean(kl_divergence(mu, logvar))
+        kl = ops.mean(kl_divergence(ops.cast(mu, "float32"), ops.cast(logvar, "float32")))
         return reco + self.model_config.kl_weight * kl, reco, kl
 
 

@@ -42,7 +42,8 @@ class Option:
     """How one training option is typed, checked, shown and recorded.
 
     ``kind``: ``choice``, ``int``, ``float``, ``bool``, ``ints`` / ``strs`` (comma-separated
-    lists), ``range`` (``LO:HI``) or ``dataset`` (a built-in name or a path).
+    lists), ``range`` (``LO:HI``), ``dataset`` (a built-in name or a path) or ``path`` (a
+    folder, as text).
     """
 
     kind: str
@@ -67,6 +68,7 @@ class Option:
     per_layer: bool = False  # a list with one value per layer, or one value for every layer
     vae_only: bool = False  # the form disables it for an AE
     on_resume: bool = False  # also applies when resuming a bundle
+    keep: bool = False  # None (not given): a resume keeps the value the bundle recorded
     record: tuple[str, ...] = ()  # meta.json sections that record it ("": the top level)
     name: str = ""  # the field's name (filled in from the dataclass)
     default: Any = None  # the field's default (filled in from the dataclass)
@@ -265,6 +267,38 @@ class TrainConfig:
         0, kind="int", record=("dataset", "training"),
         label="seed", widget="trainSeed", spin=(0, 2**31 - 1),
     )  # fmt: skip
+    # Accelerator settings (explorer.core.model.accelerator). None: not given, so a new
+    # training uses the default and a resume keeps what the bundle recorded.
+    mixed_precision: bool | None = option(
+        None, kind="bool", on_resume=True, keep=True, record=("training",),
+        help="mixed precision: Keras mixed_bfloat16 (mixed_float16 with loss scaling on GPUs "
+        "without bfloat16); losses, KL and the latent heads stay float32",
+        label="mixed precision", widget="trainMixedPrecision",
+    )  # fmt: skip
+    jit_compile: bool | None = option(
+        None, kind="bool", on_resume=True, keep=True, record=("training",),
+        help="compile the training step with XLA",
+        label="XLA (jit compile)", widget="trainJitCompile",
+    )  # fmt: skip
+    steps_per_execution: int | None = option(
+        None, kind="int", low=1, on_resume=True, keep=True, record=("training",),
+        help="batches per call of the compiled step (default: 1 on CPU, 32 on GPU); progress "
+        "and cancel then act every N batches",
+        label="steps per execution", widget="trainStepsPerExecution", spin=(0, 4096),
+        special="auto", none_at_minimum=True,
+    )  # fmt: skip
+    cache_on_device: bool | None = option(
+        None, kind="bool", on_resume=True, keep=True, record=("training",),
+        help="place the uint8 training images on the device once and gather batches there "
+        "(when they fit in its free memory; else the streamed path)",
+        label="training images on the device", widget="trainCacheOnDevice",
+    )  # fmt: skip
+    tensorboard: str | None = option(
+        None, kind="path", on_resume=True, keep=True, record=("training",),
+        help="write TensorBoard event files (losses, learning rate, images/s, image grids) "
+        "into this folder",
+        label="TensorBoard folder", widget="trainTensorboard", placeholder="none",
+    )  # fmt: skip
 
     @classmethod
     def from_options(cls, **options: Any) -> TrainConfig:
@@ -324,6 +358,25 @@ class TrainConfig:
                 raise InvalidParameter(f"{out}: exists, is not empty and is not a model bundle")
         _check_writable(out)
         check_dataset(self.dataset)
+        self._check_combinations()
+
+    def _check_combinations(self) -> None:
+        """Settings that cannot work together (the device cache's size is checked when the
+        data set is open, still before training starts)."""
+        if self.cache_on_device and not self.cache_decoded and Path(self.dataset).is_dir():
+            raise InvalidParameter(
+                "--cache-on-device needs decoded images: add --cache-decoded for an image folder"
+            )
+
+    def resumed(self, recorded: dict[str, Any]) -> TrainConfig:
+        """This config with the options not given (``None``) that a resume keeps taken from
+        the bundle's ``recorded`` training section."""
+        kept = {
+            o.name: recorded.get(o.name)
+            for o in OPTIONS
+            if o.keep and getattr(self, o.name) is None
+        }
+        return dataclasses.replace(self, **kept)
 
 
 OPTIONS: tuple[Option, ...] = tuple(

@@ -18,10 +18,17 @@ import numpy as np
 
 from explorer.core.data.builtin import BUILTIN
 from explorer.core.data.dataset import split_indices
-from explorer.core.data.pipeline import make_tf_dataset
+from explorer.core.data.pipeline import device_images, make_tf_dataset, position_batches
 from explorer.core.data.sources import open_dataset
 from explorer.core.errors import ExplorerError, TrainingDiverged
 from explorer.core.model import store
+from explorer.core.model.accelerator import (
+    Accelerator,
+    dtype_policy,
+    fits_on_device,
+    optimizer_for,
+    resolve,
+)
 from explorer.core.model.config import ModelConfig
 from explorer.core.model.train_options import TrainConfig
 from explorer.core.model.training_watcher import watcher_class
@@ -78,6 +85,13 @@ def train(
     ``strategy`` (a ``tf.distribute.Strategy``, see :func:`explorer.core.runtime.devices.strategy_for`)
     builds, or on resume loads, the model inside ``strategy.scope()`` so ``fit`` runs on all
     its replicas; the batch size is the global one, split between the replicas.
+
+    The accelerator options (:mod:`explorer.core.model.accelerator`): the model is built (or
+    loaded) under the mixed precision policy, then compiled with XLA and steps per execution;
+    the training images go to the device when asked and they fit (else a note in the
+    ``started`` event's ``notes`` and the streamed path); ``--tensorboard`` adds the callback
+    of :mod:`explorer.core.model.training_tensorboard`. A resume keeps the recorded options
+    that ``config`` leaves at ``None``.
     """
     config.validate()
     state = ensure_state(state)
@@ -86,8 +100,18 @@ def train(
 
     k = keras()
     out = Path(config.out)
+    if config.resume:  # the accelerator options not given: as the bundle recorded them
+        config = config.resumed(store.read_meta(out).get("training", {}))
+    acc = resolve(config)
     scope = strategy.scope() if strategy is not None else _null_scope()
-    run = _resumed_run(config, scope, k) if config.resume else _new_run(config, scope, k)
+    with dtype_policy(acc.policy):
+        run = _resumed_run(config, scope, k) if config.resume else _new_run(config, scope, k)
+        with strategy.scope() if strategy is not None else _null_scope():  # a scope enters once
+            run.model.compile(
+                optimizer=optimizer_for(run.model.optimizer, acc.policy),
+                jit_compile=acc.jit_compile,
+                steps_per_execution=acc.steps_per_execution,
+            )
     if config.cache_decoded and run.ds.streamed:
         from explorer.core.data.decoded_cache import use_decoded_cache
 
@@ -96,15 +120,29 @@ def train(
         )
     target = run.epochs_done + config.epochs
     seed = int(run.meta["training"]["seed"]) + run.epochs_done
-    train_ds = make_tf_dataset(run.ds, run.batch_size, run.train_idx, shuffle=True, seed=seed)
+    notes = _place_on_device(config, acc, run, strategy)
+    if acc.cache_on_device:
+        train_ds = position_batches(len(run.train_idx), run.batch_size, shuffle=True, seed=seed)
+    else:
+        run.model.use_device_images(None)
+        train_ds = make_tf_dataset(run.ds, run.batch_size, run.train_idx, shuffle=True, seed=seed)
     val_ds = make_tf_dataset(run.ds, run.batch_size, run.val_idx) if len(run.val_idx) else None
     steps = math.ceil(len(run.train_idx) / run.batch_size)
+    _record_accelerator(run.meta, config, acc)
     watcher = watcher_class()(
         state, emit, out, run.meta, run.history, val_ds, steps, run.batch_size, target
     )
-    emit(_started_event(run, out, target, steps, strategy))
+    extra = []
+    if acc.tensorboard:
+        from explorer.core.model.training_tensorboard import tensorboard_class
+
+        z_dim = int(run.meta["z_dim"])
+        extra.append(
+            tensorboard_class()(acc.tensorboard, watcher, steps, run.batch_size, val_ds, z_dim)
+        )
+    emit(_started_event(run, out, target, steps, strategy, acc, notes))
     if not state.stop_requested:  # a stop asked for while setting up: skip fit entirely
-        _fit(run, train_ds, target, watcher, callbacks or [], out)
+        _fit(run, train_ds, target, watcher, [*extra, *(callbacks or [])], out)
     _raise_if_diverged(watcher, out)
     status = "cancelled" if state.stop_requested else "finished"
     emit(
@@ -139,7 +177,7 @@ def _new_run(config: TrainConfig, scope, k) -> _Run:
     k.utils.set_random_seed(config.seed)
     with scope:
         model = build_model(mcfg)
-        model.compile(optimizer=k.optimizers.Adam(config.learning_rate))
+        model.compile(optimizer=k.optimizers.Adam(config.learning_rate))  # train() recompiles
     meta = _initial_meta(config, mcfg, ds, train_idx, val_idx)
     Path(config.out).mkdir(parents=True, exist_ok=True)
     return _Run(model, ds, train_idx, val_idx, meta, [], 0, config.batch_size)
@@ -168,7 +206,41 @@ def _resumed_run(config: TrainConfig, scope, k) -> _Run:
     return _Run(model, ds, train_idx, val_idx, meta, history, epochs_done, batch_size)
 
 
-def _started_event(run: _Run, out: Path, target: int, steps: int, strategy: Any) -> Event:
+def _place_on_device(config: TrainConfig, acc: Accelerator, run: _Run, strategy) -> list[str]:
+    """Put the training images on the device when ``--cache-on-device`` asks and they fit;
+    return the one-line notes to show before training starts."""
+    if not config.cache_on_device:
+        return []
+    if strategy is not None and int(strategy.num_replicas_in_sync) > 1:
+        acc.note = "--cache-on-device: not with several replicas; streaming the images instead"
+        return [acc.note]
+    if run.ds.images is None:  # a folder without --cache-decoded (the check refuses it)
+        acc.note = "--cache-on-device: the images are not decoded; streaming them instead"
+        return [acc.note]
+    nbytes = int(len(run.train_idx) * np.prod(run.ds.images.shape[1:]) * run.ds.images.itemsize)
+    fits, message = fits_on_device(nbytes)
+    if not fits:
+        acc.note = message
+        return [message]
+    images = device_images(run.ds, run.train_idx)
+    run.model.use_device_images(images)
+    acc.cache_on_device, acc.cache_bytes = True, images.nbytes
+    return [message]
+
+
+def _record_accelerator(meta: dict, config: TrainConfig, acc: Accelerator) -> None:
+    """The accelerator options as given (kept or overridden on resume), and what ran."""
+    from explorer.core.model.train_options import OPTIONS
+
+    training = meta["training"]
+    training.update({o.name: getattr(config, o.name) for o in OPTIONS if o.keep})
+    training["accelerator"] = acc.record(device_description())
+
+
+def _started_event(
+    run: _Run, out: Path, target: int, steps: int, strategy: Any, acc: Accelerator,
+    notes: list[str],
+) -> Event:  # fmt: skip
     return {
         "type": "started",
         "bundle": str(out),
@@ -178,7 +250,13 @@ def _started_event(run: _Run, out: Path, target: int, steps: int, strategy: Any)
         "steps_per_epoch": steps,
         "n_train": len(run.train_idx),
         "n_val": len(run.val_idx),
-        "device": device_description(),
+        "device": f"{device_description()} ({acc.describe()})",
+        "policy": acc.policy,
+        "jit_compile": acc.jit_compile,
+        "steps_per_execution": acc.steps_per_execution,
+        "cache_on_device": acc.cache_on_device,
+        "tensorboard": acc.tensorboard,
+        "notes": notes,
         "replicas": int(strategy.num_replicas_in_sync) if strategy is not None else 1,
         "data_note": run.ds.value_note,
     }

@@ -40,6 +40,9 @@ class _Watcher:
         self.t0 = time.perf_counter()
 
     def on_train_batch_end(self, batch, logs=None):
+        # with steps per execution > 1 Keras calls this once per execution, with the last
+        # step's logs and ``batch`` its last step, which a short last execution overshoots
+        batch = min(batch, self.steps - 1)
         logs = {k: float(v) for k, v in (logs or {}).items()}
         if not all(math.isfinite(logs.get(f"batch_{k}", 0.0)) for k in LOSS_KEYS):
             self.diverged = (self.epoch, batch)

@@ -119,3 +119,65 @@ def device_description() -> str:
         except Exception:  # noqa: BLE001 - details are best effort
             names.append(gpu.name)
     return "GPU: " + ", ".join(names)
+
+
+def has_gpu() -> bool:
+    """True if TensorFlow sees a GPU."""
+    return bool(tensorflow().config.list_physical_devices("GPU"))
+
+
+def mixed_policy_name() -> str:
+    """The Keras mixed precision policy for this machine: ``mixed_bfloat16`` on CPUs and on
+    GPUs that compute in bfloat16 (compute capability 8.0 and later: A100, H100, RTX 30xx
+    ...), ``mixed_float16`` (with loss scaling) when a GPU is older."""
+    tf = tensorflow()
+    for gpu in tf.config.list_physical_devices("GPU"):
+        try:
+            cc = tf.config.experimental.get_device_details(gpu).get("compute_capability")
+        except Exception:  # noqa: BLE001 - details are best effort
+            cc = None
+        if cc is None or tuple(cc) < (8, 0):
+            return "mixed_float16"
+    return "mixed_bfloat16"
+
+
+def default_steps_per_execution() -> int:
+    """Batches per call of the compiled training step: 32 on a GPU (fewer launches and host
+    round trips), 1 on the CPU (nothing to gain; progress and cancel stay per batch)."""
+    return 32 if has_gpu() else 1
+
+
+def free_device_memory() -> tuple[int | None, str]:
+    """``(bytes free, device)`` of the device training runs on: the first GPU's memory
+    limit less what TensorFlow holds there, else the host's available RAM (``MemAvailable``
+    of ``/proc/meminfo``, or ``sysconf``). ``None`` when it cannot be told."""
+    tf = tensorflow()
+    gpus = tf.config.list_logical_devices("GPU")
+    if gpus:
+        try:
+            from tensorflow.python.client import device_lib
+
+            limit = next(
+                int(d.memory_limit)
+                for d in device_lib.list_local_devices()
+                if d.device_type == "GPU"
+            )
+            used = int(tf.config.experimental.get_memory_info(gpus[0].name)["current"])
+            return max(0, limit - used), gpus[0].name
+        except Exception:  # noqa: BLE001 - not every build reports it
+            return None, gpus[0].name
+    return _available_ram(), "CPU"
+
+
+def _available_ram() -> int | None:
+    try:
+        with open("/proc/meminfo") as f:
+            for line in f:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    try:
+        return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (ValueError, OSError, AttributeError):
+        return None
