@@ -22,7 +22,6 @@ from __future__ import annotations
 import argparse
 import contextlib
 import os
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -38,37 +37,12 @@ except ImportError:  # run from a checkout without installing the package
     sys.path.insert(0, str(HERE.parent))
 
 from bench_tsne import make_mixture  # noqa: E402
+from machine_load import machine, median_seconds  # noqa: E402
 
 from explorer.core.stats.maps import project  # noqa: E402
 
 FULL_SIZES = (5000, 20000, 140_000)
 QUICK_SIZES = (500,)
-
-
-def machine() -> str:
-    """Load average and the three busiest other processes (``ps``)."""
-    load = " ".join(f"{v:.2f}" for v in os.getloadavg())
-    try:
-        ps = subprocess.run(
-            ["ps", "-eo", "pid,pcpu,comm", "--sort=-pcpu"],
-            capture_output=True,
-            text=True,
-            timeout=10,
-        ).stdout.splitlines()[1:]
-        mine = str(os.getpid())
-        busy = [" ".join(line.split()[1:]) for line in ps if line.split()[0] != mine][:3]
-    except (OSError, subprocess.SubprocessError):
-        busy = []
-    return f"load average {load}; busiest others (%CPU name): {', '.join(busy) or 'n/a'}"
-
-
-def median_seconds(fn, repeats: int) -> tuple[float, object]:
-    times, out = [], None
-    for _ in range(repeats):
-        start = time.perf_counter()
-        out = fn()
-        times.append(time.perf_counter() - start)
-    return float(np.median(times)), out
 
 
 def first_frames(x: np.ndarray, child: bool) -> tuple[float, float, float]:

@@ -24,8 +24,6 @@ import sys
 import time
 from pathlib import Path
 
-import numpy as np
-
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
@@ -34,18 +32,9 @@ try:
 except ImportError:  # run from a checkout without installing the package
     sys.path.insert(0, str(HERE.parent))
 
-from bench_projection import machine  # noqa: E402
+from machine_load import machine, median_seconds  # noqa: E402
 
 GOAL_S = 5.0
-
-
-def median_time(fn, repeats: int) -> tuple[float, object]:
-    times, out = [], None
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        out = fn()
-        times.append(time.perf_counter() - t0)
-    return float(np.median(times)), out
 
 
 def blas_threads(n: int | None):
@@ -86,15 +75,15 @@ def main(argv: list[str] | None = None) -> int:
     print(f"classifier loaded in {time.perf_counter() - t0:.2f} s: {judge.describe}")
     model_quality(model, judge, real_set(ds, judge, 300), sampled_z("normal", 300, 16, 0).z)
 
-    real_s, real = median_time(lambda: real_set(ds, judge, n, 0), repeats)
+    real_s, real = median_seconds(lambda: real_set(ds, judge, n, 0), repeats)
     z = sampled_z("normal", n, model.z_dim, 0).z
-    row_s, row = median_time(lambda: model_quality(model, judge, real, z), repeats)
-    decode_s, images = median_time(lambda: decode(model, z), repeats)
-    judge_s, (features, probabilities) = median_time(lambda: judge(images), repeats)
+    row_s, row = median_seconds(lambda: model_quality(model, judge, real, z), repeats)
+    decode_s, images = median_seconds(lambda: decode(model, z), repeats)
+    judge_s, (features, probabilities) = median_seconds(lambda: judge(images), repeats)
     timings = {}
     for label, threads in (("BLAS on every core", None), ("BLAS on one thread", 1)):
         with blas_threads(threads):
-            timings[label], _ = median_time(
+            timings[label], _ = median_seconds(
                 lambda: quality_metrics(real.held_out, features, probabilities), repeats
             )
 

@@ -48,9 +48,10 @@ def main(argv: list[str] | None = None) -> int:
     real = real_set(ds, judge, args.n)
     print(
         "| bundle | kind | z_dim | kl_weight | epochs | validation loss (total / reco / KL) | "
-        "reconstructions recognised | N(0, 1) decodes confident | FD | precision / recall |"
+        "reconstructions recognised | N(0, 1) decodes: confident | class coverage | FD | "
+        "precision / recall |"
     )
-    print("|---|---|---|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|---|---|---|")
     for path in bundles:
         model = load_model(path)
         meta = model.meta
@@ -65,11 +66,13 @@ def main(argv: list[str] | None = None) -> int:
             f"| `{Path(path).name}` | {meta['kind'].upper()} | {model.z_dim} | {kl} | "
             f"{meta['training']['epochs_done']} | {val['total_loss']:.2f} / "
             f"{val['reco_loss']:.2f} / {val['kl_loss']:.2f} | {acc:.1%} | "
-            f"{m['confident']:.1%} | {m['fd']:.1f} | {m['precision']:.2f} / {m['recall']:.2f} |"
+            f"{m['confident']:.1%} | {m['class_coverage']:.2f} | {m['fd']:.1f} | "
+            f"{m['precision']:.2f} / {m['recall']:.2f} |"
         )
     r = report.reference
     print(
-        f"| held-out real digits | | | | | | | {r['confident']:.1%} | {r['fd']:.1f} | "
+        f"| held-out real digits | | | | | | | {r['confident']:.1%} | "
+        f"{r['class_coverage']:.2f} | {r['fd']:.1f} | "
         f"{r['precision']:.2f} / {r['recall']:.2f} |"
     )
     return 0

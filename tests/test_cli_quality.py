@@ -62,6 +62,9 @@ def test_analyze_adds_quality_per_sampler(tmp_path):
     for name, entry in summary["hit_rate"].items():
         assert set(entry["quality"]) == set(METRICS), name
     normal, far = summary["hit_rate"]["normal"], summary["hit_rate"]["uniform_b12"]
-    assert normal["quality"]["confident"] > far["quality"]["confident"]
+    # far from the data the decodes leave the real digits' manifold (the VAE's decoder still
+    # draws confident strokes there: confidence alone does not show it)
+    assert normal["quality"]["precision"] > far["quality"]["precision"] + 0.2
+    assert normal["quality"]["density"] > far["quality"]["density"]
     assert set(summary["quality_reference"]) == set(METRICS)
     assert "classifier" in summary["quality_judge"]
