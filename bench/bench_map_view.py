@@ -159,7 +159,10 @@ def measure(view, n_points: int, seed: int = 0, kind: str = "clustered", show=No
     out["lasso_repaint"] = _shown(view, lambda: None)
     view.selectionChanged.disconnect(selected)
 
-    moved = xy + np.random.default_rng(seed + 1).normal(0, 0.5, xy.shape)
+    from explorer.gui.map_view import MapPoints
+
+    # a live frame as the window gets it: positions made into MapPoints by the map's worker
+    moved = MapPoints.of(xy + np.random.default_rng(seed + 1).normal(0, 0.5, xy.shape))
     out["frame"] = _shown(view, lambda: view.update_positions(moved))
     view.clear_selection()
     view.repaint()

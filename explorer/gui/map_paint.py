@@ -106,11 +106,11 @@ class MapPainting:
         return self._render_job is not None
 
     def dots_image(self) -> QImage | None:
-        """The image of the dots (device pixels), drawn again if out of date: here (140k
-        points in about 5 ms, a pan of 1M in about 20 ms), but from :data:`RENDER_IN_THREAD`
-        points new points, positions, colours or a new selection are drawn in a thread and
-        the previous image is shown until the new one is there (their draw order and colours
-        cost 50-150 ms at 1M, a stall otherwise)."""
+        """The image of the dots (device pixels), drawn again if out of date: here up to
+        :data:`RENDER_IN_THREAD` points (140k in about 5 ms), from there on in a thread,
+        the previous image shown until the new one is there. At 1M points a pan takes
+        20-40 ms to draw, but now and then (memory freshly mapped, a collection) 150-250 ms,
+        and new points, colours or a selection 50-150 ms: a stall on the GUI thread."""
         if self._xy is None or self._view is None:
             return None
         rect = self.plot_rect()
@@ -119,9 +119,8 @@ class MapPainting:
         key = (w, h, ratio, self._view, self._version, self._style)
         if key == self._image_key:
             return self._image
-        ordered = self._prepared is not None and self._prepared[0] == key[4:]
-        if len(self._x) >= RENDER_IN_THREAD and not ordered:
-            self._render_in_thread(key)  # new points, positions, colours or selection
+        if len(self._x) >= RENDER_IN_THREAD:
+            self._render_in_thread(key)
             return self._image
         start = time.perf_counter()
         x, y, words = self._prepare()
