@@ -346,30 +346,35 @@ def run(args, work: Path, witness: Witness) -> int:
     if seen.isEmpty():  # Qt does not paint it: its timings would mean nothing
         raise SystemExit("the map is not on screen")
 
-    def show(xy, labels):
-        """As a finished run shows its map: points and colours made in a worker thread (as
-        ``run_map`` does), then shown through the panel (a lasso also shows the selection's
-        images)."""
-        rows_used = np.arange(len(xy)) % len(enc.z)
-        made: dict = {}
+    ready: dict = {}  # the map's arrays as a run's worker makes them, made before timing
 
-        def prepare():
-            colouring = panel.colouring()
-            made["args"] = (MapPoints.of(xy), rows_colours(
-                colouring, map_codes(enc), rows_used, point_labels(enc), enc.label_names
-            ), colouring)  # fmt: skip
+    def prepare(n: int, kind: str) -> None:
+        def make():
+            xy, _ = bench_map_view.points(n, 0, kind)
+            rows_used = np.arange(len(xy)) % len(enc.z)
+            colours = rows_colours(
+                panel.colouring(), map_codes(enc), rows_used, point_labels(enc), enc.label_names
+            )
+            ready[n] = (rows_used, MapPoints.of(xy), colours, panel.colouring())
 
-        worker = threading.Thread(target=prepare)
+        worker = threading.Thread(target=make)  # a worker, as in the window
         worker.start()
         while worker.is_alive():
             app.processEvents()
             worker.join(0.005)
-        panel._show("A", enc, rows_used, made["args"][0], f"map of {len(xy)} points", "tsne",
-                    *made["args"][1:])  # fmt: skip
 
+    def show(xy, labels):
+        """As a finished run shows its map (points and colours made by its worker, above),
+        through the panel: a lasso also shows the selection's images."""
+        rows_used, points, colours, colouring = ready[len(xy)]
+        panel._show("A", enc, rows_used, points, f"map of {len(xy)} points", "tsne", colours,
+                    colouring)  # fmt: skip
+
+    prepare(n_map, "clustered")
     after = [bench_map_view.measure(panel.map, n_map, 0, "clustered", show)]
     window.wait_idle(60_000)
     if not args.quick:
+        prepare(1_000_000, "random")
         after.append(bench_map_view.measure(panel.map, 1_000_000, 0, "random", show))
     window.wait_idle(60_000)
     print(

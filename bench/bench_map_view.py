@@ -154,6 +154,11 @@ def measure(view, n_points: int, seed: int = 0, kind: str = "clustered", show=No
         QTest.mouseMove(view, p)
     start = time.perf_counter()
     QTest.mouseRelease(view, Qt.MouseButton.LeftButton, shift, positions[0])
+    sync = (time.perf_counter() - start) * 1000  # the release's own time on the GUI thread
+    while view.selecting() and time.perf_counter() - start < 30:  # large maps: a thread
+        app.processEvents()
+        time.sleep(0.0005)
+    SYNC.append(sync)
     out["lasso"] = (got.get("t", float("nan")) - start) * 1000
     out["lasso_rows"] = got.get("rows", 0)
     out["lasso_repaint"] = _shown(view, lambda: None)
@@ -177,7 +182,7 @@ def measure(view, n_points: int, seed: int = 0, kind: str = "clustered", show=No
     # what blocks the GUI thread: the synchronous part of every step (maps drawn in a
     # thread wait for their image with the event loop running), the lasso's release and
     # the first hover
-    out["worst"] = max([*SYNC, out["lasso"], out["hover_first"]])
+    out["worst"] = max([*SYNC, out["hover_first"]])
     return out
 
 

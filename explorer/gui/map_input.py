@@ -4,7 +4,11 @@ shows everything, Esc clears the selection. A mixin of ``MapView``."""
 
 from __future__ import annotations
 
+import contextlib
+import threading
+
 import numpy as np
+import shiboken6
 from PySide6.QtCore import Qt
 
 from explorer.core.stats import map_geometry
@@ -12,6 +16,7 @@ from explorer.core.stats import map_geometry
 CLICK_SLOP = 4  # pixels a press may move and still be a click
 ZOOM_STEP = 1.25  # one wheel notch, one +/- key
 KEY_PAN = 0.1  # an arrow key pans this share of the plot
+SELECT_IN_THREAD = 300_000  # from this many points a lasso or rectangle selects in a thread
 
 
 class MapInput:
@@ -75,15 +80,47 @@ class MapInput:
         if drag["kind"] == "lasso" and drag["moved"]:
             drag["points"].append(pos)
             polygon = np.array([self.data_at(p) for p in drag["points"]])
-            self.select_rows(np.flatnonzero(map_geometry.points_in_polygon(self._xy, polygon)))
+            self._select_inside(lambda xy: map_geometry.points_in_polygon(xy, polygon))
         elif drag["kind"] == "rect" and drag["moved"]:
             (ax, ay), (bx, by) = self.data_at(drag["start"]), self.data_at(pos)
-            mask = map_geometry.points_in_rect(self._xy, (ax, bx), (ay, by))
-            self.select_rows(np.flatnonzero(mask))
+            self._select_inside(lambda xy: map_geometry.points_in_rect(xy, (ax, bx), (ay, by)))
         elif drag["kind"] == "pan" and not drag["moved"] and drag["plain"]:
             self.clicked.emit(self.nearest_row(pos))
         self.update()
         event.accept()
+
+    def _select_inside(self, inside) -> None:
+        """Select the points for which ``inside(xy)`` (a mask) holds: here up to
+        :data:`SELECT_IN_THREAD` points, from there on in a thread (a lasso around half a
+        million points takes about 100 ms), the selection then arriving a little later."""
+        if len(self._xy) < SELECT_IN_THREAD:
+            self.select_rows(np.flatnonzero(inside(self._xy)))
+            return
+        version, xy = self._version, self._xy  # replaced, never changed in place
+        self._selecting += 1
+
+        def find() -> None:
+            try:
+                rows = np.flatnonzero(inside(xy))
+            except Exception as exc:  # noqa: BLE001 - reported on the GUI thread
+                rows = exc
+            with contextlib.suppress(RuntimeError):  # the view was deleted meanwhile
+                self._selectionFound.emit(version, rows)
+
+        threading.Thread(target=find, name="map-select", daemon=True).start()
+
+    def _selection_found(self, version: int, rows) -> None:
+        if not shiboken6.isValid(self):
+            return
+        self._selecting -= 1
+        if isinstance(rows, Exception):
+            raise rows
+        if version == self._version:  # the same points (not a new map or frame since)
+            self.select_rows(rows)
+
+    def selecting(self) -> bool:
+        """A selection of a large map is being found in a thread."""
+        return self._selecting > 0
 
     def mouseDoubleClickEvent(self, event) -> None:
         if event.button() == Qt.MouseButton.LeftButton:

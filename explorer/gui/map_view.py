@@ -90,6 +90,7 @@ class MapView(MapPainting, MapInput, QWidget):
     rendered = Signal(float)
     _indexBuilt = Signal(int, object)  # noqa: N815 - from the thread that built it
     _dotsDrawn = Signal(object, object, object, float)  # noqa: N815 - from the drawing thread
+    _selectionFound = Signal(int, object)  # noqa: N815 - from the selecting thread
 
     def __init__(self, parent: QWidget | None = None, name: str = "") -> None:
         super().__init__(parent)
@@ -115,6 +116,8 @@ class MapView(MapPainting, MapInput, QWidget):
         self._indexBuilt.connect(self._index_built, Qt.ConnectionType.QueuedConnection)
         self._render_job: tuple | None = None  # the key of the dots drawn in a thread now
         self._dotsDrawn.connect(self._dots_drawn, Qt.ConnectionType.QueuedConnection)
+        self._selecting = 0  # selections being found in a thread (large maps)
+        self._selectionFound.connect(self._selection_found, Qt.ConnectionType.QueuedConnection)
         self._hover = -1
         self._hover_pos: QPointF | None = None
         self._thumb: tuple[int, QImage | None, str] | None = None

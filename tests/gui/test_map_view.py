@@ -93,8 +93,22 @@ def _drag(view, positions, modifier=Qt.KeyboardModifier.NoModifier):
     QTest.mouseRelease(view, Qt.MouseButton.LeftButton, modifier, positions[-1])
 
 
-@pytest.mark.parametrize("how", ["mode", "shift"])
-def test_lasso_selects_exactly_the_rows_inside(view, qtbot, how):
+@pytest.mark.parametrize("how", ["mode", "shift", "thread"])
+def test_lasso_selects_exactly_the_rows_inside(view, qtbot, how, monkeypatch):
+    import threading
+
+    import explorer.gui.map_input as map_input
+
+    found_in: list[str] = []
+    if how == "thread":  # a large map (300k points in real use) selects in a thread
+        monkeypatch.setattr(map_input, "SELECT_IN_THREAD", 500)
+        inside = map_input.map_geometry.points_in_polygon
+
+        def spy(*args):
+            found_in.append(threading.current_thread().name)
+            return inside(*args)
+
+        monkeypatch.setattr(map_input.map_geometry, "points_in_polygon", spy)
     xy = _points(800)
     view.set_points(xy, MapColours.by_label(np.arange(800) % 3))
     if how == "mode":
@@ -105,12 +119,15 @@ def test_lasso_selects_exactly_the_rows_inside(view, qtbot, how):
     for a, b in zip(corners, corners[1:] + corners[:1], strict=True):
         for t in np.linspace(0, 1, 6, endpoint=False):
             positions.append(_at(view, np.add(a, np.multiply(t, np.subtract(b, a)))))
-    modifier = Qt.KeyboardModifier.ShiftModifier if how == "shift" else Qt.KeyboardModifier(0)
+    shift = how in ("shift", "thread")
+    modifier = Qt.KeyboardModifier.ShiftModifier if shift else Qt.KeyboardModifier(0)
     with qtbot.waitSignal(view.selectionChanged) as blocker:
         _drag(view, positions, modifier)
     polygon = np.array([view.data_at(QPointF(p)) for p in positions + [positions[-1]]])
     expected = np.flatnonzero(points_in_polygon(xy, polygon))
     rows = blocker.args[0]
+    assert found_in == (["map-select"] if how == "thread" else [])
+    assert not view.selecting()
     assert rows.dtype == np.int64 and np.array_equal(rows, expected)
     assert np.array_equal(view.selection(), expected) and 100 < len(rows) < 600
     assert not points_in_polygon(xy[rows], np.array([[-0.5, 1], [0.5, 1], [0, 3.5]])).any()  # notch
