@@ -50,6 +50,7 @@ def test_analyze_vae_writes_plots_and_summary(tmp_path):
         "2:10:4",
         "--formats",
         "png,svg",
+        "--no-quality",  # tests/test_cli_quality.py checks the quality key
     )
     assert r.returncode == 0, r.stderr
     summary = json.loads((out / "summary.json").read_text())
@@ -82,7 +83,7 @@ def test_analyze_vae_writes_plots_and_summary(tmp_path):
 
 
 def test_analyze_ae_has_no_vae_block_and_radius_far_from_normal(tmp_path):
-    r = cli("analyze", shipped_model("mnist_ae"), "--out", tmp_path, "--json")
+    r = cli("analyze", shipped_model("mnist_ae"), "--out", tmp_path, "--json", "--no-quality")
     assert r.returncode == 0, r.stderr
     summary = json.loads((tmp_path / "summary.json").read_text())
     assert "vae" not in summary and summary["kind"] == "ae"

@@ -38,7 +38,7 @@ def test_quality_of_two_models_with_a_sweep(tmp_path):
 
 
 def test_quality_table_and_bad_options(tmp_path):
-    r = cli("quality", shipped_model("mnist_vae"), "--n", "300", "--out", tmp_path / "t")
+    r = run_cli_here("quality", shipped_model("mnist_vae"), "--n", "300", "--out", tmp_path / "t")
     assert r.returncode == 0, r.stderr
     lines = r.stdout.splitlines()
     assert lines[0].startswith("normal sampler, 300 samples per model")
