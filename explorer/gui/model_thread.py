@@ -139,11 +139,13 @@ class ModelThread(QThread):
 
 
 class ModelWorker(QObject):
-    """Owns one model; runs requests in its thread, one at a time."""
+    """Owns one model; runs requests in its thread, one at a time. ``ops``: op name ->
+    ``fn(state, worker, payload)``; a request ``"<tag>:<op>"`` runs ``op``."""
 
-    def __init__(self) -> None:
+    def __init__(self, ops: dict | None = None) -> None:
         super().__init__()
         self.model: Any = None
+        self.ops = OPS if ops is None else ops
 
     def require(self) -> Any:
         from explorer.core.errors import ModelLoadError
@@ -158,7 +160,7 @@ class ModelWorker(QObject):
             task.skip()
             return
         with TF_LOCK:
-            task.run(OPS[op], self, payload)
+            task.run(self.ops[op.rpartition(":")[2]], self, payload)
 
 
 class ModelController(QObject):

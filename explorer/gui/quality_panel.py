@@ -33,7 +33,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from PySide6.QtCore import QObject, Qt, Signal, Slot
+from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -55,7 +55,7 @@ from explorer.core.output.quality_plots import LABELS, draw_sweep
 from explorer.core.progress import TaskState
 from explorer.core.stats import quality
 from explorer.core.stats.quality_metrics import METRICS, MIN_SAMPLES
-from explorer.gui.model_thread import TF_LOCK, ModelController
+from explorer.gui.model_thread import TF_LOCK, ModelController, ModelWorker
 from explorer.gui.plot_renderer import RenderedPlot
 from explorer.gui.task_controls import TaskControls
 from explorer.gui.workers import Runner, Task
@@ -163,7 +163,7 @@ def _gated(state: TaskState, low: float, high: float, prefix: str) -> TaskState:
     def report(fraction: float, message: str) -> None:
         state.check()
         state.set_progress(low + (high - low) * fraction, prefix + message)
-        TF_LOCK.release()  # held by JudgeWorker.handle: let a waiting decode run a batch
+        TF_LOCK.release()  # held by ModelWorker.handle: let a waiting decode run a batch
         try:
             time.sleep(0.001)
         finally:
@@ -206,40 +206,21 @@ def _prepare(state: TaskState, worker: JudgeWorker, p: dict) -> dict:
 
 def _score(state: TaskState, worker: JudgeWorker, p: dict) -> quality.ModelQuality:
     """Decodes ``p["images"]`` judged against the real images of ``p["key"]``."""
-    from explorer.core.stats.quality_metrics import quality_metrics
-
-    judge = worker.judges[p["key"][0]]
     real, _ = worker.reals[p["key"]]
-    images = p["images"]
-    features, probabilities = judge(images)
-    metrics = quality_metrics(real.held_out, features, probabilities, judge.multilabel)
-    confidence = predicted = None
-    if probabilities is not None:
-        if judge.multilabel:
-            confidence = np.maximum(probabilities, 1 - probabilities).mean(axis=1)
-        else:
-            confidence, predicted = probabilities.max(axis=1), probabilities.argmax(axis=1)
-    return quality.ModelQuality(p["name"], p["source"], metrics, images, confidence, predicted)
+    judge = worker.judges[p["key"][0]]
+    return quality.judged(p["name"], p["source"], p["images"], judge, real)
 
 
 JUDGE_OPS = {"prepare": _prepare, "score": _score}
 
 
-class JudgeWorker(QObject):
+class JudgeWorker(ModelWorker):
     """Owns the judges (classifiers) and the real images' features; runs in its thread."""
 
     def __init__(self) -> None:
-        super().__init__()
+        super().__init__(JUDGE_OPS)
         self.judges: dict[tuple, quality.Judge] = {}
         self.reals: OrderedDict[tuple, tuple] = OrderedDict()
-
-    @Slot(object, str, object)
-    def handle(self, task: Task, op: str, payload: dict) -> None:
-        if task.state.stop_requested:  # superseded while it waited in the queue
-            task.skip()
-            return
-        with TF_LOCK:
-            task.run(JUDGE_OPS[op.rpartition(":")[2]], self, payload)
 
 
 def judge_controller(parent: QObject | None = None) -> ModelController:

@@ -297,7 +297,7 @@ class TrainConfig:
         None, kind="path", on_resume=True, keep=True, record=("training",),
         help="write TensorBoard event files (losses, learning rate, images/s, image grids) "
         "into this folder",
-        label="TensorBoard folder", widget="trainTensorboard", placeholder="none",
+        label="TensorBoard folder", widget="trainTensorboard", placeholder="off: no event files",
     )  # fmt: skip
 
     @classmethod

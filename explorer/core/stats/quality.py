@@ -221,7 +221,11 @@ def model_quality(
     state: TaskState | None = None,
 ) -> ModelQuality:
     """``model``'s decodes of ``z`` judged against the held-out real images."""
-    images = decode(model, z, state=state)
+    return judged(model.name, source, decode(model, z, state=state), judge, real)
+
+
+def judged(name: str, source: str, images: np.ndarray, judge: Judge, real: RealSet) -> ModelQuality:
+    """Decoded ``images`` (uint8) judged against the held-out real images."""
     features, probabilities = judge(images)
     metrics = _metrics(real.held_out, features, probabilities, judge.multilabel)
     confidence = predicted = None
@@ -230,7 +234,7 @@ def model_quality(
             confidence = np.maximum(probabilities, 1 - probabilities).mean(axis=1)
         else:
             confidence, predicted = probabilities.max(axis=1), probabilities.argmax(axis=1)
-    return ModelQuality(model.name, source, metrics, images, confidence, predicted)
+    return ModelQuality(name, source, metrics, images, confidence, predicted)
 
 
 def check_n(n: int) -> tuple[int, list[str]]:
