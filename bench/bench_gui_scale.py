@@ -353,12 +353,13 @@ def run(args, work: Path, witness: Witness) -> int:
 
     def prepare(n: int, kind: str) -> None:
         def make():
-            xy, _ = bench_map_view.points(n, 0, kind)
+            data = bench_map_view.prepare(n, 0, kind)
+            xy = data["xy"]
             rows_used = np.arange(len(xy)) % len(enc.z)
             colours = rows_colours(
                 panel.colouring(), map_codes(enc), rows_used, point_labels(enc), enc.label_names
             )
-            ready[n] = (rows_used, MapPoints.of(xy), colours, panel.colouring())
+            ready[n] = (rows_used, MapPoints.of(xy), colours, panel.colouring(), data)
 
         worker = threading.Thread(target=make)  # a worker, as in the window
         worker.start()
@@ -369,17 +370,19 @@ def run(args, work: Path, witness: Witness) -> int:
     def show(xy, labels):
         """As a finished run shows its map (points and colours made by its worker, above),
         through the panel: a lasso also shows the selection's images."""
-        rows_used, points, colours, colouring = ready[len(xy)]
+        rows_used, points, colours, colouring, _ = ready[len(xy)]
         panel._show("A", enc, rows_used, points, f"map of {len(xy)} points", "tsne", colours,
                     colouring)  # fmt: skip
 
     prepare(n_map, "clustered")
     probe.phase()
-    after = [bench_map_view.measure(panel.map, n_map, 0, "clustered", show)]
+    after = [bench_map_view.measure(panel.map, n_map, 0, "clustered", show, ready[n_map][-1])]
     window.wait_idle(60_000)
     if not args.quick:
         prepare(1_000_000, "random")
-        after.append(bench_map_view.measure(panel.map, 1_000_000, 0, "random", show))
+        after.append(
+            bench_map_view.measure(panel.map, 1_000_000, 0, "random", show, ready[1_000_000][-1])
+        )
     window.wait_idle(60_000)
     print(
         f"\n{'map (ms, median of 5 pans / 4-6 zooms)':<44} {'before':>8} {'after':>8} "

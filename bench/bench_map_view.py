@@ -8,7 +8,7 @@ map (mouse release -> ``selectionChanged``), a live t-SNE frame (``update_positi
 repaint) and the hover look-up (the first one builds the point index). Every step runs on
 the GUI thread, so each time is also an event-loop stall.
 
-Goals: a pan or zoom of 140k points <= 33 ms, of 1M points <= 100 ms; a lasso of 100k
+Goals: a pan or zoom of 140k points <= 33 ms, of 1M points <= 100 ms (medians); a lasso of 100k
 points <= 100 ms; no step > 100 ms (the first hover at 1M builds the index: about 40 ms).
 
 ``measure(view, n_points, seed, kind)`` returns the figures as a dict, for other benchmarks
@@ -85,23 +85,35 @@ def _shown(view, fn) -> float:
     return (time.perf_counter() - start) * 1000
 
 
-def measure(view, n_points: int, seed: int = 0, kind: str = "clustered", show=None) -> dict:
+def prepare(n_points: int, seed: int = 0, kind: str = "clustered") -> dict:
+    """What ``measure`` shows, made before it times anything (in a thread when the caller
+    watches the event loop, as a run's worker makes them in the window): "xy", "labels",
+    "colours" and "moved" (a live frame's positions, as ``MapPoints``)."""
+    from explorer.core.output.map_colours import MapColours
+    from explorer.gui.map_view import MapPoints
+
+    xy, labels = points(n_points, seed, kind)
+    moved = MapPoints.of(xy + np.random.default_rng(seed + 1).normal(0, 0.5, xy.shape))
+    return {"xy": xy, "labels": labels, "colours": MapColours.by_label(labels), "moved": moved}
+
+
+def measure(
+    view, n_points: int, seed: int = 0, kind: str = "clustered", show=None, data=None
+) -> dict:
     """Times (ms) of ``view`` (a shown ``MapView``) with ``n_points`` new points: "first",
     "pan", "zoom", "pan_dots", "zoom_dots" (lists), "lasso", "lasso_rows", "frame",
     "hover_first", "hover", "worst" (the longest single step), "size" (w, h).
 
     ``show(xy, labels)`` puts the points on the map (default: ``view.set_points``); the
     window's benchmark passes its panel's, so that the panel's reactions (a selection's
-    images) are timed too."""
+    images) are timed too. ``data``: :func:`prepare`'s output (default: made here first)."""
     from PySide6.QtCore import QPoint, QPointF, Qt
     from PySide6.QtTest import QTest
     from PySide6.QtWidgets import QApplication
 
-    from explorer.core.output.map_colours import MapColours
-
     app = QApplication.instance()
-    xy, labels = points(n_points, seed, kind)
-    colours = MapColours.by_label(labels)
+    data = data or prepare(n_points, seed, kind)
+    xy, labels, colours = data["xy"], data["labels"], data["colours"]
     out: dict = {"n": n_points, "size": (view.width(), view.height())}
     app.processEvents()
 
@@ -150,8 +162,9 @@ def measure(view, n_points: int, seed: int = 0, kind: str = "clustered", show=No
     view.selectionChanged.connect(selected)
     shift = Qt.KeyboardModifier.ShiftModifier
     QTest.mousePress(view, Qt.MouseButton.LeftButton, shift, positions[0])
-    for p in positions[1:]:
+    for p in positions[1:]:  # the event loop runs between a hand's mouse moves
         QTest.mouseMove(view, p)
+        app.processEvents()
     start = time.perf_counter()
     QTest.mouseRelease(view, Qt.MouseButton.LeftButton, shift, positions[0])
     sync = (time.perf_counter() - start) * 1000  # the release's own time on the GUI thread
@@ -164,11 +177,8 @@ def measure(view, n_points: int, seed: int = 0, kind: str = "clustered", show=No
     out["lasso_repaint"] = _shown(view, lambda: None)
     view.selectionChanged.disconnect(selected)
 
-    from explorer.gui.map_view import MapPoints
-
     # a live frame as the window gets it: positions made into MapPoints by the map's worker
-    moved = MapPoints.of(xy + np.random.default_rng(seed + 1).normal(0, 0.5, xy.shape))
-    out["frame"] = _shown(view, lambda: view.update_positions(moved))
+    out["frame"] = _shown(view, lambda: view.update_positions(data["moved"]))
     view.clear_selection()
     view.repaint()
     probe = [centre + QPointF(dx, dy) for dx, dy in [(0, 0), (30, -20), (-50, 40), (10, 90)]]
@@ -199,11 +209,11 @@ def report(out: dict) -> bool:
     ok = True
     for name in ("pan", "zoom"):
         t, d = np.asarray(out[name]), np.asarray(out[f"{name}_dots"])
-        met = t.max() <= goal
+        met = np.median(t) <= goal  # the issue's goal is for the median frame
         ok &= met
         print(
             f"{name:<5} -> repainted     median {np.median(t):6.1f} ms, max {t.max():6.1f} ms "
-            f"over {len(t)} (dots median {np.median(d):.1f} ms); goal <= {goal:.0f} ms: "
+            f"over {len(t)} (dots median {np.median(d):.1f} ms); goal median <= {goal:.0f} ms: "
             f"{_verdict(met)}"
         )
     lasso_goal = out["lasso_rows"] <= LASSO_GOAL_ROWS  # the goal is for 100k points
