@@ -3,7 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import dataclasses
+import json
+import os
+import signal
+import sys
 
 from explorer.commands.outputs import output_folder
 from explorer.commands.progressbar import ProgressBar
@@ -26,6 +31,12 @@ def add_parser(sub) -> None:
         help="continue the bundle in --out for --epochs more epochs",
     )
     p.add_argument("--overwrite", action="store_true", help="replace an existing bundle in --out")
+    p.add_argument(
+        "--events-json",
+        action="store_true",
+        help="print every training event as one JSON line on stdout (for other programs; "
+        "the window runs a multi-worker training so)",
+    )
     # every training option, from its declaration (explorer.core.model.train_options)
     for o in OPTIONS:
         if not o.architecture:
@@ -75,14 +86,70 @@ def options_from_args(args: argparse.Namespace) -> dict:
     }
 
 
+MAX_RESTARTS = 5  # a multi-worker training starts itself again after a lost worker
+RESTARTS = "LATENT_EXPLORER_RESTARTS"  # how many times it has, in the environment
+
+
 def run(args: argparse.Namespace) -> int:
     from explorer.core.model.training import train
+    from explorer.core.model.training_cluster import WorkerLost
     from explorer.core.progress import TaskState
 
-    output_folder(args.out)
     config = TrainConfig.from_options(**options_from_args(args))
+    cluster = config.cluster_of()  # one line for a missing or malformed cluster, first
+    if cluster is None or cluster.is_chief:
+        output_folder(args.out)
     config.validate()
+    state = TaskState()
+    stop_on_terminate(state)
     bar = ProgressBar()
+    on_event = json_events if args.events_json else progress_lines(bar)
+    try:
+        result = train(config, state, on_event)
+    except WorkerLost as exc:
+        if cluster is not None and restart(str(exc)):
+            raise AssertionError("unreachable: the process was replaced") from exc
+        raise
+    if not args.events_json:
+        where = f"in {result.bundle}" if cluster is None or cluster.is_chief else (
+            f"(the chief writes the bundle; {cluster.describe()} deleted its own copy)")  # fmt: skip
+        bar.line(f"{result.status}: {result.epochs_done} epochs {where}")
+    return 0
+
+
+def stop_on_terminate(state) -> None:
+    """SIGTERM (the window's Stop of a training it runs as a process) stops after the
+    current batch, as Ctrl+C's KeyboardInterrupt does not."""
+    with contextlib.suppress(ValueError):  # not the main thread (tests calling run())
+        signal.signal(signal.SIGTERM, lambda *_: state.request_stop())
+
+
+def restart(message: str) -> bool:
+    """Start this ``latent-explorer train`` again with the same arguments (the process is
+    replaced: it then waits for the other workers and resumes from the backup), at most
+    :data:`MAX_RESTARTS` times; ``False`` when not run as the command or out of restarts."""
+    done = int(os.environ.get(RESTARTS, "0") or 0)
+    if sys.argv[1:2] != ["train"] or done >= MAX_RESTARTS:
+        return False
+    print(
+        f"latent-explorer train: {message}; starting again ({done + 1} of {MAX_RESTARTS}), "
+        "waiting for every worker",
+        file=sys.stderr,
+        flush=True,
+    )
+    sys.stdout.flush()
+    os.environ[RESTARTS] = str(done + 1)
+    os.execv(sys.executable, [sys.executable, "-m", "explorer.cli", *sys.argv[1:]])
+    return True  # pragma: no cover - execv does not return
+
+
+def json_events(event: dict) -> None:
+    """One training event as one JSON line on stdout."""
+    print(json.dumps(event, default=float), flush=True)
+
+
+def progress_lines(bar: ProgressBar):
+    """The terminal's progress bar and epoch lines of a training's events."""
 
     def on_event(e: dict) -> None:
         if e["type"] == "started":
@@ -96,8 +163,9 @@ def run(args: argparse.Namespace) -> int:
                 bar.line(
                     f"TensorBoard event files in {e['tensorboard']}: {tensorboard_command(e['tensorboard'])}"
                 )
+            where = f" as {e['worker']}" if e.get("worker") else ""
             bar.line(
-                f"training {e['kind'].upper()} into {e['bundle']} on {e['device']}: "
+                f"training {e['kind'].upper()} into {e['bundle']}{where} on {e['device']}: "
                 f"{e['n_train']} train / {e['n_val']} validation images, "
                 f"epochs {e['initial_epoch'] + 1}..{e['epochs']}"
             )
@@ -117,6 +185,4 @@ def run(args: argparse.Namespace) -> int:
                 f"kl {r['kl_loss']:.2f}{val} ({r['seconds']:.1f} s)"
             )
 
-    result = train(config, TaskState(), on_event)
-    bar.line(f"{result.status}: {result.epochs_done} epochs in {result.bundle}")
-    return 0
+    return on_event

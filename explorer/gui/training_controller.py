@@ -60,8 +60,8 @@ class TrainingController(TrainingEvents):
     busyChanged(bool)
         a training started running / the last one ended.
 
-    ``strategy``: how every training uses the devices (``"auto"``: all GPUs with a
-    ``MirroredStrategy`` when there are several; see :class:`TrainingWorker`).
+    ``strategy``: how every training uses the devices (``None``: as its options' ``strategy``
+    says; see :class:`TrainingWorker`).
     """
 
     finished = Signal(object)
@@ -70,7 +70,7 @@ class TrainingController(TrainingEvents):
     queueChanged = Signal(list)  # noqa: N815
     busyChanged = Signal(bool)  # noqa: N815
 
-    def __init__(self, parent: QObject | None = None, strategy: Any = "auto") -> None:
+    def __init__(self, parent: QObject | None = None, strategy: Any = None) -> None:
         super().__init__(parent)
         self._strategy = strategy
         self._queue: list[_Job] = []
@@ -106,19 +106,20 @@ class TrainingController(TrainingEvents):
 
     # ----------------------------------------------------------------- commands
     def start_training(
-        self, *, callbacks: list | None = None, strategy: Any = None, **options: Any
+        self, *, callbacks: list | None = None, devices: Any = None, **options: Any
     ) -> int:
         """Queue a training with ``latent-explorer train`` options; return its job id.
 
         Raises :class:`InvalidParameter` (nothing is queued, no thread starts) when the
         settings are invalid. ``callbacks``: extra Keras callbacks (tests, e.g. poisoning
-        weights); ``strategy``: a ``tf.distribute`` strategy (default: the controller's).
+        weights); ``devices``: a ``tf.distribute`` strategy or device names (default: the
+        controller's; the option ``strategy`` is the command line's, by name).
         """
         if self._closing:
             raise InvalidParameter("the training queue is shut down")
         self.validate(**options)
         self._next_id += 1
-        job = _Job(self._next_id, dict(options), list(callbacks or []), strategy)
+        job = _Job(self._next_id, dict(options), list(callbacks or []), devices)
         self._queue.append(job)
         self._emit_queue()
         self._start_next()

@@ -31,6 +31,7 @@ from explorer.core.model.config import PRESETS
 from explorer.core.model.train_options import OPTIONS, Option
 
 SECTIONS = {"model": "Model", "data": "Data and training"}  # the form's groups, in order
+CLUSTER_FIELDS = ("cluster", "worker_index")  # enabled for the multi-worker strategy
 
 
 def make_widget(o: Option) -> QWidget:
@@ -129,6 +130,7 @@ class TrainingForm(QWidget):
         self._connect()
         self.fill_preset(self.widgets["preset"].currentData())
         self._on_kind()
+        self._on_strategy()
 
     def _add_row(self, form: QFormLayout, o: Option, w: QWidget) -> None:
         if o.kind == "dataset":
@@ -145,6 +147,7 @@ class TrainingForm(QWidget):
             lambda: self.fill_preset(self.widgets["preset"].currentData())
         )
         self.widgets["kind"].currentIndexChanged.connect(self._on_kind)
+        self.widgets["strategy"].currentIndexChanged.connect(self._on_strategy)
         self.browse_folder.clicked.connect(self._browse_folder)
         self.browse_file.clicked.connect(self._browse_arrays)
         self.browse_out.clicked.connect(lambda: self.browse_out_folder())
@@ -192,6 +195,13 @@ class TrainingForm(QWidget):
         for o in OPTIONS:
             if o.vae_only:
                 self.widgets[o.name].setEnabled(vae)
+
+    def multi_worker(self) -> bool:
+        return self.widgets["strategy"].currentData() == "multi-worker"
+
+    def _on_strategy(self, *_args: Any) -> None:
+        for name in CLUSTER_FIELDS:  # "this machine is worker I of the cluster given"
+            self.widgets[name].setEnabled(self.multi_worker())
 
     # ------------------------------------------------------------------ dialogs
     def _browse_folder(self) -> None:

@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QLabel,
+    QPlainTextEdit,
     QProgressBar,
     QPushButton,
     QVBoxLayout,
@@ -69,6 +70,7 @@ class TrainingPanel(QWidget):
         self.tensorboard_dir = ""  # of the last training started (a resume may keep it)
         self._build()
         self._connect()
+        self._show_cluster_commands()
         self.validate_now()
 
     # ------------------------------------------------------------------ layout
@@ -101,8 +103,18 @@ class TrainingPanel(QWidget):
             "print the tensorboard --logdir line for the TensorBoard folder (and copy it); "
             "TensorBoard itself is optional and not started here"
         )
+        self.cluster_label = QLabel("Run on the other machines of the cluster:")
+        self.cluster_box = QPlainTextEdit(objectName="trainClusterCommands", readOnly=True)
+        self.cluster_box.setToolTip(
+            "the same training for every other worker: each runs its line on its own machine "
+            "(the data set and, for --resume, the bundle at the same paths there)"
+        )
+        self.cluster_box.setMaximumHeight(90)
+        self.copy_commands = QPushButton("Copy", objectName="trainCopyClusterCommands")
         layout = QVBoxLayout(self)
         layout.addWidget(self.form)
+        layout.addWidget(self.cluster_label)
+        layout.addLayout(hbox(self.cluster_box, self.copy_commands))
         layout.addWidget(self.message)
         layout.addLayout(
             hbox(self.start_button, self.cancel_button, self.resume_button, stretch_first=False)
@@ -127,6 +139,8 @@ class TrainingPanel(QWidget):
         self.explore_button.clicked.connect(self._explore)
         self.tensorboard_button.clicked.connect(self.tensorboard_command)
         self.form.edited.connect(self._update_tensorboard_button)
+        self.form.edited.connect(self._show_cluster_commands)
+        self.copy_commands.clicked.connect(self._copy_cluster_commands)
         self.log_scale.toggled.connect(self.plot.set_log_scale)
         c = self.controller
         c.started.connect(self._on_started)
@@ -230,6 +244,39 @@ class TrainingPanel(QWidget):
         )
         return line
 
+    def cluster_commands(self) -> list[str]:
+        """The command line each other worker of the multi-worker cluster runs ([] for
+        another strategy, or while the cluster fields are not valid)."""
+        from explorer.core.model.train_options import TrainConfig, command_arguments
+        from explorer.core.runtime.cluster import other_commands
+
+        if not self.form.multi_worker():
+            return []
+        try:
+            config = TrainConfig.from_options(**self.options())
+            cluster = config.cluster_of()
+        except ExplorerError:
+            return []
+        if cluster is None or not config.cluster:  # from this process's TF_CONFIG
+            return []
+        return other_commands(command_arguments(config, without=("worker_index",)), cluster)
+
+    def _show_cluster_commands(self) -> None:
+        shown = self.form.multi_worker()
+        lines = self.cluster_commands()
+        self.cluster_box.setPlainText(
+            "\n".join(lines) if lines else "give the cluster (host:port of every worker, "
+            "worker 0 first) and this machine's index"
+        )  # fmt: skip
+        for w in (self.cluster_label, self.cluster_box, self.copy_commands):
+            w.setVisible(shown)
+        self.copy_commands.setEnabled(bool(lines))
+
+    def _copy_cluster_commands(self) -> None:
+        clipboard = QGuiApplication.clipboard()
+        if clipboard is not None:
+            clipboard.setText("\n".join(self.cluster_commands()))
+
     def _explore(self) -> None:
         if self.latest_checkpoint:
             self.exploreCheckpoint.emit(self.latest_checkpoint, self.explore_slot.currentText())
@@ -253,8 +300,9 @@ class TrainingPanel(QWidget):
         self.device.setText(
             f"device: {e['device']}" + (f" ({replicas} replicas)" if replicas > 1 else "") + notes
         )
+        where = f" as {e['worker']}" if e.get("worker") else ""
         self.status.setText(
-            f"training {e['kind'].upper()} into {e['bundle']}: {e['n_train']} train / "
+            f"training {e['kind'].upper()} into {e['bundle']}{where}: {e['n_train']} train / "
             f"{e['n_val']} validation images, epochs {e['initial_epoch'] + 1}..{e['epochs']}"
         )
         self.plot.reset(e["kind"])

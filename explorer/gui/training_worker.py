@@ -62,9 +62,10 @@ class TrainingWorker(TrainingEvents):
     error). A training is stopped with ``task.state.request_stop()``, never ``task.cancel()``:
     a stopped training still delivers its result (its last checkpoint).
 
-    ``strategy``: ``"auto"`` (a ``MirroredStrategy`` when TensorFlow sees several GPUs, see
-    :func:`explorer.core.runtime.devices.strategy_for`), ``None``/``"default"``, a list of device
-    names, or a ``tf.distribute.Strategy``.
+    ``strategy``: ``None`` (the options' ``strategy``, see
+    :func:`explorer.core.runtime.devices.strategy_for`; ``multi-worker`` runs the training as
+    the ``latent-explorer train`` command, see :mod:`explorer.core.model.training_process`),
+    a strategy's name, ``"default"``, a list of device names, or a ``tf.distribute.Strategy``.
     """
 
     done = Signal()
@@ -76,7 +77,7 @@ class TrainingWorker(TrainingEvents):
         task: Task,
         job: int = 0,
         callbacks: list | None = None,
-        strategy: Any = "auto",
+        strategy: Any = None,
         tf_lock: Any = None,
     ) -> None:
         super().__init__()
@@ -110,10 +111,13 @@ class TrainingWorker(TrainingEvents):
 
         config = TrainConfig.from_options(**self.options)
         strategy = self._strategy
+        if strategy is None and config.strategy == "multi-worker":
+            return self._train_as_command(config, state)
         if strategy is None or isinstance(strategy, (str, list, tuple)):
             from explorer.core.runtime.devices import strategy_for
 
-            strategy = strategy_for(strategy)  # created in this thread, used only here
+            # created in this thread, used only here; None: the form's strategy
+            strategy = strategy_for(config.strategy if strategy is None else strategy)
         gate = _batch_gate(self._lock)
         try:
             result = train(
@@ -123,6 +127,15 @@ class TrainingWorker(TrainingEvents):
             gate.release_if_held()
         return result_dict(self.job, result.status, str(result.bundle), result.epochs_done,
                            result.history)  # fmt: skip
+
+    def _train_as_command(self, config, state: TaskState) -> dict:
+        """A multi-worker training: TensorFlow makes that strategy only before any other
+        work in a process, so this worker of the cluster runs as the command."""
+        from explorer.core.model.training_process import train_in_process
+
+        out = train_in_process(config, state, self._on_event)
+        return result_dict(self.job, out["status"], out["bundle"], out["epochs_done"],
+                           out["history"])  # fmt: skip
 
     def _on_event(self, event: dict) -> None:
         kind = event["type"]

@@ -55,14 +55,17 @@ def test_mirrored_strategy_over_two_logical_cpus_and_resume(tmp_path):
 
 def test_strategy_for_defaults_and_bad_names():
     from explorer.core.runtime.devices import strategy_for
-    from explorer.core.runtime.tf_setup import device_description
+    from explorer.core.runtime.tf_setup import device_description, tensorflow
 
     assert strategy_for(None) is None and strategy_for("default") is None
     assert strategy_for("auto") is None or strategy_for("auto").num_replicas_in_sync > 1
     with pytest.raises(InvalidParameter, match="does not see"):
         strategy_for(["/gpu:7"])
-    with pytest.raises(InvalidParameter, match="devices must be"):
+    with pytest.raises(InvalidParameter, match="the strategy must be auto, one-device, mirrored"):
         strategy_for("fastest")
+    assert strategy_for("one-device") is None
+    mirrored = strategy_for("mirrored")  # every GPU, or the CPU as one replica
+    assert isinstance(mirrored, tensorflow().distribute.MirroredStrategy)
     assert device_description() == "CPU" or device_description().startswith("GPU: ")
 
 

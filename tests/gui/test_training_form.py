@@ -56,6 +56,9 @@ SAMPLE = {
     "steps_per_execution": ("4", 4),
     "cache_on_device": (None, True),  # --cache-on-device
     "tensorboard": ("tb-logs", "tb-logs"),
+    "strategy": ("multi-worker", "multi-worker"),
+    "cluster": ("127.0.0.1:2222,127.0.0.1:2223", ["127.0.0.1:2222", "127.0.0.1:2223"]),
+    "worker_index": ("0", 0),
 }
 
 
@@ -153,3 +156,20 @@ def test_the_tensorboard_button_prints_the_command_line(panel, capsys):
     panel.steps_per_execution = 32
     panel.cancel()
     assert "up to 32 batches" in panel.status.text()
+
+
+def test_a_config_as_command_arguments_reads_back_the_same(tmp_path):
+    """The command lines the window shows (the other workers' of a cluster) mean what the
+    form says: every option, away from its default, survives the round trip."""
+    from explorer.core.model.train_options import command_arguments
+
+    config = TrainConfig.from_options(
+        out=str(tmp_path / "a b"), overwrite=True,
+        **{name: value for name, (_, value) in SAMPLE.items()},
+    )  # fmt: skip
+    config.data_range = (-1.0, 1.0)  # a negative range reads as one value
+    config.batch_norm = False  # --no-batch-norm
+    args = command_arguments(config)
+    again = TrainConfig.from_options(**options_from_args(build_parser().parse_args(["train", *args])))
+    assert again == config
+    assert "--worker-index=0" not in command_arguments(config, without=("worker_index",))

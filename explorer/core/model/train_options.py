@@ -32,9 +32,12 @@ from explorer.core.model.config import (
     preset,
 )
 from explorer.core.ranges import check_range, format_range, parse_range
+from explorer.core.runtime import cluster as clusters
+from explorer.core.runtime.cluster import STRATEGIES
 from explorer.core.util import atomic
 
 ARRAY_SUFFIXES = (".npz", ".npy")
+WORKER_BACKUP = "worker-backup"  # a multi-worker training's backup folder, inside its bundle
 
 
 @dataclass(frozen=True)
@@ -267,6 +270,32 @@ class TrainConfig:
         0, kind="int", record=("dataset", "training"),
         label="seed", widget="trainSeed", spin=(0, 2**31 - 1),
     )  # fmt: skip
+    # Devices and machines (explorer.core.runtime.devices and .cluster): what ran is
+    # recorded in meta.json's training "distribution".
+    strategy: str = option(
+        "auto", kind="choice", choices=STRATEGIES, on_resume=True,
+        labels=(("auto", "auto (all GPUs when there are several)"),
+                ("one-device", "one device"),
+                ("mirrored", "mirrored (every GPU of this machine)"),
+                ("multi-worker", "multi-worker (this machine is one worker of a cluster)")),
+        help="auto: mirrored when several GPUs are visible, else one device; mirrored: every "
+        "GPU of this machine; multi-worker: TensorFlow's MultiWorkerMirroredStrategy over the "
+        "cluster in TF_CONFIG or --cluster (worker 0, the chief, alone writes the bundle)",
+        label="strategy", widget="trainStrategy",
+    )  # fmt: skip
+    cluster: list[str] | None = option(
+        None, kind="strs", on_resume=True, metavar="HOST:PORT,...",
+        help="multi-worker: every worker's host:port, worker 0 (the chief) first; sets "
+        "TF_CONFIG for this process (default: TF_CONFIG as set)",
+        label="cluster", widget="trainCluster",
+        placeholder="host:port of every worker, worker 0 first (empty: TF_CONFIG)",
+    )  # fmt: skip
+    worker_index: int | None = option(
+        None, kind="int", low=0, on_resume=True, metavar="I",
+        help="multi-worker: this machine's place in --cluster (0: the chief)",
+        label="this worker", widget="trainWorkerIndex", spin=(-1, 1023), special="choose",
+        none_at_minimum=True,
+    )  # fmt: skip
     # Accelerator settings (explorer.core.model.accelerator). None: not given, so a new
     # training uses the default and a resume keeps what the bundle recorded.
     mixed_precision: bool | None = option(
@@ -339,6 +368,10 @@ class TrainConfig:
             raise InvalidParameter("no output bundle given (--out)")
         for o in OPTIONS:
             o.check(getattr(self, o.name))
+        cluster = self.cluster_of()
+        if cluster is not None and not cluster.is_chief:
+            self._validate_worker()  # writes into its own temporary folder, not --out
+            return
         out = Path(self.out)
         if self.resume:
             if not store.is_bundle(out):
@@ -350,13 +383,43 @@ class TrainConfig:
             if not out.is_dir():
                 raise InvalidParameter(f"{out}: exists and is a file; choose another output folder")
             if store.is_bundle(out):
-                if not self.overwrite:
+                if cluster is not None and (out / WORKER_BACKUP).is_dir():
+                    pass  # a multi-worker training stopped halfway: the same command resumes it
+                elif not self.overwrite:
                     raise InvalidParameter(
                         f"{out}: a model bundle is already there; use --resume to continue it or --overwrite"
                     )
             elif any(out.iterdir()):
                 raise InvalidParameter(f"{out}: exists, is not empty and is not a model bundle")
         _check_writable(out)
+        check_dataset(self.dataset)
+        self._check_combinations()
+
+    def cluster_of(self, environ=None) -> clusters.Cluster | None:
+        """This worker's cluster when the strategy is ``multi-worker`` (from ``--cluster``
+        and ``--worker-index``, else ``TF_CONFIG``), else ``None``; one line when it is
+        missing or malformed."""
+        if self.strategy != "multi-worker":
+            if self.cluster or self.worker_index is not None:
+                raise InvalidParameter(
+                    "--cluster and --worker-index are for --strategy multi-worker"
+                )
+            return None
+        return clusters.resolve(self.cluster, self.worker_index, environ)
+
+    def _validate_worker(self) -> None:
+        """A worker other than the chief reads the data set (and with ``--resume`` the
+        bundle, a copy at the same path) but writes nothing into ``--out``."""
+        if self.resume:
+            from explorer.core.model import store
+
+            if not store.is_bundle(Path(self.out)):
+                raise InvalidParameter(
+                    f"{self.out}: cannot resume on this worker: every worker reads the bundle "
+                    "it resumes (a shared folder, or a copy at the same path)"
+                )
+            return
+        self.model_config()
         check_dataset(self.dataset)
         self._check_combinations()
 
@@ -414,3 +477,22 @@ def _check_writable(out: Path) -> None:
     reason = atomic.unwritable_reason(out)
     if reason is not None:
         raise InvalidParameter(f"{out}: cannot write the model bundle there: {reason}")
+
+
+def command_arguments(config: TrainConfig, without: tuple[str, ...] = ()) -> list[str]:
+    """``config`` as ``latent-explorer train`` arguments: ``--out`` and every option that
+    differs from its default, from the options' declarations (``--flag=value``, so that a
+    negative range reads as one; booleans as ``--flag`` / ``--no-flag``). ``without``: option
+    names left out (the window leaves out ``worker_index`` for the other machines' lines)."""
+    args = ["--out", str(config.out)]
+    args += ["--resume"] if config.resume else []
+    args += ["--overwrite"] if config.overwrite else []
+    for o in OPTIONS:
+        value = getattr(config, o.name)
+        if o.name in without or value == o.default:
+            continue
+        if o.kind == "bool":
+            args.append(o.flag if value else "--no-" + o.flag[2:])
+        elif value is not None:
+            args.append(f"{o.flag}={o.format(value)}")
+    return args

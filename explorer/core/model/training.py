@@ -31,6 +31,18 @@ from explorer.core.model.accelerator import (
 )
 from explorer.core.model.config import ModelConfig
 from explorer.core.model.train_options import TrainConfig
+from explorer.core.model.training_cluster import (
+    Placement,
+    backup_callback,
+    check_same_epoch,
+    lost_worker,
+    make_strategy,
+    placement,
+    restored_plan,
+    shard_by_data,
+    sharding_note,
+    write_plan,
+)
 from explorer.core.model.training_watcher import watcher_class
 from explorer.core.progress import TaskState, ensure_state
 from explorer.core.runtime.tf_setup import device_description
@@ -82,9 +94,13 @@ def train(
     complete epoch's checkpoint. A NaN/inf loss raises :class:`TrainingDiverged` after the
     same clean stop; running out of device memory raises :class:`TrainingOutOfMemory`.
 
-    ``strategy`` (a ``tf.distribute.Strategy``, see :func:`explorer.core.runtime.devices.strategy_for`)
-    builds, or on resume loads, the model inside ``strategy.scope()`` so ``fit`` runs on all
-    its replicas; the batch size is the global one, split between the replicas.
+    ``strategy`` (a ``tf.distribute.Strategy``, see :func:`explorer.core.runtime.devices.strategy_for`;
+    ``None``: made from ``config.strategy``) builds, or on resume loads, the model inside
+    ``strategy.scope()`` so ``fit`` runs on all its replicas; the batch size is the global
+    one, split between the replicas. Under ``multi-worker`` only the chief writes
+    ``config.out``; the rest of what differs (each worker's folder, the backup a restarted
+    worker resumes from, the sharding, :class:`~explorer.core.model.training_cluster.WorkerLost`)
+    is in :mod:`explorer.core.model.training_cluster`.
 
     The accelerator options (:mod:`explorer.core.model.accelerator`): the model is built (or
     loaded) under the mixed precision policy, then compiled with XLA and steps per execution;
@@ -98,14 +114,22 @@ def train(
     emit = on_event or (lambda event: None)
     from explorer.core.runtime.tf_setup import keras
 
+    if strategy is None:  # before any other TensorFlow work (a multi-worker strategy's rule)
+        strategy = make_strategy(config)
     k = keras()
-    out = Path(config.out)
+    place = placement(config, strategy)
+    out = place.out  # where this process writes: the chief's --out, another worker's folder
     if config.resume:  # the accelerator options not given: as the bundle recorded them
-        config = config.resumed(store.read_meta(out).get("training", {}))
+        config = config.resumed(store.read_meta(config.out).get("training", {}))
     acc = resolve(config)
+    acc.tensorboard = place.tensorboard(acc.tensorboard)
+    plan = restored_plan(place)  # a multi-worker training killed halfway, started again
     scope = strategy.scope() if strategy is not None else _null_scope()
     with dtype_policy(acc.policy):
-        run = _resumed_run(config, scope, k) if config.resume else _new_run(config, scope, k)
+        new = not config.resume
+        run = _new_run(config, scope, k, out) if new else _resumed_run(config, scope, k)
+        if plan is not None:
+            _restore_progress(run, plan["epoch"], out)
         with strategy.scope() if strategy is not None else _null_scope():  # a scope enters once
             run.model.compile(
                 optimizer=optimizer_for(run.model.optimizer, acc.policy),
@@ -118,17 +142,20 @@ def train(
         run.ds, run.train_idx, run.val_idx = use_decoded_cache(
             run.ds, run.train_idx, run.val_idx, state
         )
-    target = run.epochs_done + config.epochs
+    target = plan["target"] if plan is not None else run.epochs_done + config.epochs
     seed = int(run.meta["training"]["seed"]) + run.epochs_done
     notes = _place_on_device(config, acc, run, strategy)
+    notes += sharding_note(place, run.ds.streamed)
     if acc.cache_on_device:
         train_ds = position_batches(len(run.train_idx), run.batch_size, shuffle=True, seed=seed)
     else:
         run.model.use_device_images(None)
         train_ds = make_tf_dataset(run.ds, run.batch_size, run.train_idx, shuffle=True, seed=seed)
     val_ds = make_tf_dataset(run.ds, run.batch_size, run.val_idx) if len(run.val_idx) else None
+    train_ds, val_ds = shard_by_data(train_ds, place), shard_by_data(val_ds, place)
     steps = math.ceil(len(run.train_idx) / run.batch_size)
     _record_accelerator(run.meta, config, acc)
+    run.meta["training"]["distribution"] = place.record(config.strategy)
     watcher = watcher_class()(
         state, emit, out, run.meta, run.history, val_ds, steps, run.batch_size, target
     )
@@ -140,10 +167,20 @@ def train(
         extra.append(
             tensorboard_class()(acc.tensorboard, watcher, steps, run.batch_size, val_ds, z_dim)
         )
-    emit(_started_event(run, out, target, steps, strategy, acc, notes))
+    if place.backup is not None:
+        extra.insert(0, backup_callback(place, watcher))
+        write_plan(place, target)
+    emit(_started_event(run, out, target, steps, place, acc, notes))
     if not state.stop_requested:  # a stop asked for while setting up: skip fit entirely
-        _fit(run, train_ds, target, watcher, [*extra, *(callbacks or [])], out)
+        try:
+            check_same_epoch(strategy, place, run.epochs_done)
+            _fit(run, train_ds, target, watcher, [*extra, *(callbacks or [])], out)
+        except _peer_errors() as exc:
+            if place.cluster is None:
+                raise
+            raise lost_worker(exc, place, watcher.epochs_done, out) from exc
     _raise_if_diverged(watcher, out)
+    place.finished()
     status = "cancelled" if state.stop_requested else "finished"
     emit(
         {"type": "finished", "status": status, "bundle": str(out),
@@ -165,7 +202,7 @@ def training_indices(
     return subset[tr], subset[va]
 
 
-def _new_run(config: TrainConfig, scope, k) -> _Run:
+def _new_run(config: TrainConfig, scope, k, out: Path) -> _Run:
     """Open the data, build and compile the model (``k``: keras) and start the bundle's meta."""
     from explorer.core.model.nets import build_model
 
@@ -179,7 +216,7 @@ def _new_run(config: TrainConfig, scope, k) -> _Run:
         model = build_model(mcfg)
         model.compile(optimizer=k.optimizers.Adam(config.learning_rate))  # train() recompiles
     meta = _initial_meta(config, mcfg, ds, train_idx, val_idx)
-    Path(config.out).mkdir(parents=True, exist_ok=True)
+    out.mkdir(parents=True, exist_ok=True)
     return _Run(model, ds, train_idx, val_idx, meta, [], 0, config.batch_size)
 
 
@@ -204,6 +241,29 @@ def _resumed_run(config: TrainConfig, scope, k) -> _Run:
     history = list(meta.get("history", []))
     batch_size = int(meta["training"]["batch_size"])
     return _Run(model, ds, train_idx, val_idx, meta, history, epochs_done, batch_size)
+
+
+def _restore_progress(run: _Run, epoch: int, out: Path) -> None:
+    """An interrupted multi-worker training goes on from ``epoch`` (Keras' ``BackupAndRestore``
+    loads the weights when ``fit`` begins): the history rows of the epochs before it, from
+    the checkpoint this process wrote, and the seeds of a resume at that epoch."""
+    from explorer.core.runtime.tf_setup import keras
+
+    old = store.read_meta(out) if store.is_bundle(out) else {}
+    run.history = [row for row in old.get("history", []) if int(row["epoch"]) <= epoch]
+    run.meta["history"] = run.history
+    run.meta["created"] = old.get("created", run.meta["created"])
+    run.epochs_done = epoch
+    run.meta["training"]["epochs_done"] = epoch
+    keras().utils.set_random_seed(int(run.meta["training"]["seed"]) + epoch)
+
+
+def _peer_errors() -> tuple[type[Exception], ...]:
+    """TensorFlow's errors when another worker of a cluster stopped answering."""
+    from explorer.core.runtime.tf_setup import tensorflow
+
+    errors = tensorflow().errors
+    return (errors.UnavailableError, errors.AbortedError, errors.DeadlineExceededError)
 
 
 def _place_on_device(config: TrainConfig, acc: Accelerator, run: _Run, strategy) -> list[str]:
@@ -238,7 +298,7 @@ def _record_accelerator(meta: dict, config: TrainConfig, acc: Accelerator) -> No
 
 
 def _started_event(
-    run: _Run, out: Path, target: int, steps: int, strategy: Any, acc: Accelerator,
+    run: _Run, out: Path, target: int, steps: int, place: Placement, acc: Accelerator,
     notes: list[str],
 ) -> Event:  # fmt: skip
     return {
@@ -257,7 +317,10 @@ def _started_event(
         "cache_on_device": acc.cache_on_device,
         "tensorboard": acc.tensorboard,
         "notes": notes,
-        "replicas": int(strategy.num_replicas_in_sync) if strategy is not None else 1,
+        "replicas": place.replicas,
+        "strategy": place.strategy,
+        "workers": place.workers,
+        "worker": place.cluster.describe() if place.cluster else "",
         "data_note": run.ds.value_note,
     }
 

@@ -6,6 +6,7 @@ Qt-free, and TensorFlow is imported only when a function is called.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from typing import Any
 
@@ -18,25 +19,34 @@ def strategy_for(devices: str | Sequence[str] | None = "auto") -> Any:
     Parameters
     ----------
     devices
+        A strategy's name (``train --strategy``, :data:`~explorer.core.runtime.cluster.STRATEGIES`):
         ``"auto"``: a ``MirroredStrategy`` over all GPUs when TensorFlow sees more than one,
-        else ``None`` (one GPU or the CPU need no strategy). ``None``/``"default"``: ``None``.
-        A list of device names (``["/gpu:0", "/gpu:1"]``, or logical CPUs
-        ``["/cpu:0", "/cpu:1"]`` after :func:`configure_logical_cpus`): a ``MirroredStrategy``
-        over exactly those.
+        else ``None`` (one GPU or the CPU need no strategy); ``"one-device"``: ``None``;
+        ``"mirrored"``: a ``MirroredStrategy`` over every GPU (the CPU when there is none);
+        ``"multi-worker"``: a ``MultiWorkerMirroredStrategy`` of the cluster in ``TF_CONFIG``
+        (see :mod:`explorer.core.runtime.cluster`; create it before any other TensorFlow work
+        in the process). ``None``/``"default"``: ``None``. A list of device names
+        (``["/gpu:0", "/gpu:1"]``, or logical CPUs ``["/cpu:0", "/cpu:1"]`` after
+        :func:`configure_logical_cpus`): a ``MirroredStrategy`` over exactly those.
     """
-    if devices is None or devices == "default":
+    if devices is None or devices in ("default", "one-device"):
         return None
     from explorer.core.runtime.tf_setup import tensorflow
 
     tf = tensorflow()
     if isinstance(devices, str):
-        if devices != "auto":
+        if devices == "multi-worker":
+            return multi_worker_strategy()
+        if devices not in ("auto", "mirrored"):
             raise InvalidParameter(
-                f"devices must be 'auto', 'default' or a list of device names, got {devices!r}"
+                f"the strategy must be auto, one-device, mirrored, multi-worker or a list of "
+                f"device names, got {devices!r}"
             )
         gpus = tf.config.list_logical_devices("GPU")
-        if len(gpus) > 1:
+        if len(gpus) > 1 or (devices == "mirrored" and gpus):
             return tf.distribute.MirroredStrategy([g.name for g in gpus])
+        if devices == "mirrored":
+            return tf.distribute.MirroredStrategy(["/cpu:0"])
         return None
     names = [str(d) for d in devices]
     if not names:
@@ -49,6 +59,32 @@ def strategy_for(devices: str | Sequence[str] | None = "auto") -> Any:
             f"it sees {', '.join(sorted(known))}"
         )
     return tf.distribute.MirroredStrategy(names)
+
+
+def multi_worker_strategy() -> Any:
+    """TensorFlow's ``MultiWorkerMirroredStrategy`` for the cluster in ``TF_CONFIG`` (checked
+    first: one line when it is missing or malformed). Its collectives go over gRPC between
+    the workers (NCCL between GPUs when TensorFlow picks it); it waits until every worker
+    has started."""
+    from explorer.core.runtime import cluster
+    from explorer.core.runtime.keras_fixes import multi_worker_scalar_logs
+    from explorer.core.runtime.tf_setup import tensorflow
+
+    me = cluster.from_tf_config(os.environ.get(cluster.TF_CONFIG))
+    tf = tensorflow()
+    multi_worker_scalar_logs()
+    try:
+        return tf.distribute.MultiWorkerMirroredStrategy()
+    except (RuntimeError, ValueError, tf.errors.OpError) as exc:
+        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        hint = (
+            " (is the port free on this machine, and the address this machine's own?)"
+            if "gRPC server" in reason
+            else " (it must be made before any other TensorFlow work in the process)"
+        )
+        raise ExplorerError(
+            f"{me.describe()}: cannot start the multi-worker strategy: {reason}{hint}"
+        ) from exc
 
 
 def _short_name(name: str) -> str:
