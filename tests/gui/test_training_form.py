@@ -170,6 +170,8 @@ def test_a_config_as_command_arguments_reads_back_the_same(tmp_path):
     config.data_range = (-1.0, 1.0)  # a negative range reads as one value
     config.batch_norm = False  # --no-batch-norm
     args = command_arguments(config)
-    again = TrainConfig.from_options(**options_from_args(build_parser().parse_args(["train", *args])))
+    again = TrainConfig.from_options(
+        **options_from_args(build_parser().parse_args(["train", *args]))
+    )
     assert again == config
     assert "--worker-index=0" not in command_arguments(config, without=("worker_index",))
