@@ -101,11 +101,11 @@ def run(args: argparse.Namespace) -> int:
         output_folder(args.out)
     config.validate()
     state = TaskState()
-    stop_on_terminate(state)
     bar = ProgressBar()
     on_event = json_events if args.events_json else progress_lines(bar)
     try:
-        result = train(config, state, on_event)
+        with stop_on_terminate(state):
+            result = train(config, state, on_event)
     except WorkerLost as exc:
         if cluster is not None and restart(str(exc)):
             raise AssertionError("unreachable: the process was replaced") from exc
@@ -117,11 +117,19 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def stop_on_terminate(state) -> None:
-    """SIGTERM (the window's Stop of a training it runs as a process) stops after the
-    current batch, as Ctrl+C's KeyboardInterrupt does not."""
-    with contextlib.suppress(ValueError):  # not the main thread (tests calling run())
-        signal.signal(signal.SIGTERM, lambda *_: state.request_stop())
+@contextlib.contextmanager
+def stop_on_terminate(state):
+    """While in it, SIGTERM (the window's Stop of a training it runs as a process) stops
+    after the current batch; the handler before is put back after."""
+    try:
+        before = signal.signal(signal.SIGTERM, lambda *_: state.request_stop())
+    except ValueError:  # not the main thread (a test calling run() from a thread)
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, before)
 
 
 def restart(message: str) -> bool:
