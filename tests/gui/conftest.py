@@ -49,3 +49,17 @@ def window(qapp):
     win.close()
     left = _running()
     assert not left, f"closing the window left threads running: {left}"
+
+
+@pytest.fixture
+def training_panel(qtbot):
+    """A training panel of its own (controller and plot renderer), stopped afterwards."""
+    from explorer.gui.plot_renderer import PlotRenderer
+    from explorer.gui.training_panel import TrainingPanel
+
+    renderer = PlotRenderer()
+    panel = TrainingPanel(renderer)
+    qtbot.addWidget(panel)
+    yield panel
+    assert panel.controller.shutdown(30_000), "the training did not stop"
+    renderer.shutdown()

@@ -63,16 +63,8 @@ SAMPLE = {
 
 
 @pytest.fixture
-def panel(qtbot):
-    from explorer.gui.plot_renderer import PlotRenderer
-    from explorer.gui.training_panel import TrainingPanel
-
-    renderer = PlotRenderer()
-    panel = TrainingPanel(renderer)
-    qtbot.addWidget(panel)
-    yield panel
-    panel.controller.shutdown()
-    renderer.shutdown()
+def panel(training_panel):
+    return training_panel
 
 
 def test_every_option_has_its_widget_and_old_names_stay(panel):

@@ -18,16 +18,8 @@ from tests.test_cli_multi_worker import _free_ports
 
 
 @pytest.fixture
-def panel(qtbot):
-    from explorer.gui.plot_renderer import PlotRenderer
-    from explorer.gui.training_panel import TrainingPanel
-
-    renderer = PlotRenderer()
-    panel = TrainingPanel(renderer)
-    qtbot.addWidget(panel)
-    yield panel
-    assert panel.controller.shutdown(30_000)
-    renderer.shutdown()
+def panel(training_panel):
+    return training_panel
 
 
 def test_the_cluster_fields_and_commands_follow_the_strategy(panel, tmp_path):
