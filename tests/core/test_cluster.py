@@ -104,3 +104,18 @@ def test_sharding_by_data_and_the_lost_workers_line(tmp_path):
     assert "(recvmsg:Connection reset by peer)" in str(
         lost_worker(RuntimeError(grpc), place, 0, tmp_path)
     )
+
+
+def test_one_process_forgets_a_multi_worker_backup_left_in_its_bundle(tmp_path):
+    from explorer.core.model.train_options import WORKER_BACKUP
+    from explorer.core.model.training_cluster import Placement, restored_plan, write_plan
+
+    me = clusters.from_arguments(["h:1", "h:2"], 0)
+    chief = Placement("multi-worker", 2, me, tmp_path)
+    write_plan(chief, 5)
+    (tmp_path / WORKER_BACKUP / "training_metadata.json").write_text('{"epoch": 2, "batch": 0}')
+    assert restored_plan(chief) == {"epoch": 2, "target": 5}
+    Placement("multi-worker", 2, me, tmp_path).forget_stale_backup()  # a restart keeps it
+    assert (tmp_path / WORKER_BACKUP).is_dir()
+    Placement("one-device", 1, None, tmp_path).forget_stale_backup()
+    assert not (tmp_path / WORKER_BACKUP).exists() and restored_plan(chief) is None

@@ -124,6 +124,7 @@ def train(
     acc = resolve(config)
     acc.tensorboard = place.tensorboard(acc.tensorboard)
     plan = restored_plan(place)  # a multi-worker training killed halfway, started again
+    place.forget_stale_backup()
     scope = strategy.scope() if strategy is not None else _null_scope()
     with dtype_policy(acc.policy):
         new = not config.resume

@@ -76,6 +76,12 @@ class Placement:
             return folder
         return str(self.out / "tensorboard")
 
+    def forget_stale_backup(self) -> None:
+        """A training of one process in a bundle that an interrupted multi-worker training
+        left a backup in: that backup is out of date from now on."""
+        if self.cluster is None:
+            shutil.rmtree(self.out / WORKER_BACKUP, ignore_errors=True)
+
     def finished(self) -> None:
         """The training ended (finished or stopped, not lost): a worker other than the chief
         deletes its folder."""
