@@ -21,6 +21,8 @@ worker's files and reads them back:
 from __future__ import annotations
 
 import json
+import os
+import re
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
@@ -109,8 +111,6 @@ def placement(config: TrainConfig, strategy: Any) -> Placement:
         return Placement(kind, replicas, None, Path(config.out))
     cluster = config.cluster_of()
     if cluster is None:  # a multi-worker strategy made by the caller: TF_CONFIG holds it
-        import os
-
         cluster = clusters.from_tf_config(os.environ.get(clusters.TF_CONFIG))
     out = Path(config.out) if cluster.is_chief else clusters.worker_folder(config.out, cluster)
     return Placement("multi-worker", replicas, cluster, out)
@@ -221,8 +221,6 @@ def lost_worker(exc: Exception, place: Placement, epochs_done: int, out: Path) -
 def _first_line(text: str) -> str:
     """The useful part of TensorFlow's message: the unhealthy tasks, gRPC's reason, or its
     first line that says something."""
-    import re
-
     lines = [line.strip() for line in text.splitlines() if line.strip()]
     for i, line in enumerate(lines):
         if "unhealthy" in line or "stopped sending heartbeats" in line:

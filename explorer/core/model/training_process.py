@@ -85,7 +85,7 @@ def train_in_process(
                     emit(event)
             if state.stop_requested and stopping_since is None:
                 stopping_since = time.monotonic()
-                if history or started:  # stop after the current batch, keep the checkpoint
+                if started:  # stop after the current batch, keep the last checkpoint
                     proc.send_signal(signal.SIGTERM)
                 else:  # still waiting for the other workers: nothing to keep
                     proc.kill()
