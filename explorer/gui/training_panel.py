@@ -103,7 +103,7 @@ class TrainingPanel(QWidget):
             "print the tensorboard --logdir line for the TensorBoard folder (and copy it); "
             "TensorBoard itself is optional and not started here"
         )
-        self.cluster_label = QLabel("Run on the other machines of the cluster:")
+        self.cluster_label = QLabel("Run on the other machines of the cluster:", wordWrap=True)
         self.cluster_box = QPlainTextEdit(objectName="trainClusterCommands", readOnly=True)
         self.cluster_box.setToolTip(
             "the same training for every other worker: each runs its line on its own machine "
@@ -113,8 +113,8 @@ class TrainingPanel(QWidget):
         self.copy_commands = QPushButton("Copy", objectName="trainCopyClusterCommands")
         layout = QVBoxLayout(self)
         layout.addWidget(self.form)
-        layout.addWidget(self.cluster_label)
-        layout.addLayout(hbox(self.cluster_box, self.copy_commands))
+        layout.addLayout(hbox(self.cluster_label, self.copy_commands))
+        layout.addWidget(self.cluster_box)
         layout.addWidget(self.message)
         layout.addLayout(
             hbox(self.start_button, self.cancel_button, self.resume_button, stretch_first=False)

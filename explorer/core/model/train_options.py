@@ -274,10 +274,8 @@ class TrainConfig:
     # recorded in meta.json's training "distribution".
     strategy: str = option(
         "auto", kind="choice", choices=STRATEGIES, on_resume=True,
-        labels=(("auto", "auto (all GPUs when there are several)"),
-                ("one-device", "one device"),
-                ("mirrored", "mirrored (every GPU of this machine)"),
-                ("multi-worker", "multi-worker (this machine is one worker of a cluster)")),
+        labels=(("auto", "auto"), ("one-device", "one device"),
+                ("mirrored", "mirrored (all GPUs)"), ("multi-worker", "multi-worker (cluster)")),
         help="auto: mirrored when several GPUs are visible, else one device; mirrored: every "
         "GPU of this machine; multi-worker: TensorFlow's MultiWorkerMirroredStrategy over the "
         "cluster in TF_CONFIG or --cluster (worker 0, the chief, alone writes the bundle)",
