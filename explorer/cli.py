@@ -70,14 +70,17 @@ def opens_window(argv: list[str]) -> bool:
     first = argv[0]
     if first in COMMANDS or first in ("-h", "--help", "--version"):
         return False
-    return not first.startswith("-") or first in (
-        "--dataset",
-        "--data-range",
-        "--encoder-a",
-        "--decoder-a",
-        "--encoder-b",
-        "--decoder-b",
-    )
+    return not first.startswith("-") or first.split("=", 1)[0] in _window_options()
+
+
+def _window_options() -> set[str]:
+    """The option strings of the window's own parser (``latent-explorer [A] [B] ...``)."""
+    from explorer.gui.app import build_parser as window_parser
+
+    return {o for action in window_parser()._actions for o in action.option_strings} - {
+        "-h",
+        "--help",
+    }
 
 
 def main(argv: Sequence[str] | None = None) -> int:

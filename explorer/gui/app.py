@@ -43,6 +43,19 @@ def build_parser() -> argparse.ArgumentParser:
         help="float .npz/.npy data sets: the range of their values, e.g. 0:255 (default: "
         "[0, 1] or [-1, 1], detected)",
     )
+    dev = p.add_argument_group("development")
+    dev.add_argument(
+        "--stall-log",
+        metavar="FILE",
+        help="measure the event loop's stalls with a 10 ms timer and write a JSON report "
+        "(worst gap per phase, stacks of every gap over 50 ms) to FILE when the window closes",
+    )
+    dev.add_argument(
+        "--quit-when-idle",
+        action="store_true",
+        help="close the window once the models are loaded and no work is left (with "
+        "--stall-log: measure a start-up)",
+    )
     return p
 
 
@@ -103,9 +116,11 @@ def create_window(argv: Sequence[str]):
     args = build_parser().parse_args(list(argv))
     from PySide6.QtWidgets import QApplication
 
+    from explorer.core.runtime.tf_setup import import_gil_bound_modules
     from explorer.gui.main_window import MainWindow
     from explorer.gui.settings import APPLICATION, ORGANISATION, open_settings, read_json
 
+    import_gil_bound_modules()  # before the event loop runs (see there)
     app = QApplication.instance() or QApplication([sys.argv[0] if sys.argv else "latent-explorer"])
     app.setOrganizationName(ORGANISATION)
     app.setApplicationName(APPLICATION)
@@ -116,9 +131,28 @@ def create_window(argv: Sequence[str]):
         None if args.dataset else _pair(read_json(settings, "data_range"))
     )
     app.aboutToQuit.connect(window.shutdown)
+    if args.stall_log:
+        _probe_stalls(app, window, args.stall_log)
     window.show()
     window.queue_loads(initial_models(args, read_json(settings, "models")))
+    if args.quit_when_idle:
+        window.idle.connect(window.close)
     return app, window
+
+
+def _probe_stalls(app, window, path: str) -> None:
+    """A :class:`~explorer.gui.stall_probe.StallProbe` in the window from its first event;
+    its report is written to ``path`` when the application quits."""
+    from explorer.gui.stall_probe import StallProbe
+
+    probe = StallProbe(window).start()
+    window.stall_probe = probe
+
+    def write() -> None:
+        probe.stop()
+        probe.write(path)
+
+    app.aboutToQuit.connect(write)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -77,6 +77,27 @@ def preload_shared_libraries() -> list[str]:
     return loaded
 
 
+# Extension modules whose initialisation holds the GIL for long (measured with
+# ``python -X importtime``, 2-core machine): ml_dtypes registers a dozen NumPy dtypes and all
+# their casts in 0.48 s. TensorFlow imports it first thing.
+GIL_BOUND_MODULES = ("ml_dtypes",)
+
+
+def import_gil_bound_modules() -> list[str]:
+    """Import :data:`GIL_BOUND_MODULES` here and now; return the names imported.
+
+    The window calls this before it appears: done later, in a model thread beside the
+    event loop, the import would freeze the window for half a second (no other thread runs
+    while an extension module initialises). Cheap when TensorFlow is not installed (the
+    modules are then missing and skipped)."""
+    done = []
+    for name in GIL_BOUND_MODULES:
+        if name in sys.modules or importlib.util.find_spec(name) is not None:
+            importlib.import_module(name)
+            done.append(name)
+    return done
+
+
 @lru_cache(maxsize=1)
 def keras() -> ModuleType:
     """Return the ``keras`` module (TensorFlow backend), configuring TensorFlow first."""

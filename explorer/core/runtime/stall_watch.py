@@ -1,0 +1,87 @@
+"""Find out what a thread was doing when it did not answer in time (a stall of an event loop).
+
+The thread being watched calls :meth:`StallWatch.beat` often (the window: a 10 ms timer).
+A watchdog thread wakes every few milliseconds; when the last beat is older than ``late_s``
+it takes one sample of every thread's Python stack (``sys._current_frames``). The watchdog
+needs the GIL to do so: while a C extension holds the GIL nobody runs, and the first sample
+after it lets go shows where its thread came back to Python, which names the culprit. For
+a true picture of who holds the GIL use ``py-spy record --gil --threads`` as well.
+"""
+
+from __future__ import annotations
+
+import sys
+import threading
+import time
+import traceback
+from dataclasses import dataclass, field
+
+STACK_DEPTH = 40  # innermost frames kept per thread
+
+
+@dataclass
+class StallSample:
+    """The stacks of every thread, taken ``late_ms`` after the watched thread's last beat."""
+
+    at: float  # time.monotonic()
+    late_ms: float
+    stacks: dict[str, list[str]] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, object]:
+        return {"at": self.at, "late_ms": round(self.late_ms, 1), "stacks": self.stacks}
+
+
+class StallWatch:
+    """Samples all stacks whenever ``thread_id``'s last :meth:`beat` is over ``late_s`` old
+    (once per stall). ``samples`` keeps the most recent ``keep``."""
+
+    def __init__(
+        self, thread_id: int, late_s: float = 0.05, poll_s: float = 0.005, keep: int = 200
+    ) -> None:
+        self.thread_id = thread_id
+        self.late_s, self.poll_s, self.keep = late_s, poll_s, keep
+        self.samples: list[StallSample] = []
+        self._last = time.monotonic()
+        self._sampled_since = 0.0  # the beat a sample was taken for (one sample per stall)
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def beat(self) -> None:
+        self._last = time.monotonic()
+
+    def start(self) -> None:
+        self._stop.clear()
+        self._thread = threading.Thread(target=self._watch, name="stall-watch", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(1.0)
+            self._thread = None
+
+    def _watch(self) -> None:
+        while not self._stop.wait(self.poll_s):
+            last = self._last
+            late = time.monotonic() - last
+            if late > self.late_s and self._sampled_since != last:
+                self._sampled_since = last
+                self.samples.append(self._sample(late))
+                del self.samples[: -self.keep]
+
+    def _sample(self, late: float) -> StallSample:
+        names = {t.ident: t.name for t in threading.enumerate()}
+        me = threading.get_ident()
+        stacks = {}
+        for ident, frame in sys._current_frames().items():
+            if ident == me:
+                continue
+            name = names.get(ident, f"thread-{ident}")
+            if ident == self.thread_id:
+                name = f"{name} (watched)"
+            lines = [
+                f"{f.filename.rsplit('/site-packages/', 1)[-1]}:{f.lineno} {f.name}"
+                for f in traceback.extract_stack(frame)[-STACK_DEPTH:]
+            ]
+            stacks[name] = lines
+        return StallSample(time.monotonic(), late * 1000, stacks)
