@@ -9,8 +9,10 @@ runs on that slot's :class:`ModelWorker` thread. The window talks to it through 
 The two model threads also never run TensorFlow at the same moment: every op holds
 :data:`TF_LOCK`. That is a precaution (Keras 3 keeps some global state; concurrent
 tracing is not documented as safe) that costs little on a 2-core machine; each model is
-still touched by its own thread only. See :class:`ModelThread` for why the thread's event
-loop runs inside Python.
+still touched by its own thread only (the thread is a
+:class:`~explorer.gui.workers.WorkerThread`: see there why its event loop runs inside Python).
+A model the slot drops (replaced, cleared, the window closing) is collected on its thread
+(:func:`explorer.core.util.heap.collect_here`), never by a collection on the GUI thread.
 """
 
 from __future__ import annotations
@@ -20,10 +22,11 @@ from collections.abc import Callable
 from typing import Any
 
 import numpy as np
-from PySide6.QtCore import QObject, QThread, Signal, Slot
+from PySide6.QtCore import QObject, Signal, Slot
 
 from explorer.core.progress import TaskState
-from explorer.gui.workers import Task, register_executor, register_thread
+from explorer.core.util import heap
+from explorer.gui.workers import Task, register_executor, start_thread
 
 TF_LOCK = threading.Lock()
 
@@ -33,13 +36,10 @@ def _load(state: TaskState, worker: ModelWorker, p: dict) -> dict:
     from explorer.core.latent.encoding import encode_dataset
     from explorer.core.model.keras_files import UntrustedModelCode
     from explorer.core.model.store import load_model
-    from explorer.core.util import heap
 
-    if worker.model is not None:
-        heap.unsettle()  # the model this slot had becomes garbage: let it be collected
     state.set_progress(0.02, "loading TensorFlow and the model")
     try:
-        with heap.paused():  # loading makes many objects and little garbage (see heap)
+        with heap.quiet():  # loading makes many objects and little garbage (see heap)
             model = load_model(p.get("spec"), p.get("encoder"), p.get("decoder"), load_options(p))
     except UntrustedModelCode as exc:  # the window asks the user, then loads again
         return {"untrusted": str(exc.path), "message": str(exc)}
@@ -48,8 +48,8 @@ def _load(state: TaskState, worker: ModelWorker, p: dict) -> dict:
     ds = open_dataset(p["dataset"], model.input_shape, data_range=p.get("data_range"))
     progress = TaskState(_scaled(state, 0.3, 1.0))
     enc = encode_dataset(model, ds, state=progress, cache=p.get("cache", True))
-    worker.model = model  # only a complete load replaces the model the slot had
-    heap.settle()  # TensorFlow and the model stay: keep full collections short (see heap)
+    worker.drop_model()  # only a complete load replaces the model the slot had
+    worker.model = model
     return {"model": model, "dataset": ds, "encodings": enc, "data_note": ds.value_note}
 
 
@@ -106,7 +106,7 @@ def _read_files(state: TaskState, worker: ModelWorker, p: dict) -> np.ndarray:
 
 
 def _clear(state: TaskState, worker: ModelWorker, p: dict) -> None:
-    worker.model = None
+    worker.drop_model()
 
 
 OPS = {
@@ -124,20 +124,6 @@ OPS = {
 }
 
 
-class ModelThread(QThread):
-    """A QThread whose event loop runs inside one Python call.
-
-    With the default ``run()`` every queued slot call enters Python afresh, and Python
-    discards the thread's state (``threading.local`` data) in between. TensorFlow and Keras
-    keep per-thread state (default graph, eager context), so losing it between the load
-    and the first decode crashed the process. Running ``exec()`` from Python keeps one
-    thread state for the thread's whole life.
-    """
-
-    def run(self) -> None:
-        self.exec()
-
-
 class ModelWorker(QObject):
     """Owns one model; runs requests in its thread, one at a time. ``ops``: op name ->
     ``fn(state, worker, payload)``; a request ``"<tag>:<op>"`` runs ``op``."""
@@ -146,6 +132,17 @@ class ModelWorker(QObject):
         super().__init__()
         self.model: Any = None
         self.ops = OPS if ops is None else ops
+
+    def drop_model(self) -> None:
+        """Forget the model and collect it here, on its thread (see :mod:`heap`)."""
+        if self.model is not None:
+            self.model = None
+            heap.collect_here()
+
+    def release(self) -> None:
+        """The thread's last act (its event loop has ended): drop the model here."""
+        with TF_LOCK:
+            self.drop_model()
 
     def require(self) -> Any:
         from explorer.core.errors import ModelLoadError
@@ -176,9 +173,11 @@ class ModelController(QObject):
         :class:`ModelWorker`; anything with a ``handle(task, op, payload)`` slot)."""
         super().__init__(parent)
         self._pending: dict[Task, str] = {}  # task -> op
-        self.thread = register_thread(ModelThread())
-        self.thread.setObjectName(name if worker is not None else f"model-{name}")
         self.worker = worker if worker is not None else ModelWorker()
+        self.thread = start_thread(
+            name if worker is not None else f"model-{name}",
+            on_exit=getattr(self.worker, "release", None),  # in the thread, as it ends
+        )
         self.worker.moveToThread(self.thread)
         self.submit.connect(self.worker.handle)
         self.thread.start()
@@ -202,7 +201,7 @@ class ModelController(QObject):
     def _ended(self) -> None:
         task = self.sender()
         self._pending.pop(task, None)
-        task.deleteLater()
+        task.dispose()
         self.changed.emit()
 
     def cancel(self, op: str | None = None) -> None:

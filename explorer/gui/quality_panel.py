@@ -55,6 +55,7 @@ from explorer.core.output.quality_plots import LABELS, draw_sweep
 from explorer.core.progress import TaskState
 from explorer.core.stats import quality
 from explorer.core.stats.quality_metrics import METRICS, MIN_SAMPLES
+from explorer.core.util import heap
 from explorer.gui.model_thread import TF_LOCK, ModelController, ModelWorker
 from explorer.gui.plot_renderer import RenderedPlot
 from explorer.gui.task_controls import TaskControls
@@ -221,6 +222,14 @@ class JudgeWorker(ModelWorker):
         super().__init__(JUDGE_OPS)
         self.judges: dict[tuple, quality.Judge] = {}
         self.reals: OrderedDict[tuple, tuple] = OrderedDict()
+
+    def drop_model(self) -> None:
+        """Also the judges (Keras classifiers), collected here, on their thread."""
+        if self.judges or self.reals:
+            self.judges.clear()
+            self.reals.clear()
+            heap.collect_here()
+        super().drop_model()
 
 
 def judge_controller(parent: QObject | None = None) -> ModelController:

@@ -1,8 +1,8 @@
 """Main-thread handle of training: validates settings, queues trainings, runs one at a time.
 
 Each training is a :class:`~explorer.gui.workers.Task` of the worker API, run by a
-:class:`~explorer.gui.training_worker.TrainingWorker` on its own ``QThread`` (registered with
-:func:`explorer.gui.workers.register_thread`); the task's outcome becomes ``finished``,
+:class:`~explorer.gui.training_worker.TrainingWorker` on a thread of its own
+(:func:`explorer.gui.workers.start_thread`); the task's outcome becomes ``finished``,
 ``cancelled`` or ``failed`` here, its batch and epoch events are forwarded. Settings are
 checked with :meth:`TrainConfig.validate` before anything is queued, so invalid settings
 never start a thread. The window connects the signals below and calls :meth:`shutdown` when
@@ -29,7 +29,7 @@ from PySide6.QtCore import (
 from explorer.core.errors import InvalidParameter
 from explorer.core.model.train_start import check_start, output_key
 from explorer.gui.training_worker import TrainingEvents, TrainingWorker, result_dict
-from explorer.gui.workers import Task, register_executor, register_thread
+from explorer.gui.workers import Task, register_executor, start_thread
 
 
 @dataclass
@@ -200,8 +200,7 @@ class TrainingController(TrainingEvents):
         if self._current is not None or not self._queue or self._closing:
             return
         job = self._queue.pop(0)
-        thread = register_thread(QThread())
-        thread.setObjectName(f"training-{job.id}")
+        thread = start_thread(f"training-{job.id}")
         strategy = job.strategy if job.strategy is not None else self._strategy
         task = self._task_of(job)
         worker = TrainingWorker(job.options, task, job.id, job.callbacks, strategy)
@@ -225,7 +224,7 @@ class TrainingController(TrainingEvents):
         task.returned.connect(self._on_task_returned)
         task.errored.connect(self.failed)
         task.cancelled.connect(self._on_task_cancelled)
-        task.finished.connect(task.deleteLater)
+        task.finished.connect(task.dispose)
         return task
 
     @Slot(object)

@@ -69,7 +69,6 @@ class TrainingWorker(TrainingEvents):
     """
 
     done = Signal()
-    trained = False  # a training in this process got past its first batch (see heap)
 
     def __init__(
         self,
@@ -88,7 +87,6 @@ class TrainingWorker(TrainingEvents):
         self._callbacks = list(callbacks or [])
         self._strategy = strategy
         self._lock = tf_lock if tf_lock is not None else TF_LOCK
-        self._settled = False  # heap settled after this training's first batch
         self.t_started: float | None = None
 
     def cancel(self) -> None:
@@ -97,13 +95,14 @@ class TrainingWorker(TrainingEvents):
 
     @Slot()
     def run(self) -> None:
-        """Train (blocking, in the worker's thread) as the task, then emit ``done``."""
-        if TrainingWorker.trained:
-            heap.unsettle()  # the model trained before is garbage: let it be collected
+        """Train (blocking, in the worker's thread) as the task, then emit ``done``. The
+        model trained is collected here, on its thread, under the TensorFlow lock."""
         task, self.task = self.task, None  # this QObject ends in this thread: not the task
         try:
             task.run(self._train)
         finally:
+            with self._lock:
+                heap.collect_here()
             self.done.emit()
 
     def _train(self, state: TaskState) -> dict:
@@ -142,9 +141,6 @@ class TrainingWorker(TrainingEvents):
         event = {**event, "job": self.job}
         if kind == "batch":
             done = event["epoch"] * event["steps"] + event["batch"] + 1
-            if not self._settled:  # the first batch, also of a resumed training
-                self._settled = TrainingWorker.trained = True
-                heap.settle()  # TensorFlow, the model and its traced step stay (see heap)
             event["fraction"] = done / max(1, event["steps"] * event["epochs"])
             self.progress.emit(event)
         elif kind == "epoch":

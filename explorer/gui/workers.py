@@ -25,15 +25,26 @@ The executors differ only in where the work runs:
 - t-SNE and UMAP maps at scale run in a child process
   (:mod:`explorer.core.stats.projection_process`) from inside a :class:`Runner` task, so they
   report through the same signals, their live frames included (``partial``).
+- :func:`jobs`: the process's shared :class:`Runner` for widgets that have no window to ask
+  (the map's selection, dot drawing and hover index).
 
-Every executor registers itself (:func:`register_executor`) and every thread
-(:func:`register_thread`): :func:`await_workers` shuts them all down when the window
-closes, and tests fail when a thread is still running afterwards (:func:`running_threads`).
+Threads: this module makes every thread of the window (:class:`WorkerThread`, through
+:func:`start_thread`); no other module subclasses ``QThread`` or uses ``threading.Thread``.
+Every executor registers itself (:func:`register_executor`) and every thread is registered:
+:func:`await_workers` shuts them all down when the window closes, and tests fail when a
+thread is still running afterwards (:func:`running_threads`).
+
+Lifetimes: a :class:`Task` lives on the GUI thread and is emitted on from a worker thread.
+It is deleted only by :meth:`Task.dispose`, which waits until the worker thread has
+returned from its last emit (``released``): deleting it earlier crashed the process inside
+that emit. A model is dropped and collected on the thread that used it
+(:mod:`explorer.gui.model_thread`).
 """
 
 from __future__ import annotations
 
 import sys
+import threading
 import traceback
 import weakref
 from collections.abc import Callable
@@ -85,8 +96,48 @@ _THREADS: list[QThread] = []
 _EXECUTORS: weakref.WeakSet = weakref.WeakSet()
 
 
-def register_thread(thread: QThread) -> QThread:
-    """Remember ``thread`` so tests can check that none is left running."""
+class WorkerThread(QThread):
+    """The window's one kind of thread: runs ``target()`` once, or without a target an
+    event loop for objects moved to it (a model worker, a training).
+
+    The event loop runs inside one Python call (``exec()`` from ``run``): with Qt's default
+    ``run()`` every queued slot call enters Python afresh and Python discards the thread's
+    state (``threading.local`` data) in between. TensorFlow and Keras keep per-thread state
+    (default graph, eager context), and losing it between a model's load and its first
+    decode crashed the process.
+    """
+
+    def __init__(
+        self,
+        name: str,
+        target: Callable[[], Any] | None = None,
+        on_exit: Callable[[], Any] | None = None,
+    ) -> None:
+        super().__init__()
+        self.setObjectName(name)
+        self._target, self._on_exit = target, on_exit
+
+    def run(self) -> None:
+        threading.current_thread().name = self.objectName()  # stack samples, py-spy
+        try:
+            if self._target is None:
+                self.exec()
+            else:
+                target, self._target = self._target, None  # nothing of the job outlives it
+                target()
+        finally:
+            if self._on_exit is not None:
+                on_exit, self._on_exit = self._on_exit, None
+                on_exit()
+
+
+def start_thread(
+    name: str, target: Callable[[], Any] | None = None, on_exit: Callable[[], Any] | None = None
+) -> WorkerThread:
+    """A registered :class:`WorkerThread` (not started: connect to it first, then
+    ``start()``). ``on_exit()`` runs in the thread as its last act (e.g. dropping the model
+    it owns)."""
+    thread = WorkerThread(name, target, on_exit)
     _THREADS[:] = [t for t in _THREADS if shiboken6.isValid(t)]
     _THREADS.append(thread)
     return thread
@@ -110,6 +161,9 @@ def await_workers(executors: list[Executor] | None = None) -> bool:
         if shiboken6.isValid(executor):
             executor.shutdown()
     return not running_threads()
+
+
+RELEASE_WAIT_S = 5.0  # a worker lets go of a task within microseconds of its last emit
 
 
 # ------------------------------------------------------------------ the task
@@ -138,6 +192,8 @@ class Task(QObject):
         self.state = TaskState(
             lambda f, m: self._report.emit("progress", (f, m)), self.send_partial
         )
+        # set by the worker thread once it has made its last emit on this task
+        self.released = threading.Event()
         self._report.connect(self._on_report, Qt.ConnectionType.QueuedConnection)
 
     def on(
@@ -167,21 +223,36 @@ class Task(QObject):
         self._report.emit("partial", value)
 
     def run(self, fn: Callable[..., Any], *args: Any) -> None:
-        """Run ``fn(self.state, *args)`` here (the worker thread) and report the outcome."""
-        self._report.emit("started", None)
+        """Run ``fn(self.state, *args)`` here (the worker thread) and report the outcome;
+        the task is :attr:`released` when this returns."""
         try:
-            self.state.check()
-            result = fn(self.state, *args)
-        except Cancelled:
-            self._report.emit("cancelled", None)
-        except Exception as exc:  # reported to the window, never raised into Qt
-            self._report.emit("errored", report_error(exc))
-        else:
-            self._report.emit("returned", result)
+            self._report.emit("started", None)
+            try:
+                self.state.check()
+                result = fn(self.state, *args)
+            except Cancelled:
+                self._report.emit("cancelled", None)
+            except Exception as exc:  # reported to the window, never raised into Qt
+                self._report.emit("errored", report_error(exc))
+            else:
+                self._report.emit("returned", result)
+        finally:
+            self.released.set()
 
     def skip(self) -> None:
         """End the task without running it (the executor found it cancelled)."""
-        self._report.emit("cancelled", None)
+        try:
+            self._report.emit("cancelled", None)
+        finally:
+            self.released.set()
+
+    def dispose(self) -> None:
+        """Delete the task (GUI thread) once its worker has let go of it: at ``finished``
+        the worker may still be returning from that very emit. Connected to ``finished``
+        by every executor."""
+        if not self.released.wait(RELEASE_WAIT_S):
+            return  # still in use (never seen): its parent deletes it later
+        self.deleteLater()
 
     # -------------------------------------------------------------- GUI side
     @Slot(str, object)
@@ -209,15 +280,6 @@ class Task(QObject):
 
 
 # ------------------------------------------------------------------ one-off jobs
-class _TaskThread(QThread):
-    def __init__(self, task: Task, fn: Callable[..., Any], args: tuple) -> None:
-        super().__init__()
-        self.task, self._fn, self._args = task, fn, args
-
-    def run(self) -> None:
-        self.task.run(self._fn, *self._args)
-
-
 class Runner(QObject):
     """Runs plain functions ``fn(state, *args)`` as tasks, one thread each, one per channel."""
 
@@ -225,7 +287,7 @@ class Runner(QObject):
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self._tasks: dict[Task, _TaskThread] = {}
+        self._tasks: dict[Task, WorkerThread] = {}
         register_executor(self)
 
     def busy(self, channel: str | None = None) -> bool:
@@ -237,8 +299,7 @@ class Runner(QObject):
         (see :meth:`Task.on`)."""
         self.cancel(channel)
         task = Task(channel, self).on(**callbacks)
-        thread = register_thread(_TaskThread(task, fn, args))
-        thread.setObjectName(f"job-{channel}")
+        thread = start_thread(f"job-{channel}", _job(task, fn, args))
         self._tasks[task] = thread
         task.finished.connect(self._ended)  # a bound method: a task never holds its parent
         thread.start()
@@ -252,7 +313,7 @@ class Runner(QObject):
         if thread is not None:
             thread.wait()  # its last act was the report just delivered
             thread.deleteLater()
-        task.deleteLater()
+        task.dispose()
         self.changed.emit()
 
     def cancel(self, channel: str) -> None:
@@ -266,3 +327,25 @@ class Runner(QObject):
         for task, thread in list(self._tasks.items()):
             task.cancel()
             thread.wait()
+
+
+def _job(task: Task, fn: Callable[..., Any], args: tuple) -> Callable[[], None]:
+    def run() -> None:
+        task.run(fn, *args)
+
+    return run
+
+
+_JOBS: Runner | None = None
+
+
+def jobs() -> Runner:
+    """The process's shared :class:`Runner` (child of the application, made on first use)
+    for widgets without a window of their own to ask: a map view's selection, dots and
+    hover index. Channels are per widget (e.g. ``f"map-dots-{id(view)}"``)."""
+    from PySide6.QtCore import QCoreApplication
+
+    global _JOBS
+    if _JOBS is None or not shiboken6.isValid(_JOBS):
+        _JOBS = Runner(QCoreApplication.instance())
+    return _JOBS

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import gc
+import threading
+import weakref
 
 import pytest
 
@@ -13,49 +15,62 @@ from explorer.core.util import heap
 def restore_gc():
     enabled = gc.isenabled()
     yield
-    gc.unfreeze()
     if enabled:
         gc.enable()
 
 
-def test_settle_exempts_what_is_alive_and_unsettle_gives_it_back():
-    heap.unsettle()
-    assert gc.get_freeze_count() == 0
+class Node:
+    freed_on: list[int] = []
+
+    def __del__(self) -> None:
+        Node.freed_on.append(threading.get_ident())
+
+
+def test_settle_exempts_what_is_alive():
+    before = gc.get_freeze_count()
     kept = [[i] for i in range(1000)]  # tracked containers
     heap.settle()
-    assert gc.get_freeze_count() >= len(kept)
-    heap.unsettle()
-    assert gc.get_freeze_count() == 0
+    assert gc.get_freeze_count() >= before + len(kept)
 
 
-def test_frozen_garbage_waits_for_unsettle():
-    import weakref
-
-    class Node:
-        pass
-
-    heap.unsettle()
-    a, b = Node(), Node()
-    a.other, b.other = b, a  # a cycle: only the collector frees it
+def test_what_is_made_after_settling_stays_collectable_on_the_thread_that_drops_it():
+    heap.settle()  # the imports
+    Node.freed_on.clear()
+    with heap.quiet():  # a model load: no collection inside, nothing frozen after
+        a, b = Node(), Node()
+        a.other, b.other = b, a  # a cycle: only the collector frees it
     alive = weakref.ref(a)
-    heap.settle()
-    del a, b
-    gc.collect()
-    assert alive() is not None  # frozen: the collector skips it
-    heap.unsettle()
-    gc.collect()
-    assert alive() is None  # handed back: collected
+    frozen = gc.get_freeze_count()
+
+    def drop_and_collect() -> None:
+        nonlocal a, b
+        del a, b
+        assert heap.collect_here() >= 2
+
+    worker = threading.Thread(target=drop_and_collect)
+    worker.start()
+    worker.join()
+    assert alive() is None
+    assert set(Node.freed_on) == {worker.ident}  # freed on the thread that dropped it
+    assert gc.get_freeze_count() == frozen
 
 
-def test_paused_nests_and_settles_once_at_the_end():
+def test_quiet_and_paused_nest_and_only_paused_settles():
     gc.enable()
-    heap.unsettle()
+    frozen = gc.get_freeze_count()
+    with heap.quiet():
+        assert not gc.isenabled()
+        with heap.quiet():
+            assert not gc.isenabled()
+        assert not gc.isenabled()
+    assert gc.isenabled() and gc.get_freeze_count() == frozen
+    kept = [[i] for i in range(100)]
     with heap.paused():
         assert not gc.isenabled()
         with heap.paused():
             assert not gc.isenabled()
-        assert not gc.isenabled() and gc.get_freeze_count() == 0  # inner one leaves it off
-    assert gc.isenabled() and gc.get_freeze_count() > 0
+        assert not gc.isenabled() and gc.get_freeze_count() == frozen  # inner one leaves it
+    assert gc.isenabled() and gc.get_freeze_count() >= frozen + len(kept)
     with pytest.raises(RuntimeError), heap.paused():
         raise RuntimeError("boom")
     assert gc.isenabled()

@@ -1,22 +1,20 @@
-"""Keep full garbage collections out of the way of the event loop.
+"""Keep full garbage collections out of the way of the event loop, and models collected where
+they lived.
 
-After TensorFlow, Keras, matplotlib and a model are loaded the interpreter tracks about
-400k container objects, and a full (generation 2) garbage collection walks all of them in
-0.17-0.2 s while holding the GIL: whichever thread happens to allocate at that moment
-triggers it, and the window freezes (measured as the 0.3 s stalls of the first k-means
-run or plot after a load in ``bench/bench_gui_scale.py``).
+Importing TensorFlow and Keras leaves about 670k container objects that live as long as the
+process. A full (generation 2) collection walks every tracked object while holding the GIL:
+with those 670k, 0.2-1 s on this 2-core machine, a freeze of the window whichever thread
+happens to trigger it. So once the imports are done, :func:`paused` moves everything alive
+into the permanent generation that the collector skips (``gc.freeze``), and nothing is ever
+handed back (no ``gc.unfreeze``: that made the next full collection walk all of it again,
+the 0.6-1.1 s stalls seen while a second model loaded or a second training started).
 
-Nearly all of those objects live as long as the process (modules, the loaded models), so
-after a load :func:`settle` moves everything alive into the permanent generation that the
-collector skips (``gc.freeze``); collections then only look at what was made since.
-Before the next load :func:`unsettle` hands everything back to the collector, so a model
-(or plot) that has been replaced since is still collected: frozen garbage waits, it does
-not leak.
-
-While TensorFlow imports (7 s here) the heap grows from 100k to 400k objects, and the
-collections it triggers took 130, 140, 220 and 240 ms; :func:`paused` switches automatic
-collection off around such work (imports and model loads make little garbage) and settles
-the heap afterwards.
+What comes after the imports stays collectable: a loaded model adds about 5k objects, a
+training about 40k (model, optimiser, traced step), and a full collection of those takes
+10-25 ms. Model loads run under :func:`quiet` (no automatic collection while a load makes
+its many objects and little garbage; no freeze). A model that is replaced or dropped is
+collected on the thread that used it, under that thread's TensorFlow lock, by
+:func:`collect_here`: TensorFlow's destructors then never run on the GUI thread.
 """
 
 from __future__ import annotations
@@ -27,18 +25,25 @@ from collections.abc import Iterator
 
 
 def settle() -> None:
-    """Exempt every object alive now from garbage collection (after a big load)."""
+    """Exempt every object alive now from garbage collection (after the big imports)."""
     gc.freeze()
 
 
-def unsettle() -> None:
-    """Give the exempted objects back to the collector (before replacing a model)."""
-    gc.unfreeze()
+@contextlib.contextmanager
+def quiet() -> Iterator[None]:
+    """No automatic collection inside (nests; other threads too); nothing frozen after."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 @contextlib.contextmanager
 def paused() -> Iterator[None]:
-    """No automatic collection inside (nests; other threads too), then :func:`settle`."""
+    """:func:`quiet`, then :func:`settle`: for imports of what stays loaded for good."""
     was_enabled = gc.isenabled()
     gc.disable()
     try:
@@ -51,3 +56,9 @@ def paused() -> Iterator[None]:
             # importing TensorFlow). Freezing resets the counts.
             settle()
             gc.enable()
+
+
+def collect_here() -> int:
+    """Collect now, on this thread (after dropping a model it owned); returns the number of
+    unreachable objects found. Costs a walk of the unfrozen objects (10-25 ms)."""
+    return gc.collect()
