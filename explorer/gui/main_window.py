@@ -77,6 +77,7 @@ class MainWindow(SlotsMixin, SamplingMixin, QMainWindow):
         self.projection = ProjectionPanel(
             self.runner, self._data_for, self.reconstruct, self._on_model_thread
         )
+        self.projection.map.renderer = self.renderer  # its export: matplotlib's thread
         self.clusters = ClusterPanel(self.runner, self.renderer, self._data_for)
         self.reconstructions = ReconstructionPanel(
             lambda: [s.name for s in self.loaded()],

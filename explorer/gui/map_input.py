@@ -4,14 +4,14 @@ shows everything, Esc clears the selection. A mixin of ``MapView``."""
 
 from __future__ import annotations
 
-import contextlib
-import threading
+import sys
 
 import numpy as np
 import shiboken6
 from PySide6.QtCore import Qt
 
 from explorer.core.stats import map_geometry
+from explorer.gui.workers import jobs
 
 CLICK_SLOP = 4  # pixels a press may move and still be a click
 ZOOM_STEP = 1.25  # one wheel notch, one +/- key
@@ -98,25 +98,23 @@ class MapInput:
             return
         version, xy = self._version, self._xy  # replaced, never changed in place
         self._selecting += 1
+        task = jobs().start(
+            f"map-select-{id(self)}", _rows_inside, version, xy, inside,
+            on_done=self._selection_found, on_error=self._selection_failed,
+        )  # fmt: skip
+        task.finished.connect(self._selection_ended)
 
-        def find() -> None:
-            try:
-                rows = np.flatnonzero(inside(xy))
-            except Exception as exc:  # noqa: BLE001 - reported on the GUI thread
-                rows = exc
-            with contextlib.suppress(RuntimeError):  # the view was deleted meanwhile
-                self._selectionFound.emit(version, rows)
-
-        threading.Thread(target=find, name="map-select", daemon=True).start()
-
-    def _selection_found(self, version: int, rows) -> None:
-        if not shiboken6.isValid(self):
-            return
-        self._selecting -= 1
-        if isinstance(rows, Exception):
-            raise rows
-        if version == self._version:  # the same points (not a new map or frame since)
+    def _selection_found(self, found: tuple[int, np.ndarray]) -> None:
+        version, rows = found
+        if shiboken6.isValid(self) and version == self._version:  # the same points still
             self.select_rows(rows)
+
+    def _selection_failed(self, text: str) -> None:
+        print(f"latent-explorer: the map's selection failed: {text}", file=sys.stderr)
+
+    def _selection_ended(self) -> None:
+        if shiboken6.isValid(self):
+            self._selecting -= 1
 
     def selecting(self) -> bool:
         """A selection of a large map is being found in a thread."""
@@ -163,3 +161,8 @@ class MapInput:
             super().keyPressEvent(event)
             return
         event.accept()
+
+
+def _rows_inside(_state, version: int, xy: np.ndarray, inside) -> tuple[int, np.ndarray]:
+    """A job: the rows of ``xy`` for which ``inside`` holds, for the points of ``version``."""
+    return version, np.flatnonzero(inside(xy))

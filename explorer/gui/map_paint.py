@@ -9,10 +9,8 @@ paint. A mixin of ``MapView``: it uses the view's state and is tested through it
 
 from __future__ import annotations
 
-import contextlib
 import math
 import sys
-import threading
 import time
 
 import numpy as np
@@ -21,6 +19,7 @@ from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPainterPath, QPen
 
 from explorer.core.output.map_colours import draw_order
+from explorer.gui.workers import jobs
 
 WHITE = 0xFFFFFFFF
 RENDER_IN_THREAD = 300_000  # from this many points the dots are drawn in a thread
@@ -145,29 +144,25 @@ class MapPainting:
         prepared = self._prepared if self._prepared and self._prepared[0] == key[4:] else None
         args = (self._colours, self._selection, self._x, self._y, self._view)
         self._render_job = key
+        jobs().start(
+            f"map-dots-{id(self)}", _draw_dots, key, prepared, args,
+            on_done=self._dots_drawn, on_error=self._dots_failed,
+        )  # fmt: skip
 
-        def draw() -> None:
-            start = time.perf_counter()
-            try:
-                ready = prepared or (key[4:], *drawn(*args[:4]))
-                buffer = stamp(*ready[1:], args[4], *key[:3])
-            except Exception as exc:  # noqa: BLE001 - reported on the GUI thread
-                ready, buffer = None, exc
-            with contextlib.suppress(RuntimeError):  # the view was deleted meanwhile
-                self._dotsDrawn.emit(key, ready, buffer, (time.perf_counter() - start) * 1000)
-
-        threading.Thread(target=draw, name="map-dots", daemon=True).start()
-
-    def _dots_drawn(self, key: tuple, ready, buffer, ms: float) -> None:
+    def _dots_drawn(self, result: tuple) -> None:
         if not shiboken6.isValid(self):
             return
+        key, ready, buffer, ms = result
         self._render_job = None
-        if isinstance(buffer, Exception):
-            raise buffer
         if key[4:] == (self._version, self._style):
             self._prepared = ready  # the next pan reuses the draw order
             self._show_dots(key, buffer, ms)
         self.update()  # draws the newest view (in a thread again if it changed meanwhile)
+
+    def _dots_failed(self, text: str) -> None:
+        if shiboken6.isValid(self):
+            self._render_job = None
+            self._message = f"could not draw the map: {text}"
 
     # ------------------------------------------------------------------ paint
     def paintEvent(self, event) -> None:
@@ -432,3 +427,13 @@ class MapPainting:
         for t in lines:
             painter.drawText(QPointF(box.left() + 5, top + fm.ascent()), t)
             top += fm.height()
+
+
+def _draw_dots(_state, key: tuple, prepared: tuple | None, args: tuple) -> tuple:
+    """A job: the dots of a large map for ``key`` (size, ratio, view, versions): its draw
+    order (``prepared``, made here when None) and its pixels. Everything it reads is
+    replaced, never changed, by the view."""
+    start = time.perf_counter()
+    ready = prepared or (key[4:], *drawn(*args[:4]))
+    buffer = stamp(*ready[1:], args[4], *key[:3])
+    return key, ready, buffer, (time.perf_counter() - start) * 1000

@@ -17,10 +17,8 @@ order given (later ones on top); with a selection the other points are faded and
 
 from __future__ import annotations
 
-import contextlib
 import math
 import os
-import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -34,7 +32,7 @@ from explorer.core.output.map_colours import MapColours
 from explorer.core.stats import map_geometry
 from explorer.gui.map_input import MapInput
 from explorer.gui.map_paint import MapPainting, dot_diameter
-from explorer.gui.workers import report_error
+from explorer.gui.workers import jobs, report_error
 
 FILTER = "PNG image (*.png);;SVG drawing (*.svg);;PDF document (*.pdf)"
 MODES = ("pan", "lasso", "rect")
@@ -88,9 +86,6 @@ class MapView(MapPainting, MapInput, QWidget):
     clicked = Signal(int)
     viewChanged = Signal()  # noqa: N815
     rendered = Signal(float)
-    _indexBuilt = Signal(int, object)  # noqa: N815 - from the thread that built it
-    _dotsDrawn = Signal(object, object, object, float)  # noqa: N815 - from the drawing thread
-    _selectionFound = Signal(int, object)  # noqa: N815 - from the selecting thread
 
     def __init__(self, parent: QWidget | None = None, name: str = "") -> None:
         super().__init__(parent)
@@ -99,6 +94,7 @@ class MapView(MapPainting, MapInput, QWidget):
         self.title = ""
         self.axis_names: tuple[str, str] = ("1", "2")
         self.thumbnail: Thumbnail | None = None
+        self.renderer = None  # a PlotRenderer: matplotlib (export) runs on its thread
         self.last_render_ms = 0.0
         self._message = "no map yet"
         self._xy: np.ndarray | None = None
@@ -112,12 +108,9 @@ class MapView(MapPainting, MapInput, QWidget):
         self._legend_corner = 0
         self._contours: list[tuple[float, QPainterPath]] | None = None
         self._index: map_geometry.PointIndex | None = None
-        self._index_version = -1  # the positions an index is being built for in a thread
-        self._indexBuilt.connect(self._index_built, Qt.ConnectionType.QueuedConnection)
-        self._render_job: tuple | None = None  # the key of the dots drawn in a thread now
-        self._dotsDrawn.connect(self._dots_drawn, Qt.ConnectionType.QueuedConnection)
-        self._selecting = 0  # selections being found in a thread (large maps)
-        self._selectionFound.connect(self._selection_found, Qt.ConnectionType.QueuedConnection)
+        self._index_version = -1  # the positions an index is being built for in a job
+        self._render_job: tuple | None = None  # the key of the dots drawn in a job now
+        self._selecting = 0  # selections being found in a job (large maps)
         self._hover = -1
         self._hover_pos: QPointF | None = None
         self._thumb: tuple[int, QImage | None, str] | None = None
@@ -448,22 +441,18 @@ class MapView(MapPainting, MapInput, QWidget):
             self._index = map_geometry.PointIndex(self._xy)
             return self._index
         if self._index_version != self._version:
-            self._index_version = version = self._version
-            xy = self._xy  # replaced, never changed in place, by new positions
-
-            def build() -> None:
-                try:
-                    index = map_geometry.PointIndex(xy)
-                except Exception:  # noqa: BLE001 - built again on the GUI thread, to report
-                    index = None
-                with contextlib.suppress(RuntimeError):  # the view was deleted meanwhile
-                    self._indexBuilt.emit(version, index)
-
-            threading.Thread(target=build, name="map-index", daemon=True).start()
+            self._index_version = self._version
+            jobs().start(
+                f"map-index-{id(self)}", _build_index, self._version, self._xy,
+                on_done=self._index_built,
+                on_error=lambda _text: self._index_built((self._index_version, None)),
+            )  # fmt: skip
         return None
 
-    def _index_built(self, version: int, index: map_geometry.PointIndex | None) -> None:
-        if version == self._version and shiboken6.isValid(self):
+    def _index_built(self, built: tuple[int, map_geometry.PointIndex | None]) -> None:
+        version, index = built
+        if shiboken6.isValid(self) and version == self._version:
+            # a failure is built again here, to report it
             self._index = index if index is not None else map_geometry.PointIndex(self._xy)
             if self._hover_pos is not None and self._drag is None:
                 self._set_hover(self.nearest_row(self._hover_pos), self._hover_pos)
@@ -507,33 +496,37 @@ class MapView(MapPainting, MapInput, QWidget):
     # ------------------------------------------------------------------ export
     def export_figure(self, path: str | os.PathLike) -> None:
         """Save the map as on screen (view, colours, selection, marks) with matplotlib; the
-        suffix picks PNG, SVG or PDF."""
-        from explorer.core.util.export import save_figure
+        suffix picks PNG, SVG or PDF. With a :attr:`renderer` (the window's) the figure is
+        made and saved on its thread, the event loop running meanwhile."""
+        self._on_renderer(_save_map, self.figure_inputs(), path)
 
-        save_figure(self.figure(), path)
+    def export_figure_all(self, stem: str | os.PathLike) -> list:
+        """The map as ``stem``.png, .svg and .pdf (see :meth:`export_figure`)."""
+        return self._on_renderer(_save_map_all, self.figure_inputs(), stem)
 
-    def figure(self):
-        """A matplotlib figure of the map as on screen (for export); InvalidParameter when
-        there are no points."""
+    def _on_renderer(self, fn: Callable, *args: object) -> object:
+        if self.renderer is not None:
+            return self.renderer.run_call(fn, *args)
+        return fn(None, *args)
+
+    def figure_inputs(self) -> dict:
+        """What :func:`map_figure` needs to draw the map as on screen (copied on the GUI
+        thread); InvalidParameter when there are no points."""
         from explorer.core.errors import InvalidParameter
-        from explorer.core.output.map_colours import draw_map
-        from explorer.core.output.plots import new_figure
 
         if self._xy is None or self._colours is None:
             raise InvalidParameter("the map has no points to export")
         rect = self.plot_rect()
-        aspect = rect.height() / max(rect.width(), 1.0)
-        fig = new_figure(7.0, max(3.0, min(9.0, 5.6 * aspect + 1.2)))
-        ax = fig.add_subplot()
-        size = max(1.0, dot_diameter(len(self._xy)) * 0.8)
-        draw_map(
-            ax, self._xy, self._colours, self.view_limits(), self.title, self.axis_names,
-            self._selection, size,
-        )  # fmt: skip
-        if len(self._marked):
-            ring = self._xy[self._marked]
-            ax.scatter(ring[:, 0], ring[:, 1], s=60, facecolors="none", edgecolors="k", lw=1)
-        return fig
+        return {
+            "xy": self._xy,  # replaced, never changed in place
+            "colours": self._colours,
+            "limits": self.view_limits(),
+            "title": self.title,
+            "axis_names": self.axis_names,
+            "selection": self._selection.copy(),
+            "marked": self._marked.copy(),
+            "aspect": rect.height() / max(rect.width(), 1.0),
+        }
 
     def _menu(self, pos) -> None:
         self._drag = None
@@ -556,3 +549,40 @@ class MapView(MapPainting, MapInput, QWidget):
             self.export_figure(path)
         except (ExplorerError, OSError) as exc:
             QMessageBox.warning(self, "Export failed", report_error(exc))
+
+
+def _build_index(_state, version: int, xy: np.ndarray) -> tuple[int, map_geometry.PointIndex]:
+    """A job: the hover index of the points of ``version`` (``xy`` is replaced, never
+    changed in place, by new positions)."""
+    return version, map_geometry.PointIndex(xy)
+
+
+def map_figure(inputs: dict):
+    """A matplotlib figure of a map from :meth:`MapView.figure_inputs` (renderer thread)."""
+    from explorer.core.output.map_colours import draw_map
+    from explorer.core.output.plots import new_figure
+
+    xy, marked = inputs["xy"], inputs["marked"]
+    fig = new_figure(7.0, max(3.0, min(9.0, 5.6 * inputs["aspect"] + 1.2)))
+    ax = fig.add_subplot()
+    size = max(1.0, dot_diameter(len(xy)) * 0.8)
+    draw_map(
+        ax, xy, inputs["colours"], inputs["limits"], inputs["title"], inputs["axis_names"],
+        inputs["selection"], size,
+    )  # fmt: skip
+    if len(marked):
+        ring = xy[marked]
+        ax.scatter(ring[:, 0], ring[:, 1], s=60, facecolors="none", edgecolors="k", lw=1)
+    return fig
+
+
+def _save_map(_state, inputs: dict, path: str | os.PathLike) -> None:
+    from explorer.core.util.export import save_figure
+
+    save_figure(map_figure(inputs), path)
+
+
+def _save_map_all(_state, inputs: dict, stem: str | os.PathLike) -> list:
+    from explorer.core.util.export import save_figure_all
+
+    return save_figure_all(map_figure(inputs), stem)

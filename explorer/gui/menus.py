@@ -270,16 +270,18 @@ def export_plots_dialog(w: QMainWindow) -> None:
 
 
 def export_plots(w: QMainWindow, folder: str) -> list[Path]:
-    from explorer.core.util.export import save_figure_all
+    """Every plot drawn so far and the map as PNG, SVG and PDF, saved on the renderer
+    thread (matplotlib's only thread) while the event loop runs."""
+    from explorer.gui.plot_renderer import save_figure_all_task
 
     written = [
         p
         for name, plot in w.plots().items()
         if plot.figure is not None
-        for p in save_figure_all(plot.figure, Path(folder) / name)
+        for p in w.renderer.run_call(save_figure_all_task, plot.figure, Path(folder) / name)
     ]
     if w.projection.map.points is not None:  # the map is painted by Qt: matplotlib exports it
-        written += save_figure_all(w.projection.map.figure(), Path(folder) / "map")
+        written += w.projection.map.export_figure_all(Path(folder) / "map")
     w.statusBar().showMessage(f"wrote {len(written)} files to {folder}", 8000)
     return written
 

@@ -10,27 +10,33 @@ the threads every few milliseconds and the event loop keeps running.
 
 Only the newest request of a plot is drawn; older ones still waiting are dropped, and an
 image that arrives after a newer request was made is not shown (each request is a task of
-the worker API, :mod:`explorer.gui.workers`, superseded by the next). A finished figure is never
-touched by the renderer again, so the widget keeps it for export (PNG/SVG/PDF) and for
-turning a click into data coordinates (``info`` is whatever ``build`` returned, e.g. axes).
+the worker API, :mod:`explorer.gui.workers`, superseded by the next).
+
+matplotlib is not thread-safe, so the renderer's thread is the only one that touches it in
+the window: it also saves figures (:meth:`PlotRenderer.call`, e.g. ``RenderedPlot.export``,
+the map's export, "Export plots…"); the GUI thread keeps a finished figure only as a handle
+to pass back. :mod:`explorer.gui.mpl_guard` (on in the tests) fails loudly when any other
+thread builds, draws or saves a figure while a renderer runs.
 """
 
 from __future__ import annotations
 
 import os
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from PySide6.QtCore import QPointF, QSize, Qt, QThread, Signal
+from PySide6.QtCore import QEventLoop, QObject, QPointF, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QImage, QPainter
 from PySide6.QtWidgets import QFileDialog, QMenu, QMessageBox, QSizePolicy, QWidget
 
+from explorer.gui import mpl_guard
 from explorer.gui.later import Later
-from explorer.gui.workers import Task, register_executor, register_thread, report_error
+from explorer.gui.workers import Task, register_executor, report_error, start_thread
 
 FILTER = "PNG image (*.png);;SVG drawing (*.svg);;PDF document (*.pdf)"
 DPI = 90
@@ -48,38 +54,90 @@ class _Request:
     positions: list | None = None  # axes boxes to reuse instead of a constrained layout
 
 
-class PlotRenderer(QThread):
-    """One thread that draws every plot of a window, newest request per plot first served:
-    an executor of the worker API (each request is a :class:`~explorer.gui.workers.Task`
-    whose result is ``(image, figure, info)``)."""
+class PlotRenderer(QObject):
+    """One thread that draws every plot of a window, newest request per plot first served,
+    and runs every other matplotlib call of the window (:meth:`call`, in order): an executor
+    of the worker API (each request is a :class:`~explorer.gui.workers.Task`; a plot's
+    result is ``(image, figure, info, axes boxes)``)."""
 
-    def __init__(self, parent=None) -> None:
+    def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self.setObjectName("plot-renderer")
         self._cond = threading.Condition()
-        self._pending: OrderedDict[int, tuple[Task, _Request]] = OrderedDict()
+        self._pending: OrderedDict[object, tuple[Task, Callable[..., Any], tuple]] = OrderedDict()
         self._stopping = False
         self._drawing = False
-        register_thread(self)
+        self._calls = 0  # keys of one-off calls (never replaced)
+        self._thread = start_thread("plot-renderer", self._serve)
         register_executor(self)
 
     def busy(self) -> bool:
         with self._cond:
             return bool(self._pending) or self._drawing
 
+    def isRunning(self) -> bool:  # noqa: N802 - as QThread's
+        return self._thread.isRunning()
+
     def submit(self, plot_id: int, task: Task, request: _Request) -> None:
         """Queue ``request`` for ``plot_id``, replacing one of the same plot still waiting."""
+        self._queue(plot_id, task, render, (request,))
+
+    def call(self, fn: Callable[..., Any], *args: Any, **callbacks: Any) -> Task:
+        """Run ``fn(state, *args)`` on the renderer thread after what is queued before it
+        (a figure's export); ``callbacks`` as :meth:`Task.on`."""
+        task = Task("matplotlib", self).on(**callbacks)
+        task.finished.connect(task.dispose)
+        with self._cond:
+            self._calls += 1
+            key = ("call", self._calls)
+        self._queue(key, task, fn, args)
+        return task
+
+    def run_call(self, fn: Callable[..., Any], *args: Any, timeout_ms: int = 120_000) -> Any:
+        """:meth:`call` and wait for its result, the event loop running meanwhile (no stall
+        while a figure is saved); raises :class:`~explorer.core.errors.ExplorerError` with
+        the error's line when it failed."""
+        from explorer.core.errors import ExplorerError
+
+        outcome: dict[str, Any] = {}
+        loop = QEventLoop()
+
+        def done(key: str, value: Any = None) -> None:
+            outcome[key] = value
+            loop.quit()
+
+        task = self.call(
+            fn,
+            *args,
+            on_done=lambda v: done("result", v),
+            on_error=lambda e: done("error", e),
+            on_cancel=lambda: done("error", "the plot renderer was shut down"),
+        )
+        deadline = time.monotonic() + timeout_ms / 1000
+        guard = QTimer(interval=50)
+        guard.timeout.connect(lambda: time.monotonic() > deadline and loop.quit())
+        guard.start()
+        if not outcome:
+            loop.exec()
+        guard.stop()
+        if "error" in outcome:
+            raise ExplorerError(outcome["error"])
+        if "result" not in outcome:
+            task.cancel()
+            raise ExplorerError("the plot renderer did not answer in time")
+        return outcome["result"]
+
+    def _queue(self, key: object, task: Task, fn: Callable[..., Any], args: tuple) -> None:
         with self._cond:
             if self._stopping:
-                task.skip()
-                return
-            old = self._pending.pop(plot_id, None)
-            self._pending[plot_id] = (task, request)
-            self._cond.notify()
+                old = (task, fn, args)
+            else:
+                old = self._pending.pop(key, None)
+                self._pending[key] = (task, fn, args)
+                self._cond.notify()
         if old is not None:
             old[0].skip()
-        if not self.isRunning():
-            self.start()
+        if not self._thread.isRunning() and not self._stopping:
+            self._thread.start()
 
     def shutdown(self) -> None:
         """Drop waiting requests, finish the current one and end the thread (idempotent)."""
@@ -88,26 +146,31 @@ class PlotRenderer(QThread):
             dropped = list(self._pending.values())
             self._pending.clear()
             self._cond.notify()
-        for task, _ in dropped:
+        for task, _, _ in dropped:
             task.skip()
-        self.wait()
+        self._thread.wait()
 
-    def run(self) -> None:
-        while True:
-            with self._cond:
-                while not self._pending and not self._stopping:
-                    self._cond.wait()
-                if self._stopping:
-                    return
-                _, (task, request) = self._pending.popitem(last=False)
-                self._drawing = True
-            task.run(render, request)
-            with self._cond:
-                self._drawing = False
+    def _serve(self) -> None:
+        mpl_guard.enter()
+        try:
+            while True:
+                with self._cond:
+                    while not self._pending and not self._stopping:
+                        self._cond.wait()
+                    if self._stopping:
+                        return
+                    _, (task, fn, args) = self._pending.popitem(last=False)
+                    self._drawing = True
+                task.run(fn, *args)
+                with self._cond:
+                    self._drawing = False
+        finally:
+            mpl_guard.leave()
 
 
-def render(_state, request: _Request) -> tuple[QImage, Any, Any]:
-    """Build and draw one figure with Agg; returns (image, figure, build's info)."""
+def render(_state, request: _Request) -> tuple[QImage, Any, Any, list]:
+    """Build and draw one figure with Agg; returns (image, figure, build's info, the axes'
+    boxes for the next ``keep_layout`` request)."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
@@ -131,7 +194,8 @@ def render(_state, request: _Request) -> tuple[QImage, Any, Any]:
     h, w = rgba.shape[:2]
     image = QImage(rgba.data, w, h, 4 * w, QImage.Format.Format_RGBA8888).copy()
     image.setDevicePixelRatio(request.ratio)
-    return image, figure, info
+    boxes = [ax.get_position().frozen() for ax in figure.axes]
+    return image, figure, info, boxes
 
 
 class RenderedPlot(QWidget):
@@ -187,7 +251,7 @@ class RenderedPlot(QWidget):
         self._task = task = Task("plot", self.renderer)  # the executor outlives its tasks
         task.returned.connect(self._shown)
         task.errored.connect(self._failed)
-        task.finished.connect(task.deleteLater)
+        task.finished.connect(task.dispose)
         self.renderer.submit(id(self), task, _Request(build, width, height, ratio, positions))
 
     def _supersede(self) -> None:
@@ -211,10 +275,9 @@ class RenderedPlot(QWidget):
         if self._build is not None:
             self.show_figure(self._build)
 
-    def _shown(self, result: tuple[QImage, Any, Any]) -> None:
-        image, figure, info = result
+    def _shown(self, result: tuple[QImage, Any, Any, list]) -> None:
+        image, figure, info, boxes = result
         self._image, self.figure, self.info = image, figure, info
-        boxes = [ax.get_position().frozen() for ax in figure.axes]
         self._layout = (image.width(), image.height(), boxes)
         self._done("")
 
@@ -259,13 +322,13 @@ class RenderedPlot(QWidget):
 
     # ------------------------------------------------------------------ export
     def export(self, path: str | os.PathLike) -> None:
-        """Save the figure on screen; the suffix picks PNG, SVG or PDF."""
+        """Save the figure on screen (on the renderer thread; the event loop runs while it
+        waits); the suffix picks PNG, SVG or PDF."""
         from explorer.core.errors import InvalidParameter
-        from explorer.core.util.export import save_figure
 
         if self.figure is None:
             raise InvalidParameter(f"the {self.title} has not been drawn yet")
-        save_figure(self.figure, path)
+        self.renderer.run_call(save_figure_task, self.figure, path)
 
     def _menu(self, pos) -> None:
         menu = QMenu(self)
@@ -284,3 +347,17 @@ class RenderedPlot(QWidget):
             self.export(path)
         except (ExplorerError, OSError) as exc:
             QMessageBox.warning(self, "Export failed", report_error(exc))
+
+
+def save_figure_task(_state, figure: Any, path: str | os.PathLike) -> None:
+    """A renderer call: save ``figure`` to ``path`` (PNG, SVG or PDF by its suffix)."""
+    from explorer.core.util.export import save_figure
+
+    save_figure(figure, path)
+
+
+def save_figure_all_task(_state, figure: Any, stem: str | os.PathLike) -> list:
+    """A renderer call: ``figure`` as ``stem``.png, .svg and .pdf; the paths written."""
+    from explorer.core.util.export import save_figure_all
+
+    return save_figure_all(figure, stem)

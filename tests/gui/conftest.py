@@ -7,6 +7,7 @@ import tempfile
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ["LATENT_EXPLORER_SETTINGS_DIR"] = tempfile.mkdtemp(prefix="latent-explorer-settings-")
+os.environ["LATENT_EXPLORER_MPL_GUARD"] = "1"  # matplotlib off the renderer thread fails
 
 import pytest  # noqa: E402
 import pytestqt  # noqa: E402,F401 - a missing pytest-qt must fail the run, not skip the GUI tests

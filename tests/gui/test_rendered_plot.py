@@ -7,7 +7,7 @@ import threading
 
 import pytest
 
-from explorer.core.errors import InvalidParameter
+from explorer.core.errors import ExplorerError, InvalidParameter
 
 
 @pytest.fixture
@@ -148,3 +148,60 @@ def test_export_dialog_reports_a_failure_instead_of_raising(plot, qtbot, tmp_pat
     target = tmp_path / "plot.png"
     plot.export_dialog()
     assert len(warnings) == 2 and target.stat().st_size > 0
+
+
+def test_matplotlib_off_the_renderer_thread_fails_loudly_while_a_renderer_runs(plot, qtbot):
+    """The debug guard (on in the tests): a figure made on the GUI thread while the
+    renderer runs raises; a renderer call does the same work on its thread."""
+    from matplotlib.figure import Figure
+
+    from explorer.gui.mpl_guard import WrongThread
+
+    plot.show_figure(lambda fig: fig.subplots())
+    _wait(qtbot, plot)
+    with pytest.raises(WrongThread, match="renderer"):
+        Figure()
+    made_on = plot.renderer.run_call(_figure_thread)
+    assert made_on != threading.get_ident()
+    with pytest.raises(ExplorerError, match="failing call"):  # an error keeps its line
+        plot.renderer.run_call(_failing)
+
+
+def _failing(_state):
+    raise InvalidParameter("a failing call")
+
+
+def test_export_runs_on_the_renderer_thread_and_the_event_loop_keeps_running(plot, qtbot, tmp_path):
+    from PySide6.QtCore import QTimer
+
+    from explorer.core.util import export
+
+    plot.show_figure(lambda fig: fig.subplots().plot([0, 1], [1, 0]))
+    _wait(qtbot, plot)
+    saved_on, ticks = [], []
+    original = export.save_figure
+
+    def slow_save(fig, path, **kwargs):
+        saved_on.append(threading.get_ident())
+        threading.Event().wait(0.3)  # a slow disk
+        return original(fig, path, **kwargs)
+
+    timer = QTimer(interval=10)
+    timer.timeout.connect(lambda: ticks.append(1))
+    timer.start()
+    export.save_figure, saved = slow_save, export.save_figure
+    try:
+        plot.export(tmp_path / "plot.png")
+    finally:
+        export.save_figure = saved
+        timer.stop()
+    assert saved_on and saved_on[0] != threading.get_ident()
+    assert len(ticks) >= 10  # the GUI thread's timer ran while the figure was saved
+    assert (tmp_path / "plot.png").stat().st_size > 0
+
+
+def _figure_thread(_state):
+    from matplotlib.figure import Figure
+
+    Figure()
+    return threading.get_ident()
