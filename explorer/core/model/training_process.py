@@ -7,28 +7,20 @@ machines run; its JSON lines become the same events as :func:`~explorer.core.mod
 sends. A stop request sends SIGTERM (the command stops after the current batch and keeps the
 last complete epoch); if the process has not ended 30 s later it is killed, and so it is at
 once while it still waits for the other workers (nothing to keep yet). The process
-starts itself again after a lost worker (a second ``started`` event).
+starts itself again after a lost worker (a second ``started`` event). The child is run by
+:class:`~explorer.core.runtime.child_process.ChildProcess` (it ends with the window too).
 """
 
 from __future__ import annotations
 
-import json
-import os
-import queue
-import signal
-import subprocess
-import sys
-import threading
-import time
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 from explorer.core.errors import ExplorerError
 from explorer.core.model.train_options import TrainConfig, command_arguments
 from explorer.core.progress import TaskState, ensure_state
+from explorer.core.runtime.child_process import ChildProcess
 
-POLL_S = 0.1
 KILL_AFTER_S = 30.0
 
 
@@ -43,84 +35,29 @@ def train_in_process(
     state = ensure_state(state)
     state.check()
     emit = on_event or (lambda event: None)
-    package_root = str(Path(__file__).resolve().parents[3])  # the folder holding explorer/
-    env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [package_root, env.get("PYTHONPATH")]))
-    argv = [
-        sys.executable,
-        "-m",
-        "explorer.cli",
-        "train",
-        *command_arguments(config),
-        "--events-json",
-    ]
-    proc = subprocess.Popen(
-        argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, bufsize=1
-    )
-    lines: queue.Queue[str | None] = queue.Queue()
-    errors: list[str] = []
-    threading.Thread(target=_pump, args=(proc.stdout, lines), daemon=True).start()
-    threading.Thread(target=_pump_into, args=(proc.stderr, errors), daemon=True).start()
     history: list[dict] = []
     finished: dict[str, Any] | None = None
-    stopping_since: float | None = None
-    started = False
-    try:
-        while True:
-            try:
-                line = lines.get(timeout=POLL_S)
-            except queue.Empty:
-                line = ""
-            if line is None:
-                break
-            event = _event(line)
-            if event is not None:
-                if event["type"] == "epoch":
-                    history.append(event["row"])
-                elif event["type"] == "started":
-                    history, started = [], True
-                if event["type"] == "finished":
-                    finished = event
-                else:
-                    emit(event)
-            if state.stop_requested and stopping_since is None:
-                stopping_since = time.monotonic()
-                if started:  # stop after the current batch, keep the last checkpoint
-                    proc.send_signal(signal.SIGTERM)
-                else:  # still waiting for the other workers: nothing to keep
-                    proc.kill()
-            elif stopping_since is not None and time.monotonic() - stopping_since > KILL_AFTER_S:
-                proc.kill()
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-        code = proc.wait()
+    # Until it has started a stop is a kill (it still waits for the other workers: nothing
+    # to keep); after that SIGTERM (it stops after the current batch), a kill 30 s later.
+    with ChildProcess("explorer.cli", stop_grace_s=0.0) as child:
+        child.start("train", *command_arguments(config), "--events-json")
+        for event in child.events(state):
+            if "type" not in event:
+                continue
+            if event["type"] == "epoch":
+                history.append(event["row"])
+            elif event["type"] == "started":
+                history, child.stop_grace_s = [], KILL_AFTER_S
+            if event["type"] == "finished":
+                finished = event
+            else:
+                emit(event)
+        code = child.wait()
+        errors = child.stderr_lines
     if code != 0 or finished is None:
         raise ExplorerError(_failure(errors, code))
     finished = {k: v for k, v in finished.items() if k != "type"}
     return {**finished, "history": history}
-
-
-def _event(line: str) -> dict | None:
-    if not line.startswith("{"):
-        return None
-    try:
-        event = json.loads(line)
-    except json.JSONDecodeError:
-        return None
-    return event if isinstance(event, dict) and "type" in event else None
-
-
-def _pump(stream, lines: queue.Queue) -> None:
-    for line in stream:
-        lines.put(line.strip())
-    lines.put(None)
-
-
-def _pump_into(stream, out: list[str]) -> None:
-    for line in stream:
-        out.append(line.rstrip())
-        del out[:-50]
 
 
 def _failure(errors: list[str], code: int) -> str:

@@ -8,7 +8,8 @@ to it as a ``.npy`` file in a temporary folder, progress comes back as JSON line
 live frames as ``frame.npy`` (replaced atomically, announced by a ``{"frame": iteration}``
 line) and the map as another ``.npy``. A stop request kills the child at once (no need to
 wait for the next iteration); any way it ends, the child is gone and the folder removed when
-the call returns.
+the call returns (:class:`~explorer.core.runtime.child_process.ChildProcess` runs it: the
+child also ends with its parent, and a folder left by a killed parent goes at the next start).
 
 The child blocks TensorFlow (``sys.modules["tensorflow"] = None``): umap-learn's package
 imports it for ParametricUMAP, which would cost 3-30 s, and catches the ImportError.
@@ -20,12 +21,7 @@ from __future__ import annotations
 
 import json
 import os
-import queue
-import subprocess
 import sys
-import tempfile
-import threading
-import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -34,9 +30,11 @@ import numpy as np
 
 from explorer.core.errors import Cancelled, ExplorerError, InvalidParameter
 from explorer.core.progress import TaskState, ensure_state
+from explorer.core.runtime.child_process import ChildProcess, end_with_parent
 
-POLL_S = 0.1  # how often a stop request is looked at while the child runs
 FRAME = "frame.npy"
+
+OnFrame = Callable[[np.ndarray, int], None]
 
 
 def run_child(
@@ -44,7 +42,7 @@ def run_child(
     z: np.ndarray,
     job: dict[str, Any],
     state: TaskState | None = None,
-    on_frame: Callable[[np.ndarray, int], None] | None = None,
+    on_frame: OnFrame | None = None,
     what: str = "map",
 ) -> tuple[dict[str, Any], np.ndarray]:
     """Run ``python -m MODULE FOLDER JOB_JSON`` on the codes ``z`` (the module's main calls
@@ -53,68 +51,23 @@ def run_child(
     errors come back as the same exception."""
     state = ensure_state(state)
     state.check()
-    with tempfile.TemporaryDirectory(prefix="latent-explorer-map-") as tmp:
-        folder = Path(tmp)
-        np.save(folder / "z.npy", np.ascontiguousarray(z))
-        package_root = str(Path(__file__).resolve().parents[3])  # the folder holding explorer/
-        env = dict(os.environ)
-        env["PYTHONPATH"] = os.pathsep.join(filter(None, [package_root, env.get("PYTHONPATH")]))
-        with open(folder / "stderr.txt", "w") as stderr:
-            proc = subprocess.Popen(
-                [sys.executable, "-m", module, str(folder), json.dumps(job)],
-                stdout=subprocess.PIPE,
-                stderr=stderr,
-                stdin=subprocess.DEVNULL,
-                text=True,
-                env=env,
-            )
-        try:
-            done = _follow(proc, state, folder, on_frame, what)
-            result = np.load(folder / "embedding.npy")
-        finally:
-            if proc.poll() is None:
-                proc.kill()
-            proc.wait()
-            if proc.stdout is not None:
-                proc.stdout.close()
-        return done, result
+    with ChildProcess(module, temp_folder=True, stop_grace_s=0.0) as child:
+        assert child.folder is not None
+        np.save(child.folder / "z.npy", np.ascontiguousarray(z))
+        child.start(str(child.folder), json.dumps(job))
+        done = _follow(child, state, child.folder, on_frame, what)
+        return done, np.load(child.folder / "embedding.npy")
 
 
-def _follow(proc: subprocess.Popen, state: TaskState, folder: Path, on_frame, what: str) -> dict:
+def _follow(
+    child: ChildProcess, state: TaskState, folder: Path, on_frame: OnFrame | None, what: str
+) -> dict[str, Any]:
     """Relay the child's messages until it reports its result; raise what it raised."""
-    lines: queue.Queue[str | None] = queue.Queue()
-
-    def read() -> None:
-        for line in proc.stdout:
-            lines.put(line)
-        lines.put(None)  # end of output: the child has exited
-
-    threading.Thread(target=read, name="map-child-reader", daemon=True).start()
-    while True:
-        if state.stop_requested:
-            proc.kill()
-            raise Cancelled(f"{what} cancelled")
-        try:
-            line = lines.get(timeout=POLL_S)
-        except queue.Empty:
-            continue
-        if line is None:
-            code = proc.wait()
-            stderr = (folder / "stderr.txt").read_text(errors="replace")
-            tail = stderr.strip().splitlines()[-1:] or [""]
-            raise ExplorerError(
-                f"the {what} process ended without a result (exit {code}): {tail[0]}"
-            )
-        try:
-            message = json.loads(line)
-        except json.JSONDecodeError:
-            continue  # a stray print of a library
-        if not isinstance(message, dict):
-            continue
+    for message in child.events(state):
         if "progress" in message:
             state.set_progress(message["progress"], message["message"])
         elif "frame" in message:
-            if on_frame is not None and not _newer_frame_waiting(lines):
+            if on_frame is not None and not _newer_frame_waiting(child.waiting()):
                 frame = _load_frame(folder / FRAME)
                 if frame is not None:
                     on_frame(frame, int(message["frame"]))
@@ -122,15 +75,20 @@ def _follow(proc: subprocess.Popen, state: TaskState, folder: Path, on_frame, wh
             kind = InvalidParameter if message["error"] == "InvalidParameter" else ExplorerError
             raise kind(message["message"])
         elif "done" in message:
-            return message["done"]
+            done: dict[str, Any] = message["done"]
+            return done
+    if state.stop_requested:  # killed at once
+        raise Cancelled(f"{what} cancelled")
+    code = child.wait()
+    raise ExplorerError(
+        f"the {what} process ended without a result (exit {code}): {child.last_error_line()}"
+    )
 
 
-def _newer_frame_waiting(lines: queue.Queue) -> bool:
-    """Whether a later frame is announced already (its file replaced this one's): the
-    queue is looked at, not consumed."""
-    with lines.mutex:
-        waiting = list(lines.queue)
-    return any(line is not None and '"frame"' in line for line in waiting)
+def _newer_frame_waiting(waiting: list[dict[str, Any]]) -> bool:
+    """Whether a later frame is announced already among the messages ``waiting`` (read but
+    not handled yet): its file replaced this one's."""
+    return any("frame" in message for message in waiting)
 
 
 def _load_frame(path: Path) -> np.ndarray | None:
@@ -151,9 +109,10 @@ def child_main(argv: list[str], work: Work) -> int:
     """The child's main: ``work(z, job, state, on_frame) -> (result array, "done" message)``
     on ``FOLDER/z.npy`` with the ``JOB_JSON`` of ``argv``; progress, frames, errors and the
     result go back to :func:`run_child`. TensorFlow is blocked first."""
-    sys.modules["tensorflow"] = None  # umap-learn imports it for ParametricUMAP only
+    # umap-learn imports TensorFlow for ParametricUMAP only
+    sys.modules["tensorflow"] = None  # type: ignore[assignment]
     folder, job = Path(argv[0]), json.loads(argv[1])
-    _end_with_parent()
+    end_with_parent()  # UMAP prints nothing while it optimises: a broken pipe tells too late
 
     def report(fraction: float, message: str) -> None:
         print(json.dumps({"progress": fraction, "message": message}), flush=True)
@@ -172,17 +131,3 @@ def child_main(argv: list[str], work: Work) -> int:
     np.save(folder / "embedding.npy", np.asarray(result, dtype=np.float32))
     print(json.dumps({"done": done}), flush=True)
     return 0
-
-
-def _end_with_parent(poll_s: float = 1.0) -> None:
-    """End this child when its parent has gone (killed, crashed): UMAP prints nothing while
-    it optimises, so a broken pipe would tell it only at the end."""
-    parent = os.getppid()
-
-    def watch() -> None:
-        while True:
-            time.sleep(poll_s)
-            if os.getppid() != parent:
-                os._exit(1)
-
-    threading.Thread(target=watch, name="parent-watch", daemon=True).start()
