@@ -1,12 +1,16 @@
 """Benchmark: event-loop latency of the window while the heavy work runs in workers.
 
-A 10 ms ``QTimer`` records the gap between its ticks while the window (1) loads the
-shipped models (TensorFlow import, model load, cached encodings; the probe starts once the
-window exists, and the time to create it is printed apart), (2) encodes mnist-5k with
-model A without the cache, (3) resamples and decodes grids (normal and Gaussian mixture,
-with the live histogram update), (4) runs t-SNE, (5) the k-means sweep and (6) trains the
-mnist VAE for one epoch with the loss curves on screen. A gap much above
-10 ms is a stall the user feels (the GIL is shared with the workers; 2 cores here).
+The window's own stall probe (:class:`explorer.gui.stall_probe.StallProbe`, the one
+``latent-explorer --stall-log`` starts: a 10 ms ``QTimer`` from the event loop's first
+tick) records the gap between its ticks while the window (1) starts and loads the shipped
+models (TensorFlow import, model load, cached encodings; the time to create the window
+before its event loop runs is printed apart), (2) encodes mnist-5k with model A without
+the cache, (3) resamples and decodes grids (normal and Gaussian mixture, with the live
+histogram update), (4) runs t-SNE, (5) the k-means sweep, (6) trains the mnist VAE for one
+epoch with the loss curves on screen and (7) exports every plot and the map (PNG, SVG,
+PDF, on the renderer thread). A gap much above 10 ms is a stall the user feels (the GIL is
+shared with the workers; 2 cores here). ``--stacks`` prints, for the worst gap, the stack
+samples the probe's watchdog took (what every thread was doing).
 Printed per phase: wall time, ticks, median / 99th percentile / maximum gap, and the longest
 pause a *witness* saw in the same interval; then the worst stall overall. The witness is a
 separate process that only sleeps 5 ms at a time, at real-time priority when it may
@@ -37,8 +41,6 @@ sys.path.insert(0, str(ROOT))
 if not any(os.environ.get(v) for v in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM")):
     os.environ["QT_QPA_PLATFORM"] = "offscreen"
 os.environ.setdefault("LATENT_EXPLORER_SETTINGS_DIR", tempfile.mkdtemp())
-
-TICK_MS = 10
 
 WITNESS = """
 import os, sys, time
@@ -91,39 +93,24 @@ class Witness:
         self.proc.wait()
 
 
-class Probe:
-    def __init__(self) -> None:
-        from PySide6.QtCore import QTimer
-
-        self.gaps: list[float] = []
-        self.last = time.perf_counter()
-        self.timer = QTimer(interval=TICK_MS)
-        self.timer.timeout.connect(self.tick)
-        self.timer.start()
-
-    def tick(self) -> None:
-        now = time.perf_counter()
-        self.gaps.append((now - self.last) * 1000)
-        self.last = now
-
-    def phase(self):
-        self.gaps, self.last = [], time.perf_counter()
-
-
 def run_phase(
     window, probe, name: str, start, witness: Witness, timeout_ms: int = 600_000
 ) -> tuple:
-    probe.phase()
+    probe.mark(name)
     t0, m0 = time.perf_counter(), time.monotonic()
     start()
     ok = window.wait_idle(timeout_ms)
     wall = time.perf_counter() - t0
-    gaps = np.asarray(probe.gaps or [0.0])
-    machine = witness.worst(m0, time.monotonic())
-    row = (name, wall, len(gaps), np.median(gaps), np.percentile(gaps, 99), gaps.max(), ok)
+    return report_phase(probe.phases[-1], wall, witness.worst(m0, time.monotonic()), ok)
+
+
+def report_phase(phase, wall: float, machine: float, ok: bool = True) -> tuple:
+    gaps = np.asarray(phase.gaps or [0.0])
+    row = (phase.name, wall, len(gaps), np.median(gaps), np.percentile(gaps, 99), gaps.max(), ok)
     print(
-        f"{name:<44} {wall:7.2f} s {len(gaps):6d} {row[3]:7.1f} {row[4]:7.1f} {row[5]:8.1f}"
-        f" {f'{machine:.1f}' if machine else '<15':>8}" + ("" if ok else "  (timed out)"),
+        f"{phase.name:<44} {wall:7.2f} s {len(gaps):6d} {row[3]:7.1f} {row[4]:7.1f} "
+        f"{row[5]:8.1f} {f'{machine:.1f}' if machine else '<15':>8}"
+        + ("" if ok else "  (timed out)"),
         flush=True,
     )
     return row
@@ -132,6 +119,9 @@ def run_phase(
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="smaller t-SNE and k-means")
+    parser.add_argument(
+        "--stacks", action="store_true", help="print the stack samples of the worst gap"
+    )
     parser.add_argument(
         "--switch-interval",
         type=float,
@@ -152,24 +142,32 @@ def main(argv: list[str] | None = None) -> int:
 
 def _run(app, args, witness: Witness) -> None:
     from explorer.core.util.paths import shipped_model
+    from explorer.gui import menus
     from explorer.gui.app import create_window
 
-    probe = Probe()
     rows = []
-
-    def phase(target, name: str, start) -> None:
-        rows.append(run_phase(target, probe, name, start, witness))
-
     print(
         f"{'phase':<44} {'wall':>9} {'ticks':>6} {'median':>7} {'p99':>7} {'max gap':>8} "
         f"{'witness':>8} (ms)"
     )
-    t0 = time.perf_counter()
-    window = create_window([])[1]  # before the window exists there is no event loop to stall
+    t0, m0 = time.perf_counter(), time.monotonic()
+    # as `latent-explorer --stall-log`: the probe ticks from the event loop's first turn
+    window = create_window(["--stall-log", os.devnull])[1]
+    probe = window.stall_probe
     if args.switch_interval is not None:
         sys.setswitchinterval(args.switch_interval)
-    print(f"{'window created (GUI thread, not probed)':<44} {time.perf_counter() - t0:7.2f} s")
-    phase(window, "start: TF import + 2 model loads", lambda: None)
+    print(f"{'window created (before its event loop runs)':<44} {time.perf_counter() - t0:7.2f} s")
+    probe.mark("start: TF import + 2 model loads")
+    ok = window.wait_idle(600_000)
+    rows.append(
+        report_phase(
+            probe.phases[-1], time.perf_counter() - t0, witness.worst(m0, time.monotonic()), ok
+        )
+    )
+
+    def phase(target, name: str, start) -> None:
+        rows.append(run_phase(target, probe, name, start, witness))
+
     slot = window.slots["A"]
     source = {"spec": str(shipped_model("mnist_ae"))}
 
@@ -201,11 +199,27 @@ def _run(app, args, witness: Witness) -> None:
         images = 512 if args.quick else 4500
         train = _Training(window, preset="mnist", epochs=1, max_images=images, out=out + "/vae")
         phase(train, f"training 1 epoch, {images} images", train.start)
+        phase(window, "export every plot and the map", lambda: menus.export_plots(window, out))
     worst = max(rows, key=lambda r: r[5])
-    print(f"worst stall: {worst[5]:.1f} ms during '{worst[0]}' (timer interval {TICK_MS} ms)")
+    print(f"worst stall: {worst[5]:.1f} ms during '{worst[0]}' (timer interval 10 ms)")
+    if args.stacks:
+        _print_stacks(probe, worst[0])
     print(witness.summary())
+    probe.stop()
     window.close()
     app.processEvents()
+
+
+def _print_stacks(probe, phase: str) -> None:
+    gaps = [g for g in probe.long_gaps if g["phase"] == phase]
+    if not gaps:
+        return
+    worst = max(gaps, key=lambda g: g["gap_ms"])
+    near = [s for s in probe.watch.samples if abs(s.at - worst["at"]) < worst["gap_ms"] / 1000]
+    for sample in near:
+        print(f"-- stacks {sample.late_ms:.0f} ms into the gap:")
+        for thread, lines in sample.stacks.items():
+            print(f"   {thread}: " + " <- ".join(reversed(lines[-6:])))
 
 
 class _Training:

@@ -50,3 +50,29 @@ def test_close_with_work_pending_leaves_no_thread(qtbot):
     window.close()
     assert running_threads() == []
     assert '"seed": 7' in open_settings().value("sampler")
+
+
+STALL_BOUND_MS = 400  # the goal is 100 ms; generous for a shared machine (it was 0.5-1.1 s)
+
+
+def test_the_window_started_from_the_command_line_never_stalls(tmp_path):
+    """``latent-explorer --stall-log`` as a user starts it, fresh settings: the event loop's
+    worst gap while TensorFlow imports and both shipped models load and encode."""
+    import json
+    import os
+
+    log = tmp_path / "stalls.json"
+    env = {**os.environ, "LATENT_EXPLORER_SETTINGS_DIR": str(tmp_path / "settings")}
+    r = subprocess.run(
+        [sys.executable, "-m", "explorer.cli", "--stall-log", str(log), "--quit-when-idle"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env=env,
+    )
+    assert r.returncode == 0, r.stderr[-3000:]
+    report = json.loads(log.read_text())
+    assert report["phases"][0]["ticks"] > 100  # it ran while the models loaded
+    worst = report["worst_ms"]
+    stacks = [s for s in report["samples"] if s["late_ms"] > STALL_BOUND_MS / 2]
+    assert worst < STALL_BOUND_MS, f"a {worst} ms stall; stacks: {json.dumps(stacks)[:4000]}"

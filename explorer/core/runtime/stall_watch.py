@@ -32,8 +32,9 @@ class StallSample:
 
 
 class StallWatch:
-    """Samples all stacks whenever ``thread_id``'s last :meth:`beat` is over ``late_s`` old
-    (once per stall). ``samples`` keeps the most recent ``keep``."""
+    """Samples all stacks whenever ``thread_id``'s last :meth:`beat` is over ``late_s`` old,
+    and again every ``late_s`` while the stall lasts. ``samples`` keeps the most recent
+    ``keep``."""
 
     def __init__(
         self, thread_id: int, late_s: float = 0.05, poll_s: float = 0.005, keep: int = 200
@@ -42,7 +43,7 @@ class StallWatch:
         self.late_s, self.poll_s, self.keep = late_s, poll_s, keep
         self.samples: list[StallSample] = []
         self._last = time.monotonic()
-        self._sampled_since = 0.0  # the beat a sample was taken for (one sample per stall)
+        self._sampled_at = 0.0  # when the last sample was taken
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
@@ -62,10 +63,10 @@ class StallWatch:
 
     def _watch(self) -> None:
         while not self._stop.wait(self.poll_s):
-            last = self._last
-            late = time.monotonic() - last
-            if late > self.late_s and self._sampled_since != last:
-                self._sampled_since = last
+            now = time.monotonic()
+            late = now - self._last
+            if late > self.late_s and now - max(self._sampled_at, self._last) > self.late_s:
+                self._sampled_at = now
                 self.samples.append(self._sample(late))
                 del self.samples[: -self.keep]
 
