@@ -84,6 +84,9 @@ def _window_options() -> set[str]:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    from explorer.core.runtime.child_process import follow_parent
+
+    follow_parent()  # a training run by the window as the command ends with the window
     argv = list(sys.argv[1:] if argv is None else argv)
     if opens_window(argv):
         from explorer.gui.app import main as window_main

@@ -38,6 +38,10 @@ def main(mode: str) -> int:
         from explorer.core.runtime.child_process import end_with_parent
 
         end_with_parent(poll_s=0.1)
+    elif mode == "sleep":  # as the real children do first thing
+        from explorer.core.runtime.child_process import follow_parent
+
+        follow_parent()
     say(type="ready", pid=os.getpid(), cwd=os.getcwd())
     while True:  # "sleep" and the above: until stopped
         time.sleep(0.05)

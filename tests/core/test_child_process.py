@@ -143,8 +143,6 @@ PARENT = """
 import json, sys
 from explorer.core.progress import TaskState
 from explorer.core.runtime import child_process as cp
-if sys.argv[1] == "watch":
-    cp._die_with_parent = lambda: None  # the portable fallback only
 with cp.ChildProcess("tests.core.child_script", temp_folder=True) as child:
     child.start(sys.argv[1])
     for event in child.events(TaskState()):

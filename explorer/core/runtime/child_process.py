@@ -9,9 +9,13 @@ hands them over and looks at the caller's :class:`~explorer.core.progress.TaskSt
 once, and the events end there). The last :data:`STDERR_LINES` lines of stderr are kept for
 the error message.
 
-The child ends with its parent: on Linux the kernel kills it (``PR_SET_PDEATHSIG``, set
-between fork and exec); elsewhere a child may call :func:`end_with_parent` (a watch
-thread). Temporary folders are named ``latent-explorer-child-<pid>-<random>`` and removed
+The child ends with its parent: it calls :func:`follow_parent` first thing (the command
+line's ``main`` and :func:`~explorer.core.stats.projection_process.child_main` do), which on
+Linux asks the kernel to kill it when its parent ends (``PR_SET_PDEATHSIG``) and elsewhere
+starts a watch thread (:func:`end_with_parent`). It is done in the child rather than between
+fork and exec (a ``preexec_fn``): that would run Python in a forked copy of a process full
+of threads and keep ``subprocess`` from its fast spawn, which matters beside TensorFlow's
+gigabytes of mappings. Temporary folders are named ``latent-explorer-child-<pid>-<random>`` and removed
 when the call returns; a parent killed with ``kill -9`` leaves its folder behind, which the
 next start of any child removes (its pid is gone, or now another process's).
 """
@@ -42,7 +46,7 @@ POLL_S = 0.1  # how often a stop request is looked at while the child runs
 STDERR_LINES = 50  # the tail of stderr kept for the error line
 FOLDER_PREFIX = "latent-explorer-child-"
 OWNER_FILE = "owner-start"  # in the folder: when its owner process started (Linux)
-PARENT_ENV = "LATENT_EXPLORER_PARENT_PID"  # the parent's pid, for end_with_parent()
+PARENT_ENV = "LATENT_EXPLORER_PARENT_PID"  # the parent's pid, for follow_parent()
 PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
 
 Event = dict[str, Any]
@@ -104,7 +108,6 @@ class ChildProcess:
             errors="replace",
             env=env,
             cwd=self.folder,
-            preexec_fn=_die_with_parent(),
         )
         name = self.module.rsplit(".", 1)[-1]
         self._readers = [
@@ -232,21 +235,23 @@ def _package_root() -> str:
 # The child ends with its parent.
 
 
-def _die_with_parent() -> Callable[[], None] | None:
-    """A ``preexec_fn`` asking Linux to SIGKILL the child when its parent ends (None
-    elsewhere). Linux sends it when the *thread* that started the child ends: the callers
-    start and follow their child in one blocking call."""
+def follow_parent() -> None:
+    """In a child started by :class:`ChildProcess` (``LATENT_EXPLORER_PARENT_PID`` set): end
+    when that parent ends. Linux: the kernel sends SIGKILL (``PR_SET_PDEATHSIG``; sent when
+    the parent's *thread* that started the child ends, and the callers start and follow
+    their child in one blocking call); a parent already gone ends the child at once.
+    Elsewhere: :func:`end_with_parent`. Does nothing in a process nobody started so."""
+    text = os.environ.get(PARENT_ENV)
+    if not text:
+        return
+    parent = int(text)
     prctl = _prctl()
     if prctl is None:
-        return None
-    parent, kill = os.getpid(), int(signal.SIGKILL)
-
-    def preexec() -> None:  # between fork and exec: no imports, no locks
-        prctl(PR_SET_PDEATHSIG, kill, 0, 0, 0)
-        if os.getppid() != parent:  # the parent died before prctl: nobody will signal
-            os._exit(1)
-
-    return preexec
+        end_with_parent()
+        return
+    prctl(PR_SET_PDEATHSIG, int(signal.SIGKILL), 0, 0, 0)
+    if os.getppid() != parent:  # the parent died before the request: nobody will signal
+        os._exit(1)
 
 
 @functools.cache

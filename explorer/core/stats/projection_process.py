@@ -30,7 +30,7 @@ import numpy as np
 
 from explorer.core.errors import Cancelled, ExplorerError, InvalidParameter
 from explorer.core.progress import TaskState, ensure_state
-from explorer.core.runtime.child_process import ChildProcess, end_with_parent
+from explorer.core.runtime.child_process import ChildProcess, end_with_parent, follow_parent
 
 FRAME = "frame.npy"
 
@@ -112,7 +112,8 @@ def child_main(argv: list[str], work: Work) -> int:
     # umap-learn imports TensorFlow for ParametricUMAP only
     sys.modules["tensorflow"] = None  # type: ignore[assignment]
     folder, job = Path(argv[0]), json.loads(argv[1])
-    end_with_parent()  # UMAP prints nothing while it optimises: a broken pipe tells too late
+    follow_parent()  # UMAP prints nothing while it optimises: a broken pipe tells too late
+    end_with_parent()  # also where the kernel cannot be asked
 
     def report(fraction: float, message: str) -> None:
         print(json.dumps({"progress": fraction, "message": message}), flush=True)
