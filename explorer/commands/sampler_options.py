@@ -189,7 +189,7 @@ def image_indices(args: argparse.Namespace) -> dict[str, int]:
     if any(v is None for v in wanted.values()):
         flags = " and ".join(p.flag for p in spec.index_params)
         raise InvalidParameter(f"the {spec.name} sampler needs {flags}")
-    return wanted
+    return {name: v for name, v in wanted.items() if v is not None}
 
 
 def sharpen_params(args: argparse.Namespace) -> dict[str, Any] | None:

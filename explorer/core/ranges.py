@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import math
+from typing import Any
 
 from explorer.core.errors import InvalidParameter
 
 
-def check_range(value, what: str = "range") -> tuple[float, float]:
+def check_range(value: Any, what: str = "range") -> tuple[float, float]:
     """``(lo, hi)`` as floats with lo < hi, both finite; one clear line otherwise."""
     try:
         lo, hi = (float(v) for v in value)

@@ -7,6 +7,7 @@ the tf.data pipeline import it, never the other way round.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -49,6 +50,7 @@ class Dataset:
         """Image ``i`` as uint8 (h, w, c); a corrupt file raises :class:`DatasetError`."""
         if self.images is not None:
             return self.images[i]
+        assert self.files is not None, "a data set has images or files"
         return read_image(self.files[i], self.image_shape)
 
     def fingerprint(self) -> str:
@@ -85,5 +87,5 @@ def check_shape(ds: Dataset, image_shape: tuple[int, int, int]) -> None:
         )
 
 
-def _fmt(shape) -> str:
+def _fmt(shape: Iterable[int]) -> str:
     return "x".join(str(int(v)) for v in shape)

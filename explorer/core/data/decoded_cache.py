@@ -25,6 +25,7 @@ import json
 import os
 import shutil
 from pathlib import Path
+from typing import BinaryIO
 
 import numpy as np
 
@@ -150,7 +151,7 @@ def _create_npy(path: Path, shape: tuple[int, ...]) -> int:
     return header
 
 
-def _rewrite_header(f, header: int, shape: tuple[int, ...]) -> None:
+def _rewrite_header(f: BinaryIO, header: int, shape: tuple[int, ...]) -> None:
     """Overwrite a version 1 ``.npy`` header in place with ``shape`` (no longer than the old
     one, since rows are only ever dropped), padded to the same length."""
     f.seek(0)
@@ -178,9 +179,10 @@ def _load(folder: Path, ds: Dataset) -> Dataset | None:
         return None
     if images.shape[1:] != tuple(ds.image_shape) or len(images) != len(indices):
         return None
+    h, w, c = ds.image_shape
     return Dataset(
         ds.name,
-        tuple(ds.image_shape),
+        (h, w, c),
         images=images,
         labels=ds.labels[indices] if ds.labels is not None else None,
         label_names=ds.label_names,

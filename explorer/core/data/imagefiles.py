@@ -28,7 +28,8 @@ def open_folder(folder: Path, image_shape: tuple[int, int, int]) -> Dataset:
     files = find_images(folder)
     if not files:
         raise DatasetError(f"{folder}: no JPEG or PNG images found (searched recursively)")
-    ds = Dataset(folder.name, tuple(int(v) for v in image_shape), files=files, source=str(folder))
+    h, w, c = (int(v) for v in image_shape)
+    ds = Dataset(folder.name, (h, w, c), files=files, source=str(folder))
     probe_readable(ds)
     for candidate in (folder / CELEBA_ATTRIBUTES, folder.parent / CELEBA_ATTRIBUTES):
         if candidate.exists():
@@ -48,7 +49,7 @@ def probe_readable(ds: Dataset) -> None:
     raise none_readable(ds.source, len(ds.files or []))
 
 
-def none_readable(folder, tried: int) -> DatasetError:
+def none_readable(folder: str | Path, tried: int) -> DatasetError:
     """The error for a folder in which no image can be read."""
     files = "file" if tried == 1 else "files"
     return DatasetError(f"{folder}: no image could be read ({tried} {files} tried)")

@@ -22,6 +22,9 @@ FASHION_NAMES = [
     "Bag",
     "Ankle boot",
 ]
+# ((x_train, y_train), (x_test, y_test)), as keras.datasets' load_data() returns them
+_Split = tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]
+
 _FASHION_FILES = [
     "train-images-idx3-ubyte.gz",
     "train-labels-idx1-ubyte.gz",
@@ -48,7 +51,7 @@ def load_keras_dataset(name: str) -> tuple[np.ndarray, np.ndarray, list[str]]:
     return images, labels, names
 
 
-def _from_cache(name: str):
+def _from_cache(name: str) -> _Split | None:
 
     cache = keras_cache_dir()
     try:
@@ -69,7 +72,7 @@ def _from_cache(name: str):
     return None
 
 
-def _download(name: str):
+def _download(name: str) -> _Split:
     from explorer.core.runtime.tf_setup import keras
 
     loader = keras().datasets.mnist if name == "mnist" else keras().datasets.fashion_mnist

@@ -16,8 +16,11 @@ from __future__ import annotations
 
 import os
 import weakref
+from collections.abc import Callable, Iterator
+from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 
 from explorer.core.data.dataset import Dataset
 from explorer.core.runtime.tf_setup import tensorflow
@@ -32,7 +35,7 @@ def make_tf_dataset(
     shuffle: bool = False,
     seed: int = 0,
     with_index: bool = False,
-):
+) -> Any:  # a tf.data.Dataset
     """Batches of float32 images in [0, 1] (and int64 indices when ``with_index``).
 
     Folder images are read and decoded in parallel (``AUTOTUNE``) and prefetched, so the whole
@@ -50,7 +53,7 @@ def make_tf_dataset(
     elif ds.images is not None:
         images_t = tf.constant(ds.images)
 
-        def load(i):
+        def load(i: Any) -> tuple[Any, Any]:
             return tf.gather(images_t, i), i
 
         data = index_ds.batch(batch_size).map(load, num_parallel_calls=tf.data.AUTOTUNE)
@@ -58,7 +61,7 @@ def make_tf_dataset(
     else:
         decode = _folder_decoder(tf, ds)
 
-        def decode_float(i):
+        def decode_float(i: Any) -> tuple[Any, Any]:
             img, i = decode(i)
             return tf.clip_by_value(img / 255.0, 0.0, 1.0), i
 
@@ -75,14 +78,14 @@ def streams(images: np.ndarray) -> bool:
     return isinstance(images, np.memmap) or images.nbytes > STREAM_BYTES
 
 
-def uint8_batches(ds: Dataset, batch_size: int = 256):
+def uint8_batches(ds: Dataset, batch_size: int = 256) -> Iterator[tuple[np.ndarray, np.ndarray]]:
     """``(images uint8 (b, h, w, c), indices)`` batches of a folder data set, decoded, cropped
     and resized exactly as for training, in parallel; unreadable files are skipped (their
     indices are absent)."""
     tf = tensorflow()
     decode = _folder_decoder(tf, ds)
 
-    def to_uint8(i):
+    def to_uint8(i: Any) -> tuple[Any, Any]:
         img, i = decode(i)
         return tf.cast(tf.round(tf.clip_by_value(img, 0.0, 255.0)), tf.uint8), i
 
@@ -93,12 +96,13 @@ def uint8_batches(ds: Dataset, batch_size: int = 256):
         yield x.numpy(), i.numpy()
 
 
-def _folder_decoder(tf, ds: Dataset):
+def _folder_decoder(tf: Any, ds: Dataset) -> Callable[[Any], tuple[Any, Any]]:
     """``i -> (float32 (h, w, c) in 0..255, i)``: read file ``i``, centre square, resize."""
+    assert ds.files is not None, "a data set without images is read from its files"
     files = tf.constant([str(f) for f in ds.files])
     h, w, c = ds.image_shape
 
-    def decode(i):
+    def decode(i: Any) -> tuple[Any, Any]:
         raw = tf.io.read_file(tf.gather(files, i))
         img = tf.io.decode_image(raw, channels=c, expand_animations=False)
         shape = tf.shape(img)
@@ -111,30 +115,30 @@ def _folder_decoder(tf, ds: Dataset):
     return decode
 
 
-def _streamed_batches(tf, images: np.ndarray, index_batches):
+def _streamed_batches(tf: Any, images: np.ndarray, index_batches: Any) -> Any:
     """Read each index batch of ``images`` in a worker thread (``tf.numpy_function``)."""
     read = _row_reader(images)
     row_shape = tuple(int(v) for v in images.shape[1:])
     dtype = tf.as_dtype(images.dtype)
 
-    def load(i):
+    def load(i: Any) -> tuple[Any, Any]:
         x = tf.numpy_function(read, [i], dtype, stateful=False)
         return tf.ensure_shape(x, (None, *row_shape)), i
 
     return index_batches.map(load, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
 
 
-def _row_reader(images: np.ndarray):
+def _row_reader(images: np.ndarray) -> Callable[[Any], np.ndarray]:
     """A function ``indices -> rows`` for ``images``: ``os.pread`` from the ``.npy`` file
     behind a memory-mapped array when that is safe, else plain (fancy) indexing."""
     path = _backing_file(images)
-    if path is None:
+    if path is None or not isinstance(images, np.memmap):  # (a path is a memmap's)
         return lambda i: np.ascontiguousarray(images[np.asarray(i)])
     row_bytes = int(np.prod(images.shape[1:])) * images.dtype.itemsize
     offset, dtype, row_shape = int(images.offset), images.dtype, images.shape[1:]
     fd = os.open(path, os.O_RDONLY)  # closed with ``read``; pread is thread-safe
 
-    def read(i):
+    def read(i: Any) -> np.ndarray:
         i = np.asarray(i, dtype=np.int64)
         out = np.empty((len(i), *row_shape), dtype=dtype)
         buf = out.reshape(len(i), -1).view(np.uint8)
@@ -151,7 +155,7 @@ def _row_reader(images: np.ndarray):
 
 def _pread_into(fd: int, view: np.ndarray, offset: int) -> None:
     done, total = 0, view.nbytes
-    mv = memoryview(view).cast("B")
+    mv = view.data.cast("B")
     while done < total:
         n = os.preadv(fd, [mv[done:]], offset + done)
         if n <= 0:
@@ -174,7 +178,7 @@ def _backing_file(images: np.ndarray) -> str | None:
     return path if size == int(images.offset) + images.nbytes else None
 
 
-def _to_float(tf, x):
+def _to_float(tf: Any, x: Any) -> Any:
     if x.dtype == tf.uint8:
         return tf.cast(x, tf.float32) / 255.0
     return tf.cast(x, tf.float32)
@@ -188,13 +192,15 @@ class DeviceImages:
     :meth:`gather` returns float32 images in [0, 1] of the given positions, on the device.
     """
 
-    def __init__(self, tensor, image_shape: tuple[int, ...], dtype, nbytes: int) -> None:
+    def __init__(
+        self, tensor: Any, image_shape: tuple[int, ...], dtype: npt.DTypeLike, nbytes: int
+    ) -> None:
         self.tensor = tensor
         self.image_shape = tuple(int(v) for v in image_shape)
         self.dtype = np.dtype(dtype)  # the images' own dtype
         self.nbytes = int(nbytes)
 
-    def gather(self, positions):
+    def gather(self, positions: Any) -> Any:
         tf = tensorflow()
         rows = tf.gather(self.tensor, positions)
         if self.tensor.dtype != tf.as_dtype(self.dtype):  # int32 words: back to bytes
@@ -207,6 +213,7 @@ def device_images(ds: Dataset, indices: np.ndarray, device: str | None = None) -
     """The images ``ds.images[indices]`` placed on ``device`` (default: TensorFlow's choice,
     the first GPU if any) once; position ``p`` is image ``indices[p]``."""
     tf = tensorflow()
+    assert ds.images is not None, "only images held in memory are placed on a device"
     rows = np.ascontiguousarray(ds.images[np.asarray(indices, dtype=np.int64)])
     shape, dtype, nbytes = rows.shape[1:], rows.dtype, rows.nbytes
     row_bytes = int(np.prod(shape)) * rows.dtype.itemsize
@@ -220,7 +227,7 @@ def device_images(ds: Dataset, indices: np.ndarray, device: str | None = None) -
     return DeviceImages(tensor, shape, dtype, nbytes)
 
 
-def position_batches(n: int, batch_size: int, shuffle: bool = False, seed: int = 0):
+def position_batches(n: int, batch_size: int, shuffle: bool = False, seed: int = 0) -> Any:
     """Batches of positions ``0..n-1`` (int64), shuffled like :func:`make_tf_dataset`
     shuffles its indices (same seed, same order), for a :class:`DeviceImages` training set."""
     tf = tensorflow()

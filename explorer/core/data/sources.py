@@ -180,7 +180,9 @@ def _detect_range(lo: np.ndarray, hi: np.ndarray, integer: bool) -> tuple[float,
     return DETECTED_RANGES[1] if len(lo) and lo.min() < 0 else DETECTED_RANGES[0]
 
 
-def _check_inside(lo, hi, value_range: tuple[float, float], path: Path, hint: str) -> None:
+def _check_inside(
+    lo: np.ndarray, hi: np.ndarray, value_range: tuple[float, float], path: Path, hint: str
+) -> None:
     """Refuse images with values outside ``value_range``: how many, and the first."""
     bad = np.flatnonzero(~_inside(lo, hi, value_range))
     if len(bad):

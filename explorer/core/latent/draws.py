@@ -13,6 +13,7 @@ Samplers that declare which encoding they use (``data="mu"``) get ``data`` as a
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -122,21 +123,36 @@ def _slerp(a: np.ndarray, b: np.ndarray, t: np.ndarray) -> np.ndarray:
 # ---------------------------------------------------------------- draw functions
 
 
-def draw_normal(rng, n, z_dim, data, mean, std):
+def draw_normal(
+    rng: np.random.Generator, n: int, z_dim: int, data: object, mean: float, std: float
+) -> np.ndarray:
     return rng.normal(mean, std, size=(n, z_dim))
 
 
-def draw_uniform(rng, n, z_dim, data, limit):
+def draw_uniform(
+    rng: np.random.Generator, n: int, z_dim: int, data: object, limit: float
+) -> np.ndarray:
     return rng.uniform(-limit, limit, size=(n, z_dim))
 
 
-def draw_pca(rng, n, z_dim, data, axis, span):
+def draw_pca(
+    rng: np.random.Generator, n: int, z_dim: int, data: np.ndarray, axis: int, span: float
+) -> np.ndarray:
     mean, std, axes = _pca_basis(data)
     t = _ticks(-span, span, n) * std[axis]
     return mean + t[:, None] * axes[axis]
 
 
-def draw_pca_grid(rng, n, z_dim, data, axis, axis2, span, cols):
+def draw_pca_grid(
+    rng: np.random.Generator,
+    n: int,
+    z_dim: int,
+    data: np.ndarray,
+    axis: int,
+    axis2: int,
+    span: float,
+    cols: int,
+) -> np.ndarray:
     if axis == axis2:
         raise InvalidParameter(f"axis and axis2 must differ, both are {axis}.")
     mean, std, axes = _pca_basis(data)
@@ -144,7 +160,9 @@ def draw_pca_grid(rng, n, z_dim, data, axis, axis2, span, cols):
     return mean + (tx * std[axis])[:, None] * axes[axis] + (ty * std[axis2])[:, None] * axes[axis2]
 
 
-def draw_fitted(rng, n, z_dim, data, covariance):
+def draw_fitted(
+    rng: np.random.Generator, n: int, z_dim: int, data: np.ndarray, covariance: str
+) -> np.ndarray:
     if len(data) < 2:
         raise InvalidParameter("fitting a Gaussian needs at least 2 encoded points.")
     mean = data.mean(axis=0)
@@ -153,7 +171,9 @@ def draw_fitted(rng, n, z_dim, data, covariance):
     return rng.multivariate_normal(mean, np.cov(data, rowvar=False).reshape(z_dim, z_dim), n)
 
 
-def draw_gmm(rng, n, z_dim, data, components, covariance):
+def draw_gmm(
+    rng: np.random.Generator, n: int, z_dim: int, data: np.ndarray, components: int, covariance: str
+) -> np.ndarray:
     from sklearn.mixture import GaussianMixture
 
     seed = int(rng.integers(2**31 - 1))
@@ -166,7 +186,15 @@ def draw_gmm(rng, n, z_dim, data, components, covariance):
     return gm.means_[which] + np.einsum("nij,nj->ni", chol[which], eps)
 
 
-def draw_interpolate(rng, n, z_dim, data, start, end, method):
+def draw_interpolate(
+    rng: np.random.Generator,
+    n: int,
+    z_dim: int,
+    data: object,
+    start: np.ndarray,
+    end: np.ndarray,
+    method: str,
+) -> np.ndarray:
     if n < 2:
         raise InvalidParameter(f"interpolation needs n >= 2 (both ends), got {n}.")
     t = np.linspace(0.0, 1.0, n)
@@ -175,7 +203,15 @@ def draw_interpolate(rng, n, z_dim, data, start, end, method):
     return z
 
 
-def draw_grid2d(rng, n, z_dim, data, x_range, y_range, cols):
+def draw_grid2d(
+    rng: np.random.Generator,
+    n: int,
+    z_dim: int,
+    data: object,
+    x_range: tuple[float, float],
+    y_range: tuple[float, float],
+    cols: int,
+) -> np.ndarray:
     (x0, x1), (y0, y1) = x_range, y_range
     gx, gy = _grid(_ticks(x0, x1, cols), _ticks(y1, y0, n // cols))
     return np.stack([gx, gy], axis=1)
@@ -214,19 +250,32 @@ def base_point(base: str, z_dim: int, data: LatentData | None) -> np.ndarray:
     kind, index = parse_base(base)
     if kind == "origin" or data is None:
         return np.zeros(z_dim)
-    if kind == "index":
+    if index is not None:  # kind "index"
         return data.image(index)
     return data.z.mean(axis=0)
 
 
-def draw_traverse(rng, n, z_dim, data, dims, pca_axes, steps, span, base, cols):
+def draw_traverse(
+    rng: np.random.Generator,
+    n: int,
+    z_dim: int,
+    data: LatentData | None,
+    dims: Sequence[int] | None,
+    pca_axes: Sequence[int] | None,
+    steps: int,
+    span: float,
+    base: str,
+    cols: int,
+) -> np.ndarray:
     if data is not None and len(data.z) < 2:
         raise InvalidParameter("traverse needs at least 2 encoded points (for the spreads).")
     origin = base_point(base, z_dim, data)
     if pca_axes is not None:
+        assert data is not None, "resolve_traverse asks for data with principal axes"
         _, std, axes = _pca_basis(data.z)
         directions, scales = axes[list(pca_axes)], std[list(pca_axes)]
     else:
+        assert dims is not None, "resolve_traverse sets dims without principal axes"
         directions = np.eye(z_dim)[list(dims)]
         scales = np.ones(len(dims)) if data is None else data.z[:, list(dims)].std(axis=0, ddof=1)
     t = _ticks(-span, span, steps)
@@ -294,7 +343,18 @@ def attribute_vector(data: LatentData, attribute: str, to: str | None) -> np.nda
     return end - start
 
 
-def draw_attribute(rng, n, z_dim, data, attribute, to, bases, steps, alpha, cols):
+def draw_attribute(
+    rng: np.random.Generator,
+    n: int,
+    z_dim: int,
+    data: LatentData,
+    attribute: str,
+    to: str | None,
+    bases: Sequence[int],
+    steps: int,
+    alpha: tuple[float, float],
+    cols: int,
+) -> np.ndarray:
     vector = attribute_vector(data, attribute, to)
     points = np.stack([data.image(i) for i in bases])
     t = _ticks(alpha[0], alpha[1], steps)

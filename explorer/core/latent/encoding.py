@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -53,7 +54,8 @@ class Encodings:
         """
         arrays = {k: np.asarray(getattr(self, k)) for k in ARRAYS if getattr(self, k) is not None}
         with atomic.atomic_open(path, verify=lambda tmp: atomic.npz_problem(tmp, arrays)) as handle:
-            np.savez(handle, **arrays)
+            # mypy matches the unpacked names against savez's ``allow_pickle: bool`` too
+            np.savez(handle, **arrays)  # type: ignore[arg-type]
 
 
 def model_input(model: LatentModel, x: np.ndarray) -> np.ndarray:
@@ -222,7 +224,7 @@ def _no_points(ds: Dataset) -> DatasetError:
     return DatasetError(f"{ds.source or ds.name}: the data set has no images")
 
 
-def _batches(ds: Dataset, batch_size: int):
+def _batches(ds: Dataset, batch_size: int) -> Iterator[tuple[np.ndarray, np.ndarray]]:
     """Float batches with their indices: slices of in-memory (or memory-mapped) arrays, which
     skips tf.data's set-up cost and never copies the whole array; folders stream via tf.data."""
     if ds.images is not None:

@@ -14,7 +14,7 @@ import numpy as np
 from explorer.core.errors import InvalidParameter
 from explorer.core.latent.encoding import decode
 from explorer.core.latent.samplers import is_grid
-from explorer.core.latent.sampling import Samples, sample
+from explorer.core.latent.sampling import LatentData, Samples, sample
 from explorer.core.model.store import LatentModel
 from explorer.core.progress import TaskState, ensure_state
 from explorer.core.util.imaging import (
@@ -36,7 +36,7 @@ class GridSpec:
     cols: int = 8
     seed: int = 0
     padding: int = 2
-    sharpen: dict[str, float] | None = None
+    sharpen: dict[str, Any] | None = None  # sharpen()'s keywords: method and its numbers
 
     def validate(self) -> None:
         if self.rows < 1 or self.cols < 1:
@@ -65,7 +65,7 @@ class Grid:
     sharpened: np.ndarray | None
 
 
-def sample_z(spec: GridSpec, z_dim: int, data: np.ndarray | None = None) -> Samples:
+def sample_z(spec: GridSpec, z_dim: int, data: np.ndarray | LatentData | None = None) -> Samples:
     spec.validate()
     return sample(
         spec.sampler, spec.rows * spec.cols, z_dim, seed=spec.seed, data=data, **spec.grid_params()

@@ -17,15 +17,19 @@ Every model given must take images of the same shape (one row of originals serve
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from explorer.core.errors import InvalidParameter
 from explorer.core.latent.encoding import encode_batch, to_pixels, to_unit
 from explorer.core.model.latent_model import LatentModel
+
+if TYPE_CHECKING:
+    from explorer.core.data.dataset import Dataset
 
 LOSS_DESCRIPTIONS = {
     "bce": "binary cross-entropy summed over the pixels of an image",
@@ -81,7 +85,8 @@ def loss_kind(model: LatentModel) -> tuple[str, str]:
 
 def check_shapes(models: Sequence[LatentModel]) -> tuple[int, int, int]:
     """The input shape all ``models`` share, or one line saying which differs."""
-    first = tuple(models[0].input_shape)
+    h, w, c = models[0].input_shape
+    first = (h, w, c)
     for m in models[1:]:
         if tuple(m.input_shape) != first:
             raise InvalidParameter(
@@ -164,7 +169,8 @@ def read_files(files: Sequence[str | os.PathLike], image_shape: tuple[int, int, 
     out = np.zeros((len(paths), *image_shape), np.uint8)
     if not paths:
         return out
-    ds = Dataset("files", tuple(image_shape), files=paths, source="files")
+    h, w, c = image_shape
+    ds = Dataset("files", (h, w, c), files=paths, source="files")
     read = np.zeros(len(paths), bool)
     for x, idx in uint8_batches(ds):
         out[idx] = x
@@ -227,11 +233,11 @@ def split_pool(n: int, split: str, how: dict) -> np.ndarray:
     return val if split == "validation" else train
 
 
-def _fmt(shape) -> str:
+def _fmt(shape: Iterable[int]) -> str:
     return "x".join(str(int(v)) for v in shape)
 
 
-def training_split(models: Sequence[LatentModel], ds) -> dict:
+def training_split(models: Sequence[LatentModel], ds: Dataset) -> dict[str, Any]:
     """The split recorded by the first model trained on this data set, else 10%, seed 0."""
     for model in models:
         data = (model.meta or {}).get("dataset") or {}
@@ -245,11 +251,11 @@ def training_split(models: Sequence[LatentModel], ds) -> dict:
     return {"validation_split": 0.1, "seed": 0, "max_images": None, "from": "default"}
 
 
-def dataset_entries(ds, indices) -> list[dict]:
+def dataset_entries(ds: Dataset, indices: Iterable[int]) -> list[dict[str, Any]]:
     """The sidecar's entry of each data set image (its label when the set has class labels)."""
     entries = []
     for i in indices:
-        entry = {"dataset": ds.name, "index": int(i)}
+        entry: dict[str, Any] = {"dataset": ds.name, "index": int(i)}
         if ds.labels is not None and ds.labels.ndim == 1:
             entry["label"] = ds.labels[int(i)].item()
         entries.append(entry)

@@ -98,8 +98,8 @@ def _resolve(
     source = _data_from(spec, latent, params.get("data_from"))
     points = _check_data(spec, None if latent is None else latent.points(source or "z"), z_dim)
     drawn: Any = points
-    if spec.data is not None and points is not None:
-        drawn = latent.using(points)
+    if spec.data is not None and latent is not None and points is not None:
+        drawn = latent.using(points)  # (points come from latent)
     limits = Limits(z_dim=z_dim, points=None if points is None else len(points))
     values = {p.name: p.check(params.get(p.name, p.default), limits, p.name) for p in spec.params}
     if spec.resolve is not None:
@@ -142,7 +142,7 @@ def sample(
     n: int,
     z_dim: int,
     seed: int = 0,
-    data: np.ndarray | None = None,
+    data: np.ndarray | LatentData | None = None,
     **params: Any,
 ) -> Samples:
     """Draw ``n`` latent points with the named sampler.

@@ -12,7 +12,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from explorer.core.runtime.tf_setup import (
     default_steps_per_execution,
@@ -20,6 +20,9 @@ from explorer.core.runtime.tf_setup import (
     keras,
     mixed_policy_name,
 )
+
+if TYPE_CHECKING:
+    from explorer.core.model.train_options import TrainConfig
 
 # The device cache is used when the training set takes at most this share of the free
 # memory: the model, its activations and the optimizer need the rest.
@@ -61,7 +64,7 @@ class Accelerator:
         }
 
 
-def resolve(config) -> Accelerator:
+def resolve(config: TrainConfig) -> Accelerator:
     """The settings of ``config`` on this machine (the device cache is decided later, by
     :func:`fits_on_device`, once the data set is open)."""
     return Accelerator(
@@ -104,7 +107,7 @@ def dtype_policy(name: str) -> Iterator[None]:
         k.config.set_dtype_policy(previous)
 
 
-def optimizer_for(optimizer, policy: str):
+def optimizer_for(optimizer: Any, policy: str) -> Any:  # keras optimizers
     """``optimizer`` wrapped in a ``LossScaleOptimizer`` under ``mixed_float16`` (unwrapped
     otherwise), so a resume may change the policy."""
     k = keras()

@@ -88,9 +88,10 @@ def onnx_activation(path: str | Path, output: str) -> str | None:
     name = output
     for _ in range(_MAX_STEPS):
         node = producer.get(name)
-        op = node.op_type if node is not None else None
-        if op not in _ONNX_SHAPE_ONLY or not node.input:  # an activation, or the end
-            return _ONNX_ACTIVATIONS.get(op)
+        if node is None:  # a graph input
+            return None
+        if node.op_type not in _ONNX_SHAPE_ONLY or not node.input:  # an activation, or the end
+            return _ONNX_ACTIVATIONS.get(node.op_type)
         name = node.input[0]
     return None
 
@@ -110,7 +111,9 @@ def graph_activation(fn: Any, output: str | int) -> str | None:
     return _walk_tf(nodes, library, tensor.op.name, tensor.value_index, _MAX_STEPS)
 
 
-def _walk_tf(nodes, library, name, index, budget) -> str | None:
+def _walk_tf(
+    nodes: dict[str, Any], library: dict[str, Any], name: str, index: int, budget: int
+) -> str | None:
     """Follow tensor ``name:index`` back, into called functions; a function's arguments are
     not followed out again (an activation is never just an argument)."""
     for _ in range(budget):

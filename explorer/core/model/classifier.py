@@ -13,6 +13,7 @@ Unlabelled data sets have none; :class:`~explorer.core.model.pixel_features.Pixe
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -53,7 +54,9 @@ SHIPPED = "mnist_classifier"
 DEFAULT_EPOCHS = 20
 
 
-def build_classifier(input_shape, n_outputs: int, multilabel: bool = False, seed: int = 0):
+def build_classifier(
+    input_shape: Sequence[int], n_outputs: int, multilabel: bool = False, seed: int = 0
+) -> Any:  # a keras.Model
     """A small CNN: light augmentation (training only), two conv blocks, a Dense(128)
     ``features`` layer, dropout, softmax (single-label) or sigmoid (multilabel) outputs.
     Images of 64 px or more get strided convolutions first, so it stays cheap."""
@@ -106,26 +109,28 @@ def _targets(ds: Dataset) -> tuple[np.ndarray, list[str], bool]:
         return (labels > 0).astype(np.float32), [str(n) for n in names], True
     if labels.ndim != 1:
         raise DatasetError(f"{ds.name}: labels must be (n,) classes or (n, k) 0/1 attributes")
-    names = ds.label_names
+    known = ds.label_names
     if (
-        names
+        known
         and np.issubdtype(labels.dtype, np.integer)
         and labels.min() >= 0
-        and labels.max() < len(names)
+        and labels.max() < len(known)
     ):
-        return labels.astype(np.int64), [str(n) for n in names], False
+        return labels.astype(np.int64), [str(n) for n in known], False
     values, index = np.unique(labels, return_inverse=True)
     return index.astype(np.int64), [str(v) for v in values], False
 
 
 def _batches(
     ds: Dataset, idx: np.ndarray, y: np.ndarray, batch_size: int, shuffle: bool, seed: int
-):
+) -> Any:  # a keras.utils.PyDataset
     """A ``keras.utils.PyDataset`` of float [0, 1] image batches and their targets (in-memory
     arrays are gathered, streamed files read with ``ds.image``)."""
     from explorer.core.runtime.tf_setup import keras
 
-    class Batches(keras().utils.PyDataset):
+    base: Any = keras().utils.PyDataset
+
+    class Batches(base):
         def __init__(self) -> None:
             super().__init__()
             self.order = np.asarray(idx)
@@ -135,7 +140,7 @@ def _batches(
         def __len__(self) -> int:
             return math.ceil(len(idx) / batch_size)
 
-        def __getitem__(self, b: int):
+        def __getitem__(self, b: int) -> tuple[np.ndarray, np.ndarray]:
             sel = self.order[b * batch_size : (b + 1) * batch_size]
             if ds.images is not None:
                 sel = np.sort(sel)  # increasing indices read memory-mapped arrays faster
@@ -231,13 +236,13 @@ def train_classifier(
     return classifier
 
 
-def _watcher(k, state: TaskState, epochs: int, steps: int):
+def _watcher(k: Any, state: TaskState, epochs: int, steps: int) -> Any:
     """A Keras callback: progress per batch, ``state.check()`` (a stop raises Cancelled)."""
 
     class Watcher(k.callbacks.Callback):
         epochs_done = 0
 
-        def on_train_batch_end(self, batch, logs=None):
+        def on_train_batch_end(self, batch: int, logs: dict[str, Any] | None = None) -> None:
             self._epoch_batch = batch
             state.set_progress(
                 (self._epoch * steps + batch + 1) / (epochs * steps),
@@ -245,11 +250,11 @@ def _watcher(k, state: TaskState, epochs: int, steps: int):
             )
             state.check()
 
-        def on_epoch_begin(self, epoch, logs=None):
+        def on_epoch_begin(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
             self._epoch = epoch
             state.check()
 
-        def on_epoch_end(self, epoch, logs=None):
+        def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
             self.epochs_done = epoch + 1
             logs = logs or {}
             acc = logs.get("val_accuracy", logs.get("val_binary_accuracy"))
@@ -282,5 +287,5 @@ def classifier_for(
     return load_classifier(folder) if bundle_ready(folder) else classifier
 
 
-def _fmt(shape) -> str:
+def _fmt(shape: Iterable[int]) -> str:
     return "x".join(str(int(v)) for v in shape)

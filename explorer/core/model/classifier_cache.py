@@ -7,11 +7,13 @@ shipped and the cached bundles. Callers import all of it from
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 
 from explorer.core.data.dataset import Dataset
 from explorer.core.errors import InvalidParameter, ModelLoadError
@@ -46,15 +48,17 @@ class Classifier:
     def input_shape(self) -> tuple:
         return tuple(int(v) for v in self.model.input_shape[1:])
 
-    def probabilities(self, images, batch_size: int = 256) -> np.ndarray:
+    def probabilities(self, images: npt.ArrayLike, batch_size: int = 256) -> np.ndarray:
         """(n, c) float32: softmax class probabilities, or per-attribute sigmoids."""
         return self._run(self.model, images, batch_size)[0]
 
-    def features(self, images, batch_size: int = 256) -> np.ndarray:
+    def features(self, images: npt.ArrayLike, batch_size: int = 256) -> np.ndarray:
         """(n, d) float32: the penultimate layer (``features``)."""
         return self._run(self.features_model, images, batch_size)[0]
 
-    def predict(self, images, batch_size: int = 256) -> tuple[np.ndarray, np.ndarray]:
+    def predict(
+        self, images: npt.ArrayLike, batch_size: int = 256
+    ) -> tuple[np.ndarray, np.ndarray]:
         """``(features, probabilities)`` of ``images`` in one pass."""
         if self._both is None:
             from explorer.core.runtime.tf_setup import keras
@@ -64,7 +68,7 @@ class Classifier:
         feats, probs = self._run(self._both, images, batch_size)
         return feats, probs
 
-    def _run(self, model, images, batch_size: int) -> list[np.ndarray]:
+    def _run(self, model: Any, images: npt.ArrayLike, batch_size: int) -> list[np.ndarray]:
         x = as_model_input(images, self.input_shape)
         widths = [int(o.shape[-1]) for o in model.outputs]
         if len(x) == 0:
@@ -77,7 +81,7 @@ class Classifier:
         return [np.concatenate(p) for p in parts]
 
 
-def as_model_input(images, input_shape: tuple) -> np.ndarray:
+def as_model_input(images: npt.ArrayLike, input_shape: tuple) -> np.ndarray:
     """uint8 0..255 or float [0, 1] images (n, h, w[, c]) as float32 [0, 1] of ``input_shape``."""
     x = np.asarray(images)
     if (
@@ -102,7 +106,7 @@ def as_model_input(images, input_shape: tuple) -> np.ndarray:
     return np.clip(x, 0.0, 1.0)
 
 
-def wrap(model, meta: dict) -> Classifier:
+def wrap(model: Any, meta: dict) -> Classifier:  # model: a keras.Model
     from explorer.core.runtime.tf_setup import keras
 
     try:
@@ -185,5 +189,5 @@ def bundle_ready(folder: Path) -> bool:
         return False
 
 
-def _fmt(shape) -> str:
+def _fmt(shape: Iterable[int]) -> str:
     return "x".join(str(int(v)) for v in shape)

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from pathlib import Path
 
 import numpy as np
@@ -70,7 +71,7 @@ def choose_endpoint(path: Path, endpoints: list[str]) -> str:
     )
 
 
-def natural_sorted(names) -> list[str]:
+def natural_sorted(names: Iterable[str]) -> list[str]:
     """``output_2`` before ``output_10``."""
     return sorted(
         names, key=lambda s: [int(t) if t.isdigit() else t for t in re.split(r"(\d+)", s)]

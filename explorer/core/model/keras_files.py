@@ -75,7 +75,9 @@ def _check_keras_container(path: Path) -> None:
             )
 
 
-def _keras_load_error(path: Path, exc: Exception, trust: bool, code) -> ModelLoadError:
+def _keras_load_error(
+    path: Path, exc: Exception, trust: bool, code: str | Path | None
+) -> ModelLoadError:
     text = str(exc)
     missing = re.search(r"Could not locate (?:class|function) '([^']+)'", text)
     if "safe_mode" in text or "Lambda" in text:

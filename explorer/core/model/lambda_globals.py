@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import builtins
 import types
+from collections.abc import Iterator
 from typing import Any
 
 
@@ -21,7 +22,9 @@ def keras2_backend() -> types.SimpleNamespace:
 
     tf = tensorflow()
 
-    def random_normal(shape, mean=0.0, stddev=1.0, dtype=None, seed=None):
+    def random_normal(
+        shape: Any, mean: float = 0.0, stddev: float = 1.0, dtype: Any = None, seed: Any = None
+    ) -> Any:
         return tf.random.normal(shape, mean, stddev, dtype or tf.float32, seed)
 
     return types.SimpleNamespace(
@@ -73,7 +76,7 @@ def lend_globals(model: Any) -> int:
     return changed
 
 
-def _all_layers(model: Any):
+def _all_layers(model: Any) -> Iterator[Any]:
     for layer in getattr(model, "layers", []):
         yield layer
         if hasattr(layer, "layers"):

@@ -7,12 +7,14 @@ Loaders of each format (:mod:`explorer.core.model.keras_files` for ``.keras``/``
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+Shape = tuple[int | None, ...]  # per example, unknown sizes as None
 
 
 @dataclass
@@ -26,8 +28,8 @@ class Net:
 
     path: Path
     format: str
-    input_shape: tuple
-    output_shapes: list[tuple]
+    input_shape: Shape
+    output_shapes: list[Shape]
     output_names: list[str]
     activation: str | None
     runner: Any  # the Keras model, TFSMLayer or onnxruntime session
@@ -35,7 +37,7 @@ class Net:
     input_name: str = ""
     input_dtype: Any = np.float32
     batch: int | None = None  # a fixed batch size in the file (None: any)
-    _call: Callable | None = field(default=None, repr=False)
+    _call: Callable[[np.ndarray], list[np.ndarray]] | None = field(default=None, repr=False)
 
     @property
     def keras(self) -> Any:
@@ -52,7 +54,9 @@ class Net:
         return _in_fixed_batches(self._call, x, self.batch)
 
 
-def _in_fixed_batches(call: Callable, x: np.ndarray, batch: int) -> list[np.ndarray]:
+def _in_fixed_batches(
+    call: Callable[[np.ndarray], list[np.ndarray]], x: np.ndarray, batch: int
+) -> list[np.ndarray]:
     """Run a net exported with a fixed batch size: chunks of that size, the last one padded."""
     parts: list[list[np.ndarray]] = []
     for start in range(0, len(x), batch):
@@ -80,17 +84,17 @@ def _make_call(net: Net) -> Callable[[np.ndarray], list[np.ndarray]]:
     if net.format == "savedmodel":
         fn, name, keys = net.runner.call_endpoint_fn, net.input_name, net.output_names
 
-        def call(x):
+        def call(x: Any) -> Any:
             return fn(**{name: x}) if name else fn(x)
 
-        def raw(x):
+        def raw(x: Any) -> Any:
             out = call(x)
             return [out[k] for k in keys] if isinstance(out, dict) else out
 
     else:
         model = net.runner
 
-        def raw(x):
+        def raw(x: Any) -> Any:
             return model(x, training=False)
 
     compiled = tf.function(raw, input_signature=[spec], reduce_retracing=True, autograph=False)
@@ -103,13 +107,13 @@ def _make_call(net: Net) -> Callable[[np.ndarray], list[np.ndarray]]:
     return run_tf
 
 
-def per_example_shape(shape) -> tuple:
+def per_example_shape(shape: Sequence[Any]) -> Shape:
     """Per-example shape: the batch axis dropped, unknown sizes as ``None``."""
     dims = [d if isinstance(d, (int, np.integer)) and int(d) > 0 else None for d in shape]
     return tuple(int(d) if d is not None else None for d in dims[1:])
 
 
-def fixed_batch(shape) -> int | None:
+def fixed_batch(shape: Sequence[Any]) -> int | None:
     """The batch size a file fixes (e.g. an ONNX export without a dynamic batch axis)."""
     first = list(shape)[0] if len(list(shape)) else None
     return int(first) if isinstance(first, (int, np.integer)) and int(first) > 0 else None

@@ -8,23 +8,24 @@ import math
 from typing import Any
 
 from explorer.core.model.config import Architecture, ModelConfig
-from explorer.core.runtime.tf_setup import keras, tensorflow
+from explorer.core.runtime import tf_setup
 
-keras = keras()
-tf = tensorflow()
-ops = keras.ops
-layers = keras.layers
+# Keras and TensorFlow carry no type information: their objects are ``Any`` here.
+keras: Any = tf_setup.keras()
+tf: Any = tf_setup.tensorflow()
+ops: Any = keras.ops
+layers: Any = keras.layers
 
 _BCE_EPS = 1e-7
 
 
-def _activation(name: str) -> keras.layers.Layer:
+def _activation(name: str) -> Any:  # a keras.layers.Layer
     if name == "leaky_relu":
         return layers.LeakyReLU(negative_slope=0.3)
     return layers.Activation(name)
 
 
-def build_encoder(arch: Architecture, kind: str) -> keras.Model:
+def build_encoder(arch: Architecture, kind: str) -> Any:  # a keras.Model
     """Conv2D stack -> Flatten -> [Dense] -> ``z`` (AE) or ``mu``, ``logvar`` (VAE).
 
     The latent heads are float32 under a mixed precision policy too (their outputs feed the
@@ -54,7 +55,7 @@ def build_encoder(arch: Architecture, kind: str) -> keras.Model:
     return keras.Model(inp, outputs, name="encoder")
 
 
-def build_decoder(arch: Architecture) -> keras.Model:
+def build_decoder(arch: Architecture) -> Any:  # a keras.Model
     """Mirror of the encoder: Dense -> Reshape -> Conv2DTranspose stack -> sigmoid (float32
     under a mixed precision policy too: the reconstruction loss and the explorer's images)."""
     h, w, c = arch.input_shape
@@ -100,7 +101,7 @@ class ClippedSampling(layers.Layer):
         self.seed = seed
         self.seed_generator = keras.random.SeedGenerator(seed)
 
-    def call(self, inputs):  # noqa: D102
+    def call(self, inputs: Any) -> Any:  # noqa: D102
         mu, logvar = inputs
         eps = keras.random.normal(ops.shape(mu), seed=self.seed_generator)
         eps = ops.clip(eps, -self.eps_clip, self.eps_clip)
@@ -110,7 +111,7 @@ class ClippedSampling(layers.Layer):
         return {**super().get_config(), "eps_clip": self.eps_clip, "seed": self.seed}
 
 
-def reconstruction_loss(x, x_hat, kind: str = "bce"):
+def reconstruction_loss(x: Any, x_hat: Any, kind: str = "bce") -> Any:
     """Per-image reconstruction loss summed over all pixels (BCE as in the seeds, or MSE)."""
     if kind == "mse":
         per_pixel = ops.square(x - x_hat)
@@ -120,7 +121,7 @@ def reconstruction_loss(x, x_hat, kind: str = "bce"):
     return ops.sum(ops.reshape(per_pixel, (ops.shape(x)[0], -1)), axis=-1)
 
 
-def kl_divergence(mu, logvar):
+def kl_divergence(mu: Any, logvar: Any) -> Any:
     """Per-image KL(N(mu, exp(logvar)) || N(0, 1)) summed over latent dimensions."""
     return -0.5 * ops.sum(1.0 + logvar - ops.square(mu) - ops.exp(logvar), axis=-1)
 
@@ -128,7 +129,7 @@ def kl_divergence(mu, logvar):
 class _LatentModel(keras.Model):
     """Shared training machinery: loss trackers, train/test steps, config handling."""
 
-    def __init__(self, config: dict[str, Any], **kwargs: Any) -> None:
+    def __init__(self, config: dict[str, Any] | ModelConfig, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.model_config = _model_config(config)
         self.architecture = self.model_config.architecture
@@ -143,15 +144,15 @@ class _LatentModel(keras.Model):
         # The sub-models are built here, so the model is built too: saving then stores the
         # weights and loading restores the optimizer state (resume continues where it was).
         self.built = True
-        self.device_images = None  # a DeviceImages: batches are positions into it
+        self.device_images: Any = None  # a DeviceImages: batches are positions into it
 
-    def use_device_images(self, images) -> None:
+    def use_device_images(self, images: Any) -> None:
         """Train on ``images`` (a :class:`~explorer.core.data.pipeline.DeviceImages` held on
         the device): the training data set then yields int64 positions, gathered and
         converted to float on the device inside the step. ``None``: image batches again."""
         self.__dict__["device_images"] = images  # a plain attribute: never saved or tracked
 
-    def _images(self, data):
+    def _images(self, data: Any) -> Any:
         x = data[0] if isinstance(data, tuple) else data
         if x.dtype.is_integer and self.device_images is not None:
             x = self.device_images.gather(x)
@@ -166,7 +167,7 @@ class _LatentModel(keras.Model):
         return self.architecture.z_dim
 
     @property
-    def metrics(self):
+    def metrics(self) -> list[Any]:
         return [self.total_tracker, self.reco_tracker, self.kl_tracker]
 
     def get_config(self) -> dict[str, Any]:
@@ -182,14 +183,14 @@ class _LatentModel(keras.Model):
         }
 
     @classmethod
-    def from_config(cls, config: dict[str, Any]):
+    def from_config(cls, config: dict[str, Any]) -> _LatentModel:
         return cls(**config)
 
-    def losses_for(self, x, training: bool = False):
+    def losses_for(self, x: Any, training: bool = False) -> tuple[Any, Any, Any]:
         """Return ``(total, reco, kl)`` batch means for images ``x``."""
         raise NotImplementedError  # each subclass defines its own loss
 
-    def _track(self, x, total, reco, kl) -> None:
+    def _track(self, x: Any, total: Any, reco: Any, kl: Any) -> None:
         # Each batch mean is weighted by its number of images. The weight must depend on the
         # batch: with a constant count, the extra step that finds the end of a data set of
         # unknown length (``ignore_errors``) still added 1 to the counts, and ``evaluate``
@@ -199,13 +200,13 @@ class _LatentModel(keras.Model):
         self.reco_tracker.update_state(reco, sample_weight=n)
         self.kl_tracker.update_state(kl, sample_weight=n)
 
-    def _step_logs(self, x, total, reco, kl) -> dict[str, Any]:
+    def _step_logs(self, x: Any, total: Any, reco: Any, kl: Any) -> dict[str, Any]:
         self._track(x, total, reco, kl)
         logs = {m.name: m.result() for m in self.metrics}
         logs.update({"batch_total_loss": total, "batch_reco_loss": reco, "batch_kl_loss": kl})
         return logs
 
-    def train_step(self, data):
+    def train_step(self, data: Any) -> dict[str, Any]:
         x = self._images(data)
         with tf.GradientTape() as tape:
             total, reco, kl = self.losses_for(x, training=True)
@@ -220,7 +221,7 @@ class _LatentModel(keras.Model):
         self.optimizer.apply_gradients(zip(grads, self.trainable_weights, strict=True))
         return self._step_logs(x, total, reco, kl)
 
-    def test_step(self, data):
+    def test_step(self, data: Any) -> dict[str, Any]:
         x = self._images(data)
         total, reco, kl = self.losses_for(x, training=False)
         self._track(x, total, reco, kl)
@@ -231,10 +232,10 @@ class _LatentModel(keras.Model):
 class Autoencoder(_LatentModel):
     """Encoder -> z -> decoder, trained on the reconstruction loss alone."""
 
-    def call(self, x, training: bool = False):
+    def call(self, x: Any, training: bool = False) -> Any:
         return self.decoder(self.encoder(x, training=training), training=training)
 
-    def losses_for(self, x, training: bool = False):
+    def losses_for(self, x: Any, training: bool = False) -> tuple[Any, Any, Any]:
         z = self.encoder(x, training=training)
         x_hat = ops.cast(self.decoder(z, training=training), "float32")
         reco = ops.mean(reconstruction_loss(x, x_hat, self.model_config.reconstruction))
@@ -245,17 +246,17 @@ class Autoencoder(_LatentModel):
 class VariationalAutoencoder(_LatentModel):
     """Encoder -> (mu, logvar) -> clipped reparameterisation -> decoder; loss reco + w * KL."""
 
-    def __init__(self, config: dict[str, Any], **kwargs: Any) -> None:
+    def __init__(self, config: dict[str, Any] | ModelConfig, **kwargs: Any) -> None:
         super().__init__(config, **kwargs)
         self.sampling = ClippedSampling(
             self.model_config.eps_clip, name="sampling", dtype="float32"
         )
 
-    def call(self, x, training: bool = False):
+    def call(self, x: Any, training: bool = False) -> Any:
         mu, logvar = self.encoder(x, training=training)
         return self.decoder(self.sampling([mu, logvar]), training=training)
 
-    def losses_for(self, x, training: bool = False):
+    def losses_for(self, x: Any, training: bool = False) -> tuple[Any, Any, Any]:
         mu, logvar = self.encoder(x, training=training)
         z = self.sampling([mu, logvar])
         x_hat = ops.cast(self.decoder(z, training=training), "float32")

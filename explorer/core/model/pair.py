@@ -17,7 +17,7 @@ from explorer.core.errors import InvalidParameter, ModelLoadError
 from explorer.core.model.activations import RANGE_ACTIVATIONS
 from explorer.core.model.latent_model import LatentModel
 from explorer.core.model.model_files import load_net
-from explorer.core.model.net import Net
+from explorer.core.model.net import Net, Shape
 from explorer.core.ranges import check_range
 
 DEFAULT_RANGE = (0.0, 1.0)
@@ -75,7 +75,7 @@ def check_pair(encoder: Net, decoder: Net) -> PairShapes:
         raise ModelLoadError(
             f"{enc_path}: encoder outputs must all be flat vectors of one size, got {shown}"
         )
-    z_dim = int(outs[0][0])
+    z_dim = _known(outs[0])[0]
     if decoder.input_shape != (z_dim,):
         raise ModelLoadError(
             f"{dec_path}: the decoder takes {_fmt(decoder.input_shape)} but the encoder "
@@ -91,21 +91,23 @@ def check_pair(encoder: Net, decoder: Net) -> PairShapes:
             f"encoder {enc_path.name} takes {_fmt(enc_in)}"
         )
     first = is_channels_first(enc_in)
-    image_shape = (enc_in[1], enc_in[2], enc_in[0]) if first else tuple(enc_in)
+    sizes = _known(enc_in)
+    image_shape = (sizes[1], sizes[2], sizes[0]) if first else sizes
     if image_shape[2] not in (1, 3):
         raise ModelLoadError(
             f"{enc_path}: images must have 1 or 3 channels, the encoder takes {_fmt(enc_in)}"
         )
+    h, w, c = image_shape
     return PairShapes(
         kind="ae" if len(outs) == 1 else "vae",
         z_dim=z_dim,
-        image_shape=tuple(int(v) for v in image_shape),
+        image_shape=(h, w, c),
         channels_first=first,
         encoder_outputs=ENCODER_OUTPUTS[len(outs)],
     )
 
 
-def is_channels_first(shape: tuple) -> bool:
+def is_channels_first(shape: Shape) -> bool:
     """``(c, h, w)`` with c in 1 or 3, where the last axis cannot be a channel axis."""
     return len(shape) == 3 and shape[0] in (1, 3) and shape[2] not in (1, 3)
 
@@ -179,7 +181,12 @@ def load_pair(
     )
 
 
-def _fmt(shape) -> str:
+def _known(shape: Shape) -> tuple[int, ...]:
+    """The sizes of a shape already checked to have no unknown one."""
+    return tuple(int(v) for v in shape if v is not None)
+
+
+def _fmt(shape: Shape) -> str:
     """Like ``str(tuple)``, unknown sizes as ``?``: ``(5,)``, ``(28, 28, 1)``."""
     inner = ", ".join("?" if v is None else str(v) for v in shape)
     return f"({inner},)" if len(shape) == 1 else f"({inner})"

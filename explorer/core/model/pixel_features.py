@@ -11,13 +11,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+import numpy.typing as npt
 
 from explorer.core.errors import InvalidParameter
 
 MAX_FIT_IMAGES = 10_000
 
 
-def _flat(images) -> np.ndarray:
+def _flat(images: npt.ArrayLike) -> np.ndarray:
     x = np.asarray(images)
     if x.ndim < 2:
         raise InvalidParameter(f"images must be an array (n, h, w[, c]), got shape {x.shape}")
@@ -40,7 +41,7 @@ class PixelPCA:
     components: np.ndarray | None = None  # (k, d), unit rows, sign fixed
 
     @classmethod
-    def fit(cls, real_images, n_components: int = 64, seed: int = 0) -> PixelPCA:
+    def fit(cls, real_images: npt.ArrayLike, n_components: int = 64, seed: int = 0) -> PixelPCA:
         """Fit on at most 10 000 of ``real_images`` (a seeded sample); deterministic."""
         x = _flat(real_images)
         if len(x) < 2:
@@ -73,7 +74,7 @@ class PixelPCA:
     def n_components(self) -> int:
         return 0 if self.components is None else int(self.components.shape[0])
 
-    def features(self, images) -> np.ndarray:
+    def features(self, images: npt.ArrayLike) -> np.ndarray:
         """(n, k) float32 coordinates of ``images`` (same shape as the fitted ones)."""
         if self.components is None or self.mean is None:
             raise InvalidParameter("PixelPCA is not fitted; use PixelPCA.fit(images)")

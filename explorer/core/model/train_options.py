@@ -16,6 +16,7 @@ by hand). Nothing here imports TensorFlow or Qt: ``train --help`` and the form r
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -148,7 +149,7 @@ def _per_layer(help: str, label: str, widget: str, placeholder: str, kind: str =
     )  # fmt: skip
 
 
-def _one_of(names) -> str:
+def _one_of(names: Iterable[str]) -> str:
     names = list(names)
     return f"{', '.join(names[:-1])} or {names[-1]}"
 
@@ -393,7 +394,7 @@ class TrainConfig:
         check_dataset(self.dataset)
         self._check_combinations()
 
-    def cluster_of(self, environ=None) -> clusters.Cluster | None:
+    def cluster_of(self, environ: Mapping[str, str] | None = None) -> clusters.Cluster | None:
         """This worker's cluster when the strategy is ``multi-worker`` (from ``--cluster``
         and ``--worker-index``, else ``TF_CONFIG``), else ``None``; one line when it is
         missing or malformed."""
@@ -432,7 +433,7 @@ class TrainConfig:
     def resumed(self, recorded: dict[str, Any]) -> TrainConfig:
         """This config with the options not given (``None``) that a resume keeps taken from
         the bundle's ``recorded`` training section."""
-        kept = {
+        kept: dict[str, Any] = {  # values read from meta.json
             o.name: recorded.get(o.name)
             for o in OPTIONS
             if o.keep and getattr(self, o.name) is None

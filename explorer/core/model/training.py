@@ -12,12 +12,13 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from types import TracebackType
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 
 from explorer.core.data.builtin import BUILTIN
-from explorer.core.data.dataset import split_indices
+from explorer.core.data.dataset import Dataset, split_indices
 from explorer.core.data.pipeline import device_images, make_tf_dataset, position_batches
 from explorer.core.data.sources import open_dataset
 from explorer.core.errors import ExplorerError, TrainingDiverged
@@ -48,6 +49,9 @@ from explorer.core.progress import TaskState, ensure_state
 from explorer.core.runtime.tf_setup import device_description
 from explorer.core.util.clock import now_iso
 
+if TYPE_CHECKING:
+    from explorer.core.model.training_watcher import _Watcher
+
 __all__ = ["TrainConfig", "TrainResult", "TrainingOutOfMemory", "train", "training_indices"]
 
 Event = dict[str, Any]
@@ -69,8 +73,8 @@ class TrainResult:
 class _Run:
     """What a training works on: the model, the data, and the bundle's meta (new or resumed)."""
 
-    model: Any
-    ds: Any
+    model: Any  # the keras.Model (an Autoencoder or VariationalAutoencoder)
+    ds: Dataset
     train_idx: np.ndarray
     val_idx: np.ndarray
     meta: dict[str, Any]
@@ -203,7 +207,7 @@ def training_indices(
     return subset[tr], subset[va]
 
 
-def _new_run(config: TrainConfig, scope, k, out: Path) -> _Run:
+def _new_run(config: TrainConfig, scope: Any, k: Any, out: Path) -> _Run:
     """Open the data, build and compile the model (``k``: keras) and start the bundle's meta."""
     from explorer.core.model.nets import build_model
 
@@ -221,7 +225,7 @@ def _new_run(config: TrainConfig, scope, k, out: Path) -> _Run:
     return _Run(model, ds, train_idx, val_idx, meta, [], 0, config.batch_size)
 
 
-def _resumed_run(config: TrainConfig, scope, k) -> _Run:
+def _resumed_run(config: TrainConfig, scope: Any, k: Any) -> _Run:
     """Load the bundle's model (optimizer state included) and its data split as recorded."""
     out = Path(config.out)
     meta = store.read_meta(out)
@@ -267,7 +271,7 @@ def _peer_errors() -> tuple[type[Exception], ...]:
     return (errors.UnavailableError, errors.AbortedError, errors.DeadlineExceededError)
 
 
-def _place_on_device(config: TrainConfig, acc: Accelerator, run: _Run, strategy) -> list[str]:
+def _place_on_device(config: TrainConfig, acc: Accelerator, run: _Run, strategy: Any) -> list[str]:
     """Put the training images on the device when ``--cache-on-device`` asks and they fit;
     return the one-line notes to show before training starts."""
     if not config.cache_on_device:
@@ -326,7 +330,9 @@ def _started_event(
     }
 
 
-def _fit(run: _Run, train_ds, target: int, watcher, callbacks: list, out: Path) -> None:
+def _fit(
+    run: _Run, train_ds: Any, target: int, watcher: _Watcher, callbacks: list, out: Path
+) -> None:
     """``model.fit`` from the run's epoch to ``target``; running out of device memory becomes
     :class:`TrainingOutOfMemory` with a hint."""
     from explorer.core.runtime.tf_setup import tensorflow
@@ -352,7 +358,7 @@ def _fit(run: _Run, train_ds, target: int, watcher, callbacks: list, out: Path) 
         ) from exc
 
 
-def _raise_if_diverged(watcher, out: Path) -> None:
+def _raise_if_diverged(watcher: _Watcher, out: Path) -> None:
     if watcher.diverged is not None:
         epoch, batch = watcher.diverged
         kept = (
@@ -366,19 +372,26 @@ def _raise_if_diverged(watcher, out: Path) -> None:
 
 
 class _null_scope:
-    def __enter__(self):
+    def __enter__(self) -> _null_scope:
         return self
 
-    def __exit__(self, *exc):
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> Literal[False]:
         return False
 
 
-def _recorded_range(ds) -> list[float] | None:
+def _recorded_range(ds: Dataset) -> list[float] | None:
     """The (LO, HI) a float array data set was mapped from, for meta.json (``None``: 8-bit)."""
     return [float(v) for v in ds.value_range] if ds.value_range is not None else None
 
 
-def _initial_meta(config: TrainConfig, mcfg: ModelConfig, ds, train_idx, val_idx) -> dict[str, Any]:
+def _initial_meta(
+    config: TrainConfig, mcfg: ModelConfig, ds: Dataset, train_idx: np.ndarray, val_idx: np.ndarray
+) -> dict[str, Any]:
     """The new bundle's meta.json: the model's configuration, the options recorded by their
     declaration (``record``), the data split; history and final losses come per epoch."""
     arch = mcfg.architecture

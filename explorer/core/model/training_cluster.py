@@ -154,7 +154,7 @@ def check_same_epoch(strategy: Any, place: Placement, epoch: int) -> None:
     tf = tensorflow()
 
     @tf.function
-    def gather():
+    def gather() -> Any:
         per_replica = strategy.run(lambda: tf.constant([epoch], dtype=tf.int64))
         return strategy.gather(per_replica, axis=0)
 
@@ -172,10 +172,10 @@ def backup_callback(place: Placement, watcher: Any) -> Any:
     watcher did not finish (a stop or a NaN loss ends ``fit`` in the middle of one)."""
     from explorer.core.runtime.tf_setup import keras
 
-    base = keras().callbacks.BackupAndRestore
+    base: Any = keras().callbacks.BackupAndRestore
 
     class Backup(base):
-        def on_epoch_end(self, epoch, logs=None):
+        def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
             if watcher.epochs_done == epoch + 1:
                 super().on_epoch_end(epoch, logs)
 

@@ -15,21 +15,26 @@ from __future__ import annotations
 import time
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 
 from explorer.core.model.training_watcher import LOSS_KEYS
+
+if TYPE_CHECKING:
+    from explorer.core.model.training_watcher import _Watcher
 
 N_IMAGES = 8  # validation images per reconstruction grid (one row each)
 SAMPLE_GRID = 4  # N(0, 1) decodes: a 4x4 grid
 
 
 @lru_cache(maxsize=1)
-def tensorboard_class() -> type:
+def tensorboard_class() -> type[_TensorBoardLog]:
     """The Keras callback class (defined on first use: TensorFlow is imported then)."""
     from explorer.core.runtime.tf_setup import keras
 
-    return type("_TensorBoardLog", (_TensorBoardLog, keras().callbacks.Callback), {})
+    cls = type("_TensorBoardLog", (_TensorBoardLog, keras().callbacks.Callback), {})
+    return cast("type[_TensorBoardLog]", cls)
 
 
 def tensorboard_command(logdir: str) -> str:
@@ -46,7 +51,17 @@ def _quote(text: str) -> str:
 class _TensorBoardLog:
     """Writes the scalars and image grids of a training into ``logdir``."""
 
-    def __init__(self, logdir, watcher, steps: int, batch_size: int, val_ds, z_dim: int) -> None:
+    model: Any  # the keras.Model being trained, set by keras.callbacks.Callback
+
+    def __init__(
+        self,
+        logdir: str | Path,
+        watcher: _Watcher,
+        steps: int,
+        batch_size: int,
+        val_ds: Any,  # a tf.data.Dataset or None
+        z_dim: int,
+    ) -> None:
         super().__init__()
         from explorer.core.runtime.tf_setup import tensorflow
 
@@ -54,7 +69,7 @@ class _TensorBoardLog:
         Path(logdir).mkdir(parents=True, exist_ok=True)
         self.writer = self.tf.summary.create_file_writer(str(logdir))
         self.watcher, self.steps, self.batch_size = watcher, steps, batch_size
-        self.val_images = None
+        self.val_images: Any = None  # a tensor of validation images
         if val_ds is not None:
             for batch in val_ds.take(1):
                 self.val_images = batch[:N_IMAGES]
@@ -62,11 +77,11 @@ class _TensorBoardLog:
         self.z = self.z.astype(np.float32)
         self.epoch, self.t0, self.t_batch, self.last_batch = 0, 0.0, 0.0, -1
 
-    def on_epoch_begin(self, epoch, logs=None):
+    def on_epoch_begin(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
         self.epoch, self.last_batch = epoch, -1
         self.t0 = self.t_batch = time.perf_counter()
 
-    def on_train_batch_end(self, batch, logs=None):
+    def on_train_batch_end(self, batch: int, logs: dict[str, Any] | None = None) -> None:
         batch = min(batch, self.steps - 1)  # a short last execution (see the watcher)
         now = time.perf_counter()
         images = (batch - self.last_batch) * self.batch_size
@@ -81,7 +96,7 @@ class _TensorBoardLog:
             self._scalar("batch/learning_rate", self._learning_rate())
             self._scalar("batch/images_per_s", ips)
 
-    def on_epoch_end(self, epoch, logs=None):
+    def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
         history = self.watcher.history
         if not history or history[-1].get("epoch") != epoch + 1:
             return  # not checkpointed (cancelled or diverged): nothing to log
@@ -105,7 +120,7 @@ class _TensorBoardLog:
             self._image("images/samples", grid)
         self.writer.flush()
 
-    def on_train_end(self, logs=None):
+    def on_train_end(self, logs: dict[str, Any] | None = None) -> None:
         self.writer.flush()
 
     def _scalar(self, tag: str, value: float) -> None:

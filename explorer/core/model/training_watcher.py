@@ -5,27 +5,44 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Callable
 from functools import lru_cache
+from pathlib import Path
+from typing import Any, cast
 
 from explorer.core.model import store
+from explorer.core.progress import TaskState
 from explorer.core.util.clock import now_iso
 
 LOSS_KEYS = ("total_loss", "reco_loss", "kl_loss")
 
 
 @lru_cache(maxsize=1)
-def watcher_class() -> type:
+def watcher_class() -> type[_Watcher]:
     """The Keras callback class, defined on first use so that importing this module (to
     validate a :class:`TrainConfig` in the window) does not import TensorFlow."""
     from explorer.core.runtime.tf_setup import keras
 
-    return type("_Watcher", (_Watcher, keras().callbacks.Callback), {})
+    return cast("type[_Watcher]", type("_Watcher", (_Watcher, keras().callbacks.Callback), {}))
 
 
 class _Watcher:
     """Keras callback: events, stop requests, NaN checks, validation and checkpoints."""
 
-    def __init__(self, state, emit, out, meta, history, val_ds, steps, batch_size, target) -> None:
+    model: Any  # the keras.Model being trained, set by keras.callbacks.Callback
+
+    def __init__(
+        self,
+        state: TaskState,
+        emit: Callable[[dict[str, Any]], None],
+        out: Path,
+        meta: dict[str, Any],
+        history: list[dict[str, float]],
+        val_ds: Any,  # a tf.data.Dataset or None
+        steps: int,
+        batch_size: int,
+        target: int,
+    ) -> None:
         super().__init__()
         self.state, self.emit, self.out, self.meta = state, emit, out, meta
         self.history, self.val_ds, self.steps = history, val_ds, steps
@@ -35,16 +52,16 @@ class _Watcher:
         self.epoch = 0
         self.t0 = time.perf_counter()
 
-    def on_epoch_begin(self, epoch, logs=None):
+    def on_epoch_begin(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
         self.epoch = epoch
         self.t0 = time.perf_counter()
 
-    def on_train_batch_end(self, batch, logs=None):
+    def on_train_batch_end(self, batch: int, logs: dict[str, Any] | None = None) -> None:
         # with steps per execution > 1 Keras calls this once per execution, with the last
         # step's logs and ``batch`` its last step, which a short last execution overshoots
         batch = min(batch, self.steps - 1)
-        logs = {k: float(v) for k, v in (logs or {}).items()}
-        if not all(math.isfinite(logs.get(f"batch_{k}", 0.0)) for k in LOSS_KEYS):
+        values = {k: float(v) for k, v in (logs or {}).items()}
+        if not all(math.isfinite(values.get(f"batch_{k}", 0.0)) for k in LOSS_KEYS):
             self.diverged = (self.epoch, batch)
             self.model.stop_training = True
             return
@@ -59,7 +76,7 @@ class _Watcher:
                 "epochs": self.target,
                 "batch": batch,
                 "steps": self.steps,
-                "logs": logs,
+                "logs": values,
                 "images_per_s": ips,
                 "eta_s": remaining_batches * elapsed / done if done else 0.0,
             }
@@ -72,7 +89,7 @@ class _Watcher:
         if self.state.stop_requested:
             self.model.stop_training = True
 
-    def on_epoch_end(self, epoch, logs=None):
+    def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
         if self.diverged is not None or self.state.stop_requested:
             return  # an incomplete epoch is never checkpointed
         row = self._epoch_row(epoch, logs or {})

@@ -16,9 +16,12 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from typing import cast
 
 import numpy as np
+import numpy.typing as npt
 from matplotlib.artist import Artist, allow_rasterization
+from matplotlib.backend_bases import RendererBase
 from matplotlib.colors import to_rgba_array
 
 from explorer.core.errors import InvalidParameter
@@ -33,7 +36,7 @@ class DotLayer(Artist):
         self,
         xy: np.ndarray,
         codes: np.ndarray,
-        colors: Sequence,
+        colors: npt.ArrayLike,
         size: float = 2.5,
     ) -> None:
         """``size``: dot diameter in points (1/72 inch), as ``markersize`` in ``plot``."""
@@ -62,7 +65,7 @@ class DotLayer(Artist):
         return stamp_dots(width, height, pixels, self.codes, self.rgba, self.offsets(dpi))
 
     @allow_rasterization
-    def draw(self, renderer) -> None:
+    def draw(self, renderer: RendererBase) -> None:
         if not self.get_visible() or self.axes is None or not len(self.xy):
             return
         box = self.axes.bbox
@@ -71,7 +74,8 @@ class DotLayer(Artist):
         if width <= 0 or height <= 0:
             return
         pixels = self.axes.transData.transform(self.xy) - (x0, y0)
-        image = self.bitmap(width, height, pixels, renderer.points_to_pixels(72.0))
+        dpi = cast(float, renderer.points_to_pixels(72.0))  # typed as array-like: a float here
+        image = self.bitmap(width, height, pixels, dpi)
         gc = renderer.new_gc()
         gc.set_clip_rectangle(box)
         renderer.draw_image(gc, x0, y0, image)

@@ -15,10 +15,16 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 
 from explorer.core.errors import InvalidParameter
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+
+    from explorer.core.output.dot_layer import DotLayer
 
 N_LEVELS = 256  # colours of a continuous colouring
 NAN_RGBA = (170, 170, 170, 255)  # points without a value
@@ -104,8 +110,7 @@ class MapColours:
         if not len(palette):
             palette = np.array([ONE_RGBA], dtype=np.uint8)
         legend = tuple(
-            (_class_name(value, names), tuple(int(c) for c in palette[i]))
-            for i, value in enumerate(classes)
+            (_class_name(value, names), _rgba(palette[i])) for i, value in enumerate(classes)
         )
         return cls(codes, palette, legend=legend, legend_title=title)
 
@@ -178,7 +183,7 @@ def draw_order(
 
 
 def draw_map(
-    ax,
+    ax: Axes,
     xy: np.ndarray,
     colours: MapColours,
     limits: tuple[tuple[float, float], tuple[float, float]] | None = None,
@@ -186,7 +191,7 @@ def draw_map(
     axis_names: tuple[str, str] = ("1", "2"),
     selection: np.ndarray | None = None,
     dot_size: float = 2.5,
-):
+) -> DotLayer:
     """The map on matplotlib axes (for export): a :class:`DotLayer`, its legend or colorbar,
     the view ``limits`` ((x0, x1), (y0, y1)), the selection on top of faded others."""
     from matplotlib.cm import ScalarMappable
@@ -218,7 +223,7 @@ def draw_map(
     elif colours.legend:
         handles = [
             Line2D([], [], linestyle="", marker="o", markersize=6, markeredgewidth=0,
-                   color=np.array(rgba) / 255.0, label=name)
+                   color=tuple(np.array(rgba) / 255.0), label=name)
             for name, rgba in colours.legend
         ]  # fmt: skip
         ax.legend(
@@ -232,12 +237,18 @@ def draw_map(
     return layer
 
 
+def _rgba(row: np.ndarray) -> tuple[int, int, int, int]:
+    r, g, b, a = (int(c) for c in row)
+    return r, g, b, a
+
+
 def _cmap_rgba(name: str, n: int | None) -> np.ndarray:
     from matplotlib import colormaps
+    from matplotlib.colors import ListedColormap
 
     cmap = colormaps[name]
     if n is None:  # a listed colormap's own colours
-        rgba = np.asarray(cmap.colors, dtype=np.float64)
+        rgba = np.asarray(cast(ListedColormap, cmap).colors, dtype=np.float64)
         if rgba.shape[1] == 3:
             rgba = np.hstack([rgba, np.ones((len(rgba), 1))])
     else:
@@ -245,8 +256,8 @@ def _cmap_rgba(name: str, n: int | None) -> np.ndarray:
     return np.rint(rgba * 255).astype(np.uint8)
 
 
-def _class_name(value, names: Sequence[str] | None) -> str:
+def _class_name(value: Any, names: Sequence[str] | None) -> str:
     named = names is not None and isinstance(value, np.integer | int)
-    if named and 0 <= int(value) < len(names):
+    if named and names is not None and 0 <= int(value) < len(names):
         return str(names[int(value)])
     return str(value.item() if isinstance(value, np.generic) else value)

@@ -93,9 +93,9 @@ def _csv(index: np.ndarray, xy: np.ndarray, labels: np.ndarray | None) -> str:
     text = io.StringIO()
     writer = csv.writer(text, lineterminator="\n")
     writer.writerow(["index", "x", "y", "label"])
-    one = labels is not None and np.ndim(labels) == 1
+    column = labels if labels is not None and np.ndim(labels) == 1 else None
     for k, (i, (x, y)) in enumerate(zip(index.tolist(), xy.tolist(), strict=True)):
-        label = labels[k] if one else ""
+        label = column[k] if column is not None else ""
         label = label.item() if isinstance(label, np.generic) else label
         writer.writerow([i, f"{x:.6g}", f"{y:.6g}", label])
     return text.getvalue()

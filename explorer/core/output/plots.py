@@ -13,21 +13,25 @@ No pyplot and no GUI backend are imported here. A draw function that adds a colo
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import cast
 
 import numpy as np
+import numpy.typing as npt
 from matplotlib import colormaps
 from matplotlib.artist import Artist
 from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.collections import PathCollection
-from matplotlib.colors import LogNorm
+from matplotlib.colors import ListedColormap, LogNorm
 from matplotlib.figure import Figure
 from matplotlib.image import AxesImage
 from matplotlib.ticker import MaxNLocator, PercentFormatter
 
 from explorer.core.errors import InvalidParameter
 
-COLORS: tuple = tuple(colormaps["tab10"].colors)
+# tab10 is a ListedColormap of (r, g, b) tuples (its ``colors`` are typed as any colour input)
+_TAB10 = cast(ListedColormap, colormaps["tab10"])
+COLORS: tuple = tuple(cast(Sequence, _TAB10.colors))
 MAX_DOMINANT_LABELS = 32  # dominant components are also named on the right axis up to this
 
 
@@ -51,7 +55,7 @@ def _style(ax: Axes, title: str, xlabel: str, ylabel: str) -> None:
     ax.set_axisbelow(True)
 
 
-def _edges_counts(edges, counts) -> tuple[np.ndarray, np.ndarray]:
+def _edges_counts(edges: npt.ArrayLike, counts: npt.ArrayLike) -> tuple[np.ndarray, np.ndarray]:
     edges = np.asarray(edges, dtype=np.float64)
     counts = np.asarray(counts, dtype=np.float64)
     if edges.ndim != 1 or counts.ndim != 1 or edges.size != counts.size + 1:
@@ -70,7 +74,7 @@ def _density(edges: np.ndarray, counts: np.ndarray) -> np.ndarray:
 
 def draw_radius_histograms(
     ax: Axes,
-    series: Sequence[tuple[str, Sequence[float], Sequence[float]]],
+    series: Sequence[tuple[str, npt.ArrayLike, npt.ArrayLike]],
     expected: Sequence[tuple[str, float, float]] | None = None,
     density: bool = True,
 ) -> None:
@@ -82,8 +86,8 @@ def draw_radius_histograms(
     expected : ``(label, mean, std)`` per expected radius (e.g. of N(0, I) samples).
     density : normalise every histogram to unit area (sets of different sizes compare).
     """
-    for index, (label, edges, counts) in enumerate(series):
-        edges, counts = _edges_counts(edges, counts)
+    for index, (label, series_edges, series_counts) in enumerate(series):
+        edges, counts = _edges_counts(series_edges, series_counts)
         values = _density(edges, counts) if density else counts
         ax.stairs(values, edges, label=label, color=color(index), linewidth=1.6)
         ax.stairs(values, edges, color=color(index), fill=True, alpha=0.12, linewidth=0)
@@ -102,7 +106,7 @@ def draw_radius_histograms(
 
 
 def draw_component_heatmap(
-    ax: Axes, edges: Sequence[float], counts: np.ndarray, dominant: Sequence[int] | None = None
+    ax: Axes, edges: npt.ArrayLike, counts: npt.ArrayLike, dominant: Sequence[int] | None = None
 ) -> AxesImage:
     """All components' histograms as one image, dominant components marked on the right.
 
@@ -141,14 +145,14 @@ def draw_component_heatmap(
         ax, f"Histograms of all {z_dim} components", "component value (latent units)", "component"
     )
     ax.grid(False)
-    dominant = [int(i) for i in dominant or ()]
-    if dominant:
-        _mark_dominant(ax, dominant, z_dim)
+    marked = [int(i) for i in dominant or ()]
+    if marked:
+        _mark_dominant(ax, marked, z_dim)
     return image
 
 
 def _mark_dominant(ax: Axes, dominant: list[int], z_dim: int) -> None:
-    fig = ax.figure
+    fig = ax.figure.figure  # the root figure (a subfigure has no height of its own)
     height_pt = ax.get_position().height * fig.get_figheight() * 72
     size = float(np.clip(0.8 * height_pt / max(z_dim, 1), 3.5, 6.0))
     ax.plot(
@@ -174,8 +178,8 @@ def _mark_dominant(ax: Axes, dominant: list[int], z_dim: int) -> None:
 
 def draw_component_curve(
     ax: Axes,
-    edges: Sequence[float],
-    counts_row: Sequence[float],
+    edges: npt.ArrayLike,
+    counts_row: npt.ArrayLike,
     mean: float,
     half_width: float,
     label: str,
@@ -218,7 +222,7 @@ def draw_kmeans_inertia(ax: Axes, k: Sequence[int], inertia: Sequence[float]) ->
     ax.legend(fontsize="small")
 
 
-def draw_pca_variance(ax: Axes, ratios: Sequence[float], threshold: float = 0.9) -> None:
+def draw_pca_variance(ax: Axes, ratios: npt.ArrayLike, threshold: float = 0.9) -> None:
     """Explained variance per principal component (bars) and cumulated (line).
 
     A dotted line marks ``threshold`` and the legend says how many components reach it.
@@ -240,7 +244,7 @@ def draw_pca_variance(ax: Axes, ratios: Sequence[float], threshold: float = 0.9)
     ax.legend(fontsize="small", loc="center right")
 
 
-def draw_correlation(ax: Axes, points: np.ndarray, r: float, i: int, j: int) -> PathCollection:
+def draw_correlation(ax: Axes, points: npt.ArrayLike, r: float, i: int, j: int) -> PathCollection:
     """Scatter of component ``j`` against component ``i`` with the Pearson ``r`` in the title."""
     points = np.asarray(points, dtype=np.float64)
     if points.ndim != 2 or points.shape[1] != 2:

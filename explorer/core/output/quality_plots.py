@@ -3,6 +3,7 @@ every metric against a swept sampler parameter (seed 000's uniform limit series 
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
 
 import numpy as np
@@ -33,8 +34,9 @@ def by_confidence(row: ModelQuality, side: int = GRID_SIDE) -> tuple[np.ndarray,
     the first ones in sampling order."""
     n = len(row.images)
     count = min(n, side * side)
-    ranked = row.confidence is not None
-    order = np.argsort(-row.confidence, kind="stable") if ranked else np.arange(n)
+    order = (
+        np.argsort(-row.confidence, kind="stable") if row.confidence is not None else np.arange(n)
+    )
     picked = order[np.unique(np.linspace(0, n - 1, count).round().astype(int))]
     return picked, row.images[picked]
 
@@ -88,5 +90,5 @@ def write_sweep_plot(result: Sweep, path: str | Path) -> Path:
     return save_figure(fig, Path(path))
 
 
-def _finite(values) -> bool:
+def _finite(values: Iterable[float | None]) -> bool:
     return any(v is not None and np.isfinite(v) for v in values)

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
+from matplotlib.figure import Figure
 
 from explorer.core.output import plots
 from explorer.core.stats.analysis import Analysis
@@ -14,7 +15,7 @@ from explorer.core.stats.maps import MAP_METHODS
 from explorer.core.util.export import save_figure
 
 
-def _save(fig, out: Path, stem: str, formats: Sequence[str]) -> list[Path]:
+def _save(fig: Figure, out: Path, stem: str, formats: Sequence[str]) -> list[Path]:
     return [save_figure(fig, out / f"{stem}.{fmt}") for fmt in formats]
 
 

@@ -6,6 +6,7 @@ import os
 from pathlib import Path
 
 import numpy as np
+import numpy.typing as npt
 
 from explorer.core.errors import InvalidParameter
 from explorer.core.util.atomic import atomic_open, npz_problem
@@ -35,9 +36,16 @@ def write_selection(
     path = Path(path)
     if path.suffix != ".npz":
         path = path.with_name(path.name + ".npz")
-    arrays = {"indices": indices, "images": images, "z": z, "model": model, "dataset": dataset}
+    arrays: dict[str, npt.ArrayLike] = {
+        "indices": indices,
+        "images": images,
+        "z": z,
+        "model": model,
+        "dataset": dataset,
+    }
     if labels is not None:
         arrays["labels"] = np.asarray(labels)
     with atomic_open(path, verify=lambda tmp: npz_problem(tmp, arrays)) as handle:
-        np.savez(handle, **arrays)
+        # mypy matches the unpacked names against savez's ``allow_pickle: bool`` too
+        np.savez(handle, **arrays)  # type: ignore[arg-type]
     return path

@@ -10,6 +10,7 @@ replicas alone (``axis=None``) and leaves everything else to Keras.
 from __future__ import annotations
 
 from functools import cache
+from typing import Any
 
 
 @cache
@@ -19,13 +20,13 @@ def multi_worker_scalar_logs() -> None:
 
     original = trainer.reduce_per_replica
 
-    def reduce_per_replica(values, strategy, reduction):
+    def reduce_per_replica(values: Any, strategy: Any, reduction: str) -> Any:
         if reduction not in ("auto", "mean") or not trainer._collective_all_reduce_multi_worker(
             strategy
         ):
             return original(values, strategy, reduction)
 
-        def one(v):
+        def one(v: Any) -> Any:
             first = v.values[0] if trainer._is_per_replica_instance(v) else v
             if first.shape.rank == 0:
                 return strategy.reduce("MEAN", v, axis=None)

@@ -13,9 +13,15 @@ import numpy as np
 from explorer.core.latent.encoding import Encodings
 from explorer.core.latent.sampling import sample
 from explorer.core.progress import TaskState, ensure_state
-from explorer.core.stats.clustering import kmeans_inertia
-from explorer.core.stats.components import component_stats, correlation
-from explorer.core.stats.histograms import component_histograms, radius, radius_histogram
+from explorer.core.stats.clustering import KMeansSweep, kmeans_inertia
+from explorer.core.stats.components import ComponentStats, component_stats, correlation
+from explorer.core.stats.histograms import (
+    ComponentHistograms,
+    Histogram,
+    component_histograms,
+    radius,
+    radius_histogram,
+)
 from explorer.core.stats.hits import expected_radius, hit_rate
 from explorer.core.stats.maps import MapResult, fitted_options, map_codes, project
 from explorer.core.stats.projection import TSNEResult, pca_explained_variance
@@ -23,7 +29,8 @@ from explorer.core.stats.vae_diagnostics import vae_diagnostics
 
 # The samplers whose hit rate is tried by default: the seeds' standard normal and uniform
 # sampling with a small and the seeds' large limit b.
-DEFAULT_HIT_SAMPLERS: list[tuple[str, str, dict[str, float]]] = [
+# (name, sampler, its parameters)
+DEFAULT_HIT_SAMPLERS: list[tuple[str, str, dict[str, Any]]] = [
     ("normal", "normal", {"std": 1.0}),
     ("uniform_b2", "uniform", {"limit": 2.0}),
     ("uniform_b12", "uniform", {"limit": 12.0}),
@@ -32,7 +39,7 @@ DEFAULT_HIT_SAMPLERS: list[tuple[str, str, dict[str, float]]] = [
 
 @dataclass
 class AnalysisOptions:
-    hit_samplers: list[tuple[str, str, dict[str, float]]] = field(
+    hit_samplers: list[tuple[str, str, dict[str, Any]]] = field(
         default_factory=lambda: list(DEFAULT_HIT_SAMPLERS)
     )
     n_samples: int = 2000
@@ -52,13 +59,13 @@ class Analysis:
     """``summary`` is plain JSON; the other fields keep arrays for the plots."""
 
     summary: dict[str, Any]
-    radius_hist: Any
-    component_hist: Any
-    stats: Any
+    radius_hist: Histogram
+    component_hist: ComponentHistograms
+    stats: ComponentStats
     sample_radius: dict[str, np.ndarray] = field(default_factory=dict)
     correlation: tuple[np.ndarray, float, int, int] | None = None
-    kmeans: Any = None
-    tsne: Any = None  # a TSNEResult when the map is a t-SNE one (report.py draws it)
+    kmeans: KMeansSweep | None = None
+    tsne: TSNEResult | None = None  # when the map is a t-SNE one (report.py draws it)
     tsne_labels: np.ndarray | None = None  # the labels of the map's points, any method
     map: MapResult | None = None
     pca_ratios: np.ndarray | None = None
@@ -106,7 +113,9 @@ def analyze(
     return result
 
 
-def _summary(enc: Encodings, z: np.ndarray, r: np.ndarray, rh, stats) -> dict[str, Any]:
+def _summary(
+    enc: Encodings, z: np.ndarray, r: np.ndarray, rh: Histogram, stats: ComponentStats
+) -> dict[str, Any]:
     n, z_dim = z.shape
     return {
         "n_points": int(n),
@@ -125,7 +134,9 @@ def _summary(enc: Encodings, z: np.ndarray, r: np.ndarray, rh, stats) -> dict[st
     }
 
 
-def _hit_rates(summary: dict, z: np.ndarray, stats, options: AnalysisOptions) -> dict:
+def _hit_rates(
+    summary: dict, z: np.ndarray, stats: ComponentStats, options: AnalysisOptions
+) -> dict[str, np.ndarray]:
     """Hit rates and expected radii of the samplers into ``summary``; the radii drawn."""
     hits, expected, sample_radius = {}, {}, {}
     z_dim = z.shape[1]
@@ -146,7 +157,9 @@ def _hit_rates(summary: dict, z: np.ndarray, stats, options: AnalysisOptions) ->
     return sample_radius
 
 
-def _correlation(summary: dict, z: np.ndarray, stats, seed: int) -> tuple:
+def _correlation(
+    summary: dict, z: np.ndarray, stats: ComponentStats, seed: int
+) -> tuple[np.ndarray, float, int, int]:
     """The two leading components' scatter and Pearson r (into ``summary``)."""
     order = list(stats.dominant) or list(np.argsort(-np.asarray(stats.std)))
     extra = [j for j in np.argsort(-np.asarray(stats.std)) if j not in order[:1]]
@@ -165,7 +178,7 @@ def analysis_map_options(options: AnalysisOptions, n_points: int) -> dict[str, A
     return fitted_options(options.projection, n_points, given)
 
 
-def _add_map(result: Analysis, enc: Encodings, options: AnalysisOptions, state) -> None:
+def _add_map(result: Analysis, enc: Encodings, options: AnalysisOptions, state: TaskState) -> None:
     """The 2-D map of ``options.tsne_points`` codes (a VAE's means) into ``result``; a t-SNE
     one also as ``result.tsne`` and the summary's ``"tsne"`` block, as before UMAP."""
     codes = np.asarray(map_codes(enc), dtype=np.float32)

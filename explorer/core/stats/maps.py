@@ -96,7 +96,13 @@ SHARED_PARAMS: tuple[Param, ...] = (
 # --------------------------------------------------------------------- the methods
 
 
-def _run_tsne(z, options, state, on_frame, n_jobs) -> tuple[np.ndarray, dict[str, Any]]:
+def _run_tsne(
+    z: np.ndarray,
+    options: dict[str, Any],
+    state: TaskState,
+    on_frame: FrameCallback | None,
+    n_jobs: int,
+) -> tuple[np.ndarray, dict[str, Any]]:
     from explorer.core.stats.projection import tsne
 
     result = tsne(
@@ -114,7 +120,13 @@ def _run_tsne(z, options, state, on_frame, n_jobs) -> tuple[np.ndarray, dict[str
     return result.embedding, {**extra, "kl_divergence": result.kl_divergence}
 
 
-def _run_umap(z, options, state, on_frame, n_jobs) -> tuple[np.ndarray, dict[str, Any]]:
+def _run_umap(
+    z: np.ndarray,
+    options: dict[str, Any],
+    state: TaskState,
+    on_frame: FrameCallback | None,
+    n_jobs: int,
+) -> tuple[np.ndarray, dict[str, Any]]:
     from explorer.core.stats.umap_map import umap_layout
 
     return umap_layout(
@@ -128,7 +140,13 @@ def _run_umap(z, options, state, on_frame, n_jobs) -> tuple[np.ndarray, dict[str
     )
 
 
-def _run_pca(z, options, state, on_frame, n_jobs) -> tuple[np.ndarray, dict[str, Any]]:
+def _run_pca(
+    z: np.ndarray,
+    options: dict[str, Any],
+    state: TaskState,
+    on_frame: FrameCallback | None,
+    n_jobs: int,
+) -> tuple[np.ndarray, dict[str, Any]]:
     """The scores on the first two principal components (one column of zeros for 1-D codes)."""
     from sklearn.decomposition import PCA
 
@@ -457,7 +475,9 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def _child_work(z: np.ndarray, job: dict, state: TaskState, frame) -> tuple[np.ndarray, dict]:
+def _child_work(
+    z: np.ndarray, job: dict, state: TaskState, frame: FrameCallback | None
+) -> tuple[np.ndarray, dict]:
     """A map in the child process (``python -m explorer.core.stats.maps``)."""
     xy, extra = MAP_METHODS[job["method"]].run(z, job["options"], state, frame, job["n_jobs"])
     return xy, {"extra": extra}

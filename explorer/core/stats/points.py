@@ -9,7 +9,9 @@ import numpy as np
 from explorer.core.errors import InvalidParameter
 
 
-def as_points(z: Any, min_points: int = 1, finite: bool = True, dtype: Any = np.float64):
+def as_points(
+    z: Any, min_points: int = 1, finite: bool = True, dtype: Any = np.float64
+) -> np.ndarray:
     """``z`` as a 2-D array of ``dtype`` (``None``: keep its own); :class:`InvalidParameter`
     when it is not (n_points, dim) with at least ``min_points`` rows, or (with ``finite``)
     holds NaN or infinite values."""

@@ -141,10 +141,11 @@ def tsne(
     _check_tsne_params(n_points, perplexity, early_exaggeration, n_iter, early_exaggeration_iter)
     if pca_dims is not None and pca_dims < 0:
         raise InvalidParameter(f"pca_dims must be None, 0 or positive (got {pca_dims}).")
-    used_pca = bool(pca_dims) and z.shape[1] > int(pca_dims)
+    dims = int(pca_dims or 0)  # 0: no PCA
+    used_pca = bool(dims) and z.shape[1] > dims
     if used_pca:
-        state.set_progress(0.0, f"t-SNE: PCA to {int(pca_dims)} dimensions")
-        z = _pca_reduce(z, int(pca_dims), seed)
+        state.set_progress(0.0, f"t-SNE: PCA to {dims} dimensions")
+        z = _pca_reduce(z, dims, seed)
     state.check()
 
     state.set_progress(0.0, f"t-SNE: computing affinities of {n_points} points")

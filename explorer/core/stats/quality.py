@@ -37,7 +37,7 @@ from explorer.core.data.dataset import Dataset, split_indices
 from explorer.core.errors import InvalidParameter
 from explorer.core.latent.encoding import decode
 from explorer.core.latent.samplers import get_sampler
-from explorer.core.latent.sampling import layout, sample
+from explorer.core.latent.sampling import Samples, layout, sample
 from explorer.core.progress import TaskState, ensure_state
 from explorer.core.stats.quality_metrics import (
     CLASSIFIER_METRICS,
@@ -185,7 +185,9 @@ def reference_metrics(real: RealSet, multilabel: bool = False) -> dict[str, floa
     return _metrics(real.train, real.held_out, real.held_out_probabilities, multilabel)
 
 
-def _metrics(real, fake, probabilities, multilabel: bool) -> dict[str, float | None]:
+def _metrics(
+    real: np.ndarray, fake: np.ndarray, probabilities: np.ndarray | None, multilabel: bool
+) -> dict[str, float | None]:
     """:func:`quality_metrics` with NumPy's BLAS on one thread: its k-NN distances are small
     products that threads only slow down (0.45 s against 1.5 s for 2000 x 2000 on a busy
     2-core machine, ``bench/bench_quality.py``)."""
@@ -197,7 +199,7 @@ def _metrics(real, fake, probabilities, multilabel: bool) -> dict[str, float | N
 
 def sampled_z(
     sampler: str, n: int, z_dim: int, seed: int, data: Any = None, params: dict | None = None
-):
+) -> Samples:
     """``n`` z-points of ``sampler`` (a grid sampler that lays out its own grid gives its own
     number); the core's :class:`~explorer.core.latent.sampling.Samples`."""
     params = dict(params or {})
@@ -273,7 +275,8 @@ def quality_report(
     real = real or real_set(ds, judge, n, seed)
     if len(real.held_out) < n:
         notes.append(f"{len(real.held_out)} held-out real images (the data set holds out no more)")
-    rows, description = [], {}
+    rows: list[ModelQuality] = []
+    description: dict[str, Any] = {}
     for k, (model, source, data) in enumerate(models):
         part = state.sub(0.4 + 0.6 * k / len(models), 0.4 + 0.6 * (k + 1) / len(models))
         part.set_progress(0.0, f"{model.name}: sampling")
@@ -359,7 +362,9 @@ def sweep(
     n, _ = check_n(n)
     judge = judge or make_judge(ds, state.sub(0.0, 0.2, "classifier: "))
     real = real_set(ds, judge, n, seed)
-    out = [(m.name, {k: [] for k in METRICS}) for m, _, _ in models]
+    out: list[tuple[str, dict[str, list[float | None]]]] = [
+        (m.name, {k: [] for k in METRICS}) for m, _, _ in models
+    ]
     steps = len(values) * len(models)
     for i, value in enumerate(values):
         for k, (model, source, data) in enumerate(models):

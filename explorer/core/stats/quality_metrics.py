@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import math
 import operator
+from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
@@ -148,7 +149,7 @@ def frechet_distance(real: Any, fake: Any) -> float:
     return _frechet(*_pair(real, fake))
 
 
-def _blocks(a: np.ndarray, b: np.ndarray, same: bool = False):
+def _blocks(a: np.ndarray, b: np.ndarray, same: bool = False) -> Iterator[tuple[int, np.ndarray]]:
     """Yield (start, SQUARED Euclidean distances of a row block of ``a`` to all of ``b``)."""
     b_sq = np.einsum("ij,ij->i", b, b)
     step = max(1, _BLOCK // len(b))

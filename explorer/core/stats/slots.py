@@ -68,6 +68,7 @@ def core_params(req: SamplerRequest, data: SlotData) -> dict[str, Any]:
 def _z_of_image(data: SlotData, index: int) -> np.ndarray:
     """The image's mu for a VAE, z for an AE (as the command line encodes it)."""
     latent = LatentData.of(data)
+    assert latent is not None, "slot data hold z"
     return latent.using(latent.points("mu")).image(index)
 
 
@@ -104,14 +105,16 @@ def grid_samples(state: TaskState, req: SamplerRequest, slots: dict[str, SlotDat
     return out
 
 
-def data_summary(state: TaskState, z: np.ndarray, mu, logvar) -> dict[str, Any]:
+def data_summary(
+    state: TaskState, z: np.ndarray, mu: np.ndarray | None, logvar: np.ndarray | None
+) -> dict[str, Any]:
     """Radii, component statistics and (for a VAE) diagnostics of encoded data."""
     from explorer.core.stats.components import component_stats
     from explorer.core.stats.histograms import radius
     from explorer.core.stats.vae_diagnostics import vae_diagnostics
 
     z = np.asarray(z)
-    out = {"radii": radius(z), "stats": component_stats(z, state=state)}
+    out: dict[str, Any] = {"radii": radius(z), "stats": component_stats(z, state=state)}
     state.check()
     if mu is not None and logvar is not None:
         out["diagnostics"] = vae_diagnostics(mu, logvar, z)

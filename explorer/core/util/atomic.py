@@ -15,7 +15,7 @@ import os
 import shutil
 import tempfile
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import IO, Any
 
@@ -49,6 +49,7 @@ def atomic_path(
     tmp_path = Path(tmp)
     try:
         yield tmp_path
+        reason: str | None
         if not tmp_path.is_file() or tmp_path.stat().st_size == 0:
             reason = "the write produced an empty file"
         else:
@@ -116,7 +117,7 @@ def atomic_folder(
 STALE_SECONDS = 3600
 
 
-def _remove_stale(paths) -> None:
+def _remove_stale(paths: Iterable[Path]) -> None:
     """Delete temporary folders a killed writer left (older than an hour: a live writer's
     folder is younger)."""
     import time
@@ -255,7 +256,7 @@ def _json_default(obj: Any) -> Any:
     raise TypeError(f"not JSON serialisable: {type(obj).__name__}")
 
 
-def npz_problem(path: str | os.PathLike, names) -> str | None:
+def npz_problem(path: str | os.PathLike, names: Iterable[str]) -> str | None:
     """Why ``path`` is not a finished ``.npz`` holding every one of ``names`` (its zip index,
     which lists them, is written last), or None."""
     import zipfile

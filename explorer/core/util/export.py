@@ -126,7 +126,7 @@ def _metadata_rows(labels: Any, label_names: Sequence[str] | None, n: int) -> li
 
 def _class_name(value: Any, label_names: Sequence[str] | None) -> str:
     named = label_names is not None and isinstance(value, np.integer | int)
-    if named and 0 <= int(value) < len(label_names):
+    if named and label_names is not None and 0 <= int(value) < len(label_names):
         return str(label_names[int(value)])
     return _text(value)
 

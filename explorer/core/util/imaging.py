@@ -10,7 +10,9 @@ tile them, e.g. ``tile_grid(sharpen(to_uint8(images)), rows, cols)``.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from PIL import Image, ImageEnhance, ImageFilter, UnidentifiedImageError
@@ -85,12 +87,17 @@ def tile_grid(
 
 
 SHARPEN_METHODS = ("unsharp", "enhance")
-DEFAULT_SHARPEN = {"method": "unsharp", "radius": 2.0, "percent": 150, "threshold": 3}
+DEFAULT_SHARPEN: dict[str, Any] = {
+    "method": "unsharp",
+    "radius": 2.0,
+    "percent": 150,
+    "threshold": 3,
+}
 """``unsharp``: Pillow's ``ImageFilter.UnsharpMask(radius, percent, threshold)``; ``enhance``:
 ``ImageEnhance.Sharpness(image).enhance(factor)``, what seed 000 uses (factors 0-7)."""
 
 
-def _sharpen_one(image: np.ndarray, apply) -> np.ndarray:
+def _sharpen_one(image: np.ndarray, apply: Callable[[Image.Image], Image.Image]) -> np.ndarray:
     squeeze = image.ndim == 3 and image.shape[-1] == 1
     pil = Image.fromarray(image[..., 0] if squeeze else image)
     out = np.asarray(apply(pil))
@@ -145,7 +152,9 @@ def check_sharpening(params: dict) -> None:
     _sharpener(**{**defaults, **params})
 
 
-def _sharpener(method: str, radius, percent, threshold, factor):
+def _sharpener(
+    method: str, radius: float, percent: float, threshold: float, factor: float
+) -> Callable[[Image.Image], Image.Image]:
     """The checked Pillow operation ``image -> image`` of ``method``."""
     if method == "enhance":
         if not (isinstance(factor, (int, float)) and 0 <= factor < float("inf")):
