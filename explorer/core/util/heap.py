@@ -43,18 +43,21 @@ def quiet() -> Iterator[None]:
 
 @contextlib.contextmanager
 def paused() -> Iterator[None]:
-    """:func:`quiet`, then :func:`settle`: for imports of what stays loaded for good."""
+    """No automatic collection inside, then :func:`settle`: for imports of what stays
+    loaded for good. It settles also when nested (inside a model load's :func:`quiet`: the
+    window imports TensorFlow as part of its first load); collection comes back on only
+    where it was on before."""
     was_enabled = gc.isenabled()
     gc.disable()
     try:
         yield
     finally:
+        # Freeze first: while collection was off every allocation still counted, so with
+        # collection on again, one allocation (in any thread) before the freeze would start
+        # a full collection of everything just made (0.2-0.27 s after importing
+        # TensorFlow). Freezing resets the counts.
+        settle()
         if was_enabled:
-            # Freeze first: while collection was off every allocation still counted, so
-            # with collection on again, one allocation (in any thread) before the freeze
-            # would start a full collection of everything just made (0.2-0.27 s after
-            # importing TensorFlow). Freezing resets the counts.
-            settle()
             gc.enable()
 
 
