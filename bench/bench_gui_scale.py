@@ -7,7 +7,7 @@ z-points drawn from a 10-cluster Gaussian mixture (``mu``, ``logvar`` and ``z`` 
 so everything after the encoder (analyses, sampling, plots, k-means, t-SNE) runs on data of
 CelebA's size. Encoding 200k real images is measured in ``bench_streaming.py``.
 
-Each phase runs with the 10 ms event-loop probe of ``bench_gui_latency.py`` and prints the
+Each phase runs with the window's 10 ms event-loop probe (``explorer/gui/stall_probe.py``) and prints the
 wall time and the worst gap between ticks (a gap well above 10 ms is a stall the user
 feels), beside the longest pause of the same bench's witness process (the machine's own
 pauses, see ``bench_gui_latency.py``). Phases:
@@ -62,7 +62,7 @@ os.environ.setdefault("LATENT_EXPLORER_SETTINGS_DIR", tempfile.mkdtemp())
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 import bench_map_view  # noqa: E402
-from bench_gui_latency import Probe, Witness, run_phase  # noqa: E402
+from bench_gui_latency import Witness, run_phase  # noqa: E402
 
 GOAL_MS = 250
 MAP_DOCK = (1400, 800)  # the Projection panel, floating, for the map's timings
@@ -202,8 +202,8 @@ def report(name: str, times: list[float], size) -> float:
 
 
 def gap_row(name: str, probe) -> tuple:
-    """The event-loop gaps since ``probe.phase()``, printed like ``run_phase`` rows."""
-    gaps = np.asarray(probe.gaps or [0.0])
+    """The event-loop gaps since ``probe.mark()``, printed like ``run_phase`` rows."""
+    gaps = np.asarray(probe.phases[-1].gaps or [0.0])
     print(
         f"{name:<44} {'':9} {len(gaps):6d} {np.median(gaps):7.1f} "
         f"{np.percentile(gaps, 99):7.1f} {gaps.max():8.1f}",
@@ -252,7 +252,9 @@ def run(args, work: Path, witness: Witness) -> int:
     window.show()
     window.docks["Projection"].raise_()
     app.processEvents()
-    probe = Probe()
+    from explorer.gui.stall_probe import StallProbe
+
+    probe = StallProbe(window).start()  # the window's own probe (latent-explorer --stall-log)
     rows = []
     print(
         f"{'phase':<44} {'wall':>9} {'ticks':>6} {'median':>7} {'p99':>7} {'max gap':>8} "
@@ -281,7 +283,7 @@ def run(args, work: Path, witness: Witness) -> int:
     rows.append(run_phase(window, probe, "resample Normal + sampler summary", resample, witness))
 
     panel = window.histograms
-    probe.phase()
+    probe.mark("")
     heat_times = [
         wait_image(window, panel.component_plot, lambda s=s: panel.source.setCurrentText(s))
         for s in ("B", "A", "B", "A", "B")
@@ -332,10 +334,10 @@ def run(args, work: Path, witness: Witness) -> int:
             flush=True,
         )
 
-    probe.phase()
+    probe.mark("")
     before = old_map_path(window, panel, n_map)
     rows.append(gap_row("maps: the old path (matplotlib), for comparison", probe))
-    probe.phase()
+    probe.mark("")
     dock = window.docks["Projection"]  # undocked and enlarged, as for work on the map
     dock.setFloating(True)
     dock.resize(*MAP_DOCK)
@@ -375,7 +377,7 @@ def run(args, work: Path, witness: Witness) -> int:
                     colouring)  # fmt: skip
 
     prepare(n_map, "clustered")
-    probe.phase()
+    probe.mark("")
     after = [bench_map_view.measure(panel.map, n_map, 0, "clustered", show, ready[n_map][-1])]
     window.wait_idle(60_000)
     if not args.quick:
