@@ -18,7 +18,6 @@ A model the slot drops (replaced, cleared, the window closing) is collected on i
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -46,8 +45,7 @@ def _load(state: TaskState, worker: ModelWorker, p: dict) -> dict:
     state.check()
     state.set_progress(0.3, f"opening data set {p['dataset']}")
     ds = open_dataset(p["dataset"], model.input_shape, data_range=p.get("data_range"))
-    progress = TaskState(_scaled(state, 0.3, 1.0))
-    enc = encode_dataset(model, ds, state=progress, cache=p.get("cache", True))
+    enc = encode_dataset(model, ds, state=state.sub(0.3, 1.0), cache=p.get("cache", True))
     worker.drop_model()  # only a complete load replaces the model the slot had
     worker.model = model
     return {"model": model, "dataset": ds, "encodings": enc, "data_note": ds.value_note}
@@ -67,14 +65,6 @@ def load_options(source: dict):
         input_range=pair("input_range"),
         output_range=pair("output_range"),
     )
-
-
-def _scaled(state: TaskState, low: float, high: float) -> Callable[[float, str], None]:
-    def report(fraction: float, message: str) -> None:
-        state.check()
-        state.set_progress(low + (high - low) * fraction, message)
-
-    return report
 
 
 def _render(state: TaskState, worker: ModelWorker, p: dict) -> Any:
@@ -174,13 +164,13 @@ class ModelController(QObject):
         super().__init__(parent)
         self._pending: dict[Task, str] = {}  # task -> op
         self.worker = worker if worker is not None else ModelWorker()
-        self.thread = start_thread(
+        self._thread = start_thread(
             name if worker is not None else f"model-{name}",
             on_exit=getattr(self.worker, "release", None),  # in the thread, as it ends
         )
-        self.worker.moveToThread(self.thread)
+        self.worker.moveToThread(self._thread)
         self.submit.connect(self.worker.handle)
-        self.thread.start()
+        self._thread.start()
         register_executor(self)
 
     def busy(self) -> bool:
@@ -212,6 +202,6 @@ class ModelController(QObject):
     def shutdown(self) -> None:
         """Stop pending work, end the thread and wait for it (a model load may take seconds)."""
         self.cancel()
-        self.thread.quit()
-        self.thread.wait()
+        self._thread.quit()
+        self._thread.wait()
         self._pending.clear()

@@ -57,6 +57,7 @@ from explorer.core.stats import quality
 from explorer.core.stats.quality_metrics import METRICS, MIN_SAMPLES
 from explorer.core.util import heap
 from explorer.gui.model_thread import TF_LOCK, ModelController, ModelWorker
+from explorer.gui.object_names import named
 from explorer.gui.plot_renderer import RenderedPlot
 from explorer.gui.task_controls import TaskControls
 from explorer.gui.workers import Runner, Task
@@ -159,11 +160,13 @@ def _ds_key(ds: Any) -> tuple:
 
 def _gated(state: TaskState, low: float, high: float, prefix: str) -> TaskState:
     """A state for long TensorFlow work on the judge thread: progress goes to ``state``
-    (scaled, cancel checked), and every report lets the model threads take TF_LOCK."""
+    (scaled by :meth:`TaskState.sub`, cancel checked), and every report lets the model
+    threads take TF_LOCK."""
+    step = state.sub(low, high, prefix)
 
     def report(fraction: float, message: str) -> None:
-        state.check()
-        state.set_progress(low + (high - low) * fraction, prefix + message)
+        step.check()
+        step.set_progress(fraction, message)
         TF_LOCK.release()  # held by ModelWorker.handle: let a waiting decode run a batch
         try:
             time.sleep(0.001)
@@ -287,6 +290,8 @@ class QualityRun(QObject):
         super().__init__(parent)
         self.kind, self.inputs, self.n = kind, inputs, n
         self.judge, self.runner, self.controls = judge, runner, controls
+        self.param: str | None
+        self.values: np.ndarray | list[Any]  # swept; a report's one "value" is None
         self.param, self.values = sweep if sweep is not None else (None, [None])
         self.decode_op = SWEEP_DECODE if sweep is not None else REPORT_DECODE
         self.active = False
@@ -389,6 +394,7 @@ class QualityRun(QObject):
         self.active = False
         self._task = None
         seconds = time.perf_counter() - self.started
+        result: quality.QualityReport | quality.Sweep
         if self.param is None:
             result = self.report(seconds)
             text = (
@@ -420,6 +426,7 @@ class QualityRun(QObject):
         )
 
     def sweep(self) -> quality.Sweep:
+        assert self.param is not None, "a sweep's run"
         models = []
         for k, s in enumerate(self.inputs.slots):
             metrics = {m: [row[k].metrics[m] for row in self.rows] for m in METRICS}
@@ -489,40 +496,41 @@ class QualityPanel(QWidget):
         self._sampler = ""
         self._params: dict[str, Any] = {}
 
-        self.n = QSpinBox(objectName="qualityN", minimum=2, maximum=100_000, singleStep=500)
+        self.n = named(QSpinBox(minimum=2, maximum=100_000, singleStep=500), "qualityN")
         self.n.setValue(quality.DEFAULT_N)
         self.n.setToolTip("decodes per model (and held-out real images at most as many)")
         self.n.valueChanged.connect(self._n_changed)
-        self.auto = QCheckBox("recompute on resample", objectName="qualityAuto", checked=True)
+        self.auto = named(QCheckBox("recompute on resample"), "qualityAuto")
+        self.auto.setChecked(True)
         self.auto.setToolTip(
             "recompute the table after every resample while this tab is shown "
             "(otherwise when the tab is shown next)"
         )
-        self.n_note = QLabel(objectName="qualityNote", wordWrap=True)
+        self.n_note = named(QLabel(wordWrap=True), "qualityNote")
         self.n_note.setStyleSheet("color: #a60;")
         self.controls = TaskControls("quality")
         self.controls.run_button.setText("Compute")
         self.controls.runClicked.connect(self.refresh)
         self.controls.cancelClicked.connect(lambda: self._cancel("report"))
 
-        self.table = QTableWidget(len(METRICS), len(COLUMNS), objectName="qualityTable")
+        self.table = named(QTableWidget(len(METRICS), len(COLUMNS)), "qualityTable")
         self.table.setHorizontalHeaderLabels(list(COLUMNS))
         for row, metric in enumerate(METRICS):
             header = QTableWidgetItem(LABELS[metric])
             header.setToolTip(HELP[metric])
             self.table.setVerticalHeaderItem(row, header)
-        header = self.table.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        columns = self.table.horizontalHeader()
+        columns.setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
         # "real (held out)" takes two lines in a narrow dock rather than being cut
-        header.setDefaultAlignment(Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap)
-        header.setMinimumHeight(50)  # three lines in a narrow dock
+        columns.setDefaultAlignment(Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap)
+        columns.setMinimumHeight(50)  # three lines in a narrow dock
         self.table.verticalHeader().setDefaultSectionSize(22)
         self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
         self.table.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.table.setMinimumHeight(len(METRICS) * 22 + 72)  # every metric without scrolling
 
-        self.param = QComboBox(objectName="qualitySweepParam")
-        self.range = QLineEdit(objectName="qualitySweepRange")
+        self.param = named(QComboBox(), "qualitySweepParam")
+        self.range = named(QLineEdit(), "qualitySweepRange")
         self.range.setPlaceholderText("LO:HI:STEP")
         self.range.setToolTip("values of the parameter: LO:HI:STEP (HI included)")
         self.param.currentTextChanged.connect(self._param_changed)
@@ -562,7 +570,7 @@ class QualityPanel(QWidget):
         column.addWidget(self.sweep_controls)
         column.addWidget(self.plot, 1)
 
-        self.splitter = QSplitter(Qt.Orientation.Vertical, objectName="qualitySplitter")
+        self.splitter = named(QSplitter(Qt.Orientation.Vertical), "qualitySplitter")
         self.splitter.addWidget(top)
         self.splitter.addWidget(bottom)
         self.splitter.setChildrenCollapsible(False)
@@ -658,7 +666,7 @@ class QualityPanel(QWidget):
                 self.show_report(result)
             else:
                 self.sweep_result = result
-                self.plot.show_figure(lambda fig, sweep=result: _draw(fig, sweep))
+                self.plot.show_figure(lambda fig: _draw(fig, result))
         self.changed.emit()
 
     def show_report(self, report: quality.QualityReport) -> None:
@@ -680,6 +688,7 @@ class QualityPanel(QWidget):
         )
         for col, name in enumerate(COLUMNS):
             header = self.table.horizontalHeaderItem(col)
+            assert header is not None, "made by setHorizontalHeaderLabels"
             header.setToolTip(tips[name])
             header.setText(f"{name}\n{by_slot[name].name}" if name in by_slot else name)
         self.table.setToolTip("\n".join(report.notes))

@@ -116,9 +116,13 @@ class WorkerThread(QThread):
         super().__init__()
         self.setObjectName(name)
         self._target, self._on_exit = target, on_exit
+        # first of the slots run in the new thread as it starts (before ``run``)
+        self.started.connect(self._name_thread, Qt.ConnectionType.DirectConnection)
+
+    def _name_thread(self) -> None:
+        threading.current_thread().name = self.objectName()  # stack samples, py-spy
 
     def run(self) -> None:
-        threading.current_thread().name = self.objectName()  # stack samples, py-spy
         try:
             if self._target is None:
                 self.exec()

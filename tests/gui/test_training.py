@@ -238,12 +238,8 @@ def test_loss_plot_draws_off_the_gui_thread_and_throttles(qtbot, renderer):
     ex, ey = lines["epoch validation"].get_data()
     assert list(ex) == [1.0, 2.0, 3.0] and list(ey) == [1.2, 1.2, 1.2]
     # the fixed layout leaves room for the tick labels: nothing is cut off at the left
-    plot.figure.canvas.draw()
-    renderer_ = plot.figure.canvas.get_renderer()
-    for ax in plot.info.values():
-        for label in ax.get_yticklabels():
-            if label.get_text():
-                assert label.get_window_extent(renderer_).x0 >= 0
+    # (measured on the renderer thread: matplotlib's only thread in the window)
+    assert renderer.run_call(_leftmost_tick_label, plot.figure, list(plot.info.values())) >= 0
     plot.set_log_scale(True)
     qtbot.waitUntil(lambda: not plot.busy(), timeout=20_000)
     assert not plot.error
@@ -251,6 +247,18 @@ def test_loss_plot_draws_off_the_gui_thread_and_throttles(qtbot, renderer):
     plot.reset("ae")
     qtbot.waitUntil(lambda: not plot.busy(), timeout=20_000)
     assert "none for an AE" in plot.info["kl_loss"].get_title()
+
+
+def _leftmost_tick_label(_state, figure, axes) -> float:
+    figure.canvas.draw()
+    found = [
+        label.get_window_extent(figure.canvas.get_renderer()).x0
+        for ax in axes
+        for label in ax.get_yticklabels()
+        if label.get_text()
+    ]
+    assert found
+    return min(found)
 
 
 def test_panel_flags_invalid_settings(qtbot, tmp_path, renderer):
