@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 from PySide6.QtWidgets import QComboBox, QFormLayout, QLineEdit, QWidget
 
+from explorer.gui.object_names import named
 from explorer.gui.plot_renderer import PlotRenderer, RenderedPlot
 from explorer.gui.task_controls import TaskControls, encoded_slot, lay_out_panel
 from explorer.gui.workers import Runner
@@ -31,9 +32,9 @@ class ClusterPanel(QWidget):
     ) -> None:
         super().__init__(parent)
         self.runner, self.data = runner, data
-        self.slot = QComboBox(objectName="kmeansSlot")
+        self.slot = named(QComboBox(), "kmeansSlot")
         self.slot.addItems(["A", "B"])
-        self.ks = QLineEdit("2:40:2", objectName="kmeansK")
+        self.ks = named(QLineEdit("2:40:2"), "kmeansK")
         self.ks.setToolTip("k values: k, start:stop or start:stop:step, comma separated")
         self.controls = TaskControls("kmeans")
         self.controls.runClicked.connect(self.run)

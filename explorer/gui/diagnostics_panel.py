@@ -13,6 +13,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from explorer.gui.object_names import named
+
 ROWS = [
     ("model", lambda d, s: d.get("name", "")),
     ("kind", lambda d, s: d.get("kind", "").upper()),
@@ -58,7 +60,7 @@ def _hits(s: dict | None, which: str) -> str:
 class DiagnosticsPanel(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.table = QTableWidget(len(ROWS), 2, objectName="diagnosticsTable")
+        self.table = named(QTableWidget(len(ROWS), 2), "diagnosticsTable")
         self.table.setHorizontalHeaderLabels(["A", "B"])
         self.table.setVerticalHeaderLabels([name for name, _ in ROWS])
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)

@@ -34,7 +34,7 @@ class GridView(QWidget):
         self.pixmaps: list[QPixmap] = []
         self.layout_info: tuple[int, int, int, int, int] | None = None  # rows, cols, pad, h, w
         self.show_sharpened = True
-        self.captions = ("decoded", "sharpened")  # below the plain and the sharpened grid
+        self.captions: tuple[str, ...] = ("decoded", "sharpened")  # below each grid
         self.selected: int | None = None
         self._rects: list[QRectF] = []
         self.setMinimumSize(240, 200)
@@ -106,6 +106,8 @@ class GridView(QWidget):
             scale = float(int(scale))  # whole-pixel zoom: every tile gets the same pixels
         w, h = iw * scale, ih * scale
         out = []
+        x: float
+        y: float
         for i in range(n):
             if side >= stack:
                 cell_w = (W - gap * (n - 1)) / n
@@ -115,8 +117,10 @@ class GridView(QWidget):
             out.append((QRectF(x, y, w, h), self.captions[min(i, len(self.captions) - 1)]))
         return out
 
-    def _tile_rect(self, target: QRectF, index: int) -> QRectF:
-        rows, cols, pad, h, w = self.layout_info
+    def _tile_rect(
+        self, target: QRectF, index: int, layout: tuple[int, int, int, int, int]
+    ) -> QRectF:
+        rows, cols, pad, h, w = layout
         s = target.width() / (cols * (w + pad) + pad)
         r, c = divmod(index, cols)
         return QRectF(
@@ -139,7 +143,7 @@ class GridView(QWidget):
             return
         p.setPen(QColor("#e6194b"))
         for target in self._rects:
-            p.drawRect(self._tile_rect(target, self.selected))
+            p.drawRect(self._tile_rect(target, self.selected, self.layout_info))
 
     def tile_at(self, x: float, y: float) -> int | None:
         """Index (row-major) of the tile under widget point (x, y), or None."""

@@ -10,6 +10,7 @@ from PySide6.QtGui import QPixmap
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QScrollArea, QVBoxLayout, QWidget
 
 from explorer.gui.grid_view import GridView, to_qimage
+from explorer.gui.object_names import named
 
 THUMB = 120  # 4x a 28x28 tile
 
@@ -28,20 +29,22 @@ class GridsArea(QWidget):
         self.views = {n: GridView(f"slot {n}", f"gridView{n}") for n in ("A", "B")}
         for view in self.views.values():
             view.set_message("loading…")
-        self.tile_text = QLabel(
-            "Click a tile: it appears here enlarged, with its z-vector, radius and the nearest "
-            "encoded image.",
-            objectName="tileInfo",
-            wordWrap=True,
+        self.tile_text = named(
+            QLabel(
+                "Click a tile: it appears here enlarged, with its z-vector, radius and the nearest "
+                "encoded image.",
+                wordWrap=True,
+            ),
+            "tileInfo",
         )
         self.tile_text.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.tile_text.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
-        self.zoom = _framed(QLabel(objectName="tileZoom"))  # the clicked tile, enlarged
+        self.zoom = _framed(named(QLabel(), "tileZoom"))  # the clicked tile, enlarged
         self.zoom.setToolTip("the clicked tile, enlarged by whole pixels")
-        self.thumb = _framed(QLabel(objectName="tileNearest"))
+        self.thumb = _framed(named(QLabel(), "tileNearest"))
         self.thumb.setToolTip("the nearest encoded data set image")
         # the clicked tile's column at the right: the grids keep the whole height
-        text = QScrollArea(objectName="tileInfoScroll")
+        text = named(QScrollArea(), "tileInfoScroll")
         text.setWidget(self.tile_text)
         text.setWidgetResizable(True)
         text.setFrameShape(QFrame.Shape.NoFrame)
@@ -49,7 +52,7 @@ class GridsArea(QWidget):
         info.addWidget(self.zoom)
         info.addWidget(self.thumb)
         info.addWidget(text, 1)
-        column = QWidget(objectName="tileColumn")
+        column = named(QWidget(), "tileColumn")
         column.setLayout(info)
         column.setFixedWidth(THUMB + 40)
         info.setContentsMargins(0, 0, 0, 0)

@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from explorer.gui.object_names import named
 from explorer.gui.plot_renderer import PlotRenderer, RenderedPlot
 
 BIN_WIDTH = 0.5
@@ -35,9 +36,9 @@ class HistogramPanel(QWidget):
         self.component_plot = RenderedPlot("componentHistogram", "component heatmap", renderer)
         self.curve_plot = RenderedPlot("componentCurve", "component curve", renderer)
         self._heatmap_of: tuple | None = None  # (slot, model name, statistics) on screen
-        self.source = QComboBox(objectName="componentSource")
+        self.source = named(QComboBox(), "componentSource")
         self.source.addItems(["A", "B"])
-        self.component = QSpinBox(objectName="componentIndex", minimum=0, maximum=15)
+        self.component = named(QSpinBox(minimum=0, maximum=15), "componentIndex")
         self.source.currentIndexChanged.connect(self.componentChanged)
         self.component.valueChanged.connect(self.componentChanged)
         controls = QHBoxLayout()
@@ -80,11 +81,12 @@ class HistogramPanel(QWidget):
         for slot, summary in sorted(data.items()):
             radii.append((f"{slot}: encoded data ({names.get(slot, '')})", summary["radii"]))
         expected = []
-        for slot, s in sorted((sampler or {}).items()):
+        drawn = sampler or {}
+        for slot, s in sorted(drawn.items()):
             if not s["shared"]:
                 target = (
                     "A and B"
-                    if len(sampler) > 1 and any(v["shared"] for v in sampler.values())
+                    if len(drawn) > 1 and any(v["shared"] for v in drawn.values())
                     else slot
                 )
                 radii.append((f"{sampler_name} draws for {target} (n={s['n']})", s["radii"]))

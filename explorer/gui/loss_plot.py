@@ -148,8 +148,9 @@ class LossPlot(RenderedPlot):
                 continue
             self._curves[(key, "raw")].append(x, value)
             prev = self._ema[key]
-            self._ema[key] = value if prev is None else prev + alpha * (value - prev)
-            self._curves[(key, "ema")].append(x, self._ema[key])
+            ema = value if prev is None else prev + alpha * (value - prev)
+            self._ema[key] = ema
+            self._curves[(key, "ema")].append(x, ema)
         self._schedule()
 
     def add_epoch(self, row: dict, schedule: bool = True) -> None:

@@ -8,10 +8,9 @@ All heavy work runs in workers: each slot's model on its own model thread
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
-from PySide6.QtCore import QCoreApplication, QEventLoop, QTimer, Signal
+from PySide6.QtCore import QCoreApplication, QTimer, Signal
 from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import QMainWindow, QTabWidget, QWidget
 
@@ -23,6 +22,7 @@ from explorer.gui.histogram_panel import HistogramPanel
 from explorer.gui.later import Later
 from explorer.gui.model_slot import ModelsPanel
 from explorer.gui.model_thread import ModelController
+from explorer.gui.object_names import named
 from explorer.gui.plot_renderer import PlotRenderer, RenderedPlot
 from explorer.gui.projection_panel import ProjectionPanel
 from explorer.gui.quality_panel import QualityPanel
@@ -32,7 +32,7 @@ from explorer.gui.settings import open_settings, read_json, write_json
 from explorer.gui.training_dock import TrainingDock
 from explorer.gui.window_sampling import SamplingMixin
 from explorer.gui.window_slots import Slot, SlotsMixin, untrusted_source
-from explorer.gui.workers import Runner, await_workers, favour_event_loop
+from explorer.gui.workers import Runner, await_workers, favour_event_loop, wait_until
 
 DEBOUNCE_MS = 200  # sampler edits -> its live summary
 PLOTS_DEBOUNCE_MS = 40  # several redraw requests in a row make one redraw
@@ -71,7 +71,7 @@ class MainWindow(SlotsMixin, SamplingMixin, QMainWindow):
         self.histograms = HistogramPanel(self.renderer)
         self.diagnostics = DiagnosticsPanel()
         self.quality = QualityPanel(self.runner, self.renderer, self.quality_inputs)
-        self.diagnostics_tabs = QTabWidget(objectName="diagnosticsTabs")
+        self.diagnostics_tabs = named(QTabWidget(), "diagnosticsTabs")
         self.diagnostics_tabs.addTab(self.diagnostics, "Diagnostics")
         self.diagnostics_tabs.addTab(self.quality, "Quality")
         self.projection = ProjectionPanel(
@@ -207,13 +207,7 @@ class MainWindow(SlotsMixin, SamplingMixin, QMainWindow):
         A nested ``QEventLoop`` (not a ``processEvents`` busy loop): it releases the GIL
         while waiting, so the workers run at full speed.
         """
-        end = time.monotonic() + timeout_ms / 1000
-        loop = QEventLoop()
-        poll = QTimer(interval=20)
-        poll.timeout.connect(lambda: (not self.busy() or time.monotonic() > end) and loop.quit())
-        poll.start()
-        loop.exec()
-        poll.stop()
+        wait_until(lambda: not self.busy(), timeout_ms, poll_ms=20)
         QCoreApplication.processEvents()
         return not self.busy()
 

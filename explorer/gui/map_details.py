@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 )
 
 from explorer.gui.grid_view import GridView, to_qimage
+from explorer.gui.object_names import named
 
 THUMB = 84
 SHOWN = 64  # images of a selection shown in its grid
@@ -48,7 +49,7 @@ def grid_of(images: np.ndarray) -> tuple[np.ndarray, tuple]:
 
 
 def _picture(name: str) -> QLabel:
-    label = QLabel(objectName=name)
+    label = named(QLabel(), name)
     label.setFixedSize(THUMB, THUMB)
     label.setAlignment(Qt.AlignmentFlag.AlignCenter)
     label.setStyleSheet("border: 1px solid #bbb;")
@@ -67,12 +68,13 @@ class MapDetails(QWidget):
         super().__init__(parent)
         self.original = _picture("pointImage")
         self.rebuilt = _picture("pointReconstruction")
-        self.point_info = QLabel(
-            "click a point: its image, reconstruction and nearest neighbours",
-            objectName="pointInfo",
-            wordWrap=True,
+        self.point_info = named(
+            QLabel(
+                "click a point: its image, reconstruction and nearest neighbours", wordWrap=True
+            ),
+            "pointInfo",
         )
-        self.k = QSpinBox(objectName="mapNeighbours", minimum=0, maximum=64, value=8)
+        self.k = named(QSpinBox(minimum=0, maximum=64, value=8), "mapNeighbours")
         self.k.setToolTip("nearest neighbours in latent space shown for a clicked point")
         self.k.valueChanged.connect(self.neighboursChanged)
         self.neighbours = GridView("nearest in latent space", "neighboursView")
@@ -85,15 +87,15 @@ class MapDetails(QWidget):
         self.selection.setMaximumHeight(360)
         self.selection.captions = ("",)
         self.selection.clear("Shift+drag: lasso; Ctrl+drag: rectangle")
-        self.selection_info = QLabel(objectName="selectionInfo", wordWrap=True)
-        self.decode_button = QPushButton("Decode mean z", objectName="selectionDecode")
+        self.selection_info = named(QLabel(wordWrap=True), "selectionInfo")
+        self.decode_button = named(QPushButton("Decode mean z"), "selectionDecode")
         self.decode_button.setToolTip("decode the mean of the selected points' codes")
-        self.endpoints_button = QPushButton("Endpoints", objectName="selectionEndpoints")
+        self.endpoints_button = named(QPushButton("Endpoints"), "selectionEndpoints")
         self.endpoints_button.setToolTip(
             "use as interpolation endpoints: the sampler interpolates from the first to the "
             "last selected image"
         )
-        self.export_button = QPushButton("Export…", objectName="selectionExport")
+        self.export_button = named(QPushButton("Export…"), "selectionExport")
         self.export_button.setToolTip("indices, images and z of the selection as .npz")
         self.decoded = _picture("selectionDecoded")
         self.decoded.setToolTip("the selection's mean z, decoded")

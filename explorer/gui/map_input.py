@@ -11,6 +11,7 @@ import shiboken6
 from PySide6.QtCore import Qt
 
 from explorer.core.stats import map_geometry
+from explorer.gui.map_host import MapHost
 from explorer.gui.workers import jobs
 
 CLICK_SLOP = 4  # pixels a press may move and still be a click
@@ -19,7 +20,7 @@ KEY_PAN = 0.1  # an arrow key pans this share of the plot
 SELECT_IN_THREAD = 300_000  # from this many points a lasso or rectangle selects in a thread
 
 
-class MapInput:
+class MapInput(MapHost):  # MapHost: object at run time, declarations for mypy
     """Mouse and key handling of a :class:`~explorer.gui.map_view.MapView` (a mixin)."""
 
     def mousePressEvent(self, event) -> None:
@@ -93,10 +94,11 @@ class MapInput:
         """Select the points for which ``inside(xy)`` (a mask) holds: here up to
         :data:`SELECT_IN_THREAD` points, from there on in a thread (a lasso around half a
         million points takes about 100 ms), the selection then arriving a little later."""
-        if len(self._xy) < SELECT_IN_THREAD:
-            self.select_rows(np.flatnonzero(inside(self._xy)))
-            return
         version, xy = self._version, self._xy  # replaced, never changed in place
+        assert xy is not None, "no drag without points (clear() ends a drag)"
+        if len(xy) < SELECT_IN_THREAD:
+            self.select_rows(np.flatnonzero(inside(xy)))
+            return
         self._selecting += 1
         task = jobs().start(
             f"map-select-{id(self)}", _rows_inside, version, xy, inside,

@@ -19,6 +19,7 @@ from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPainterPath, QPen
 
 from explorer.core.output.map_colours import draw_order
+from explorer.gui.map_host import MapHost
 from explorer.gui.workers import jobs
 
 WHITE = 0xFFFFFFFF
@@ -89,7 +90,7 @@ def stamp(x, y, words, view, w: int, h: int, ratio: float) -> np.ndarray:
     return stamp_dots(w, h, pix.T, None, words, offsets, background=WHITE)
 
 
-class MapPainting:
+class MapPainting(MapHost):  # MapHost: object at run time, declarations for mypy
     """Rendering and painting of a :class:`~explorer.gui.map_view.MapView` (a mixin)."""
 
     # ------------------------------------------------------------------ render
@@ -118,7 +119,7 @@ class MapPainting:
         key = (w, h, ratio, self._view, self._version, self._style)
         if key == self._image_key:
             return self._image
-        if len(self._x) >= RENDER_IN_THREAD:
+        if len(self._xy) >= RENDER_IN_THREAD:
             self._render_in_thread(key)
             return self._image
         start = time.perf_counter()
@@ -203,7 +204,7 @@ class MapPainting:
         painter.restore()
 
     def _paint_rings(self, painter: QPainter) -> None:
-        if not len(self._marked):
+        if not len(self._marked) or self._xy is None:
             return
         radius = dot_diameter(len(self._xy)) / 2 + 3
         pixels = self.pixel_of(self._xy[self._marked])
@@ -331,15 +332,16 @@ class MapPainting:
 
     def _legend_layout(self, rect: QRectF) -> tuple[list[str], int, str] | None:
         """(names shown, rows, title) of the legend, None without one."""
-        legend = self._colours.legend if self._colours is not None else ()
-        if not legend or self._bar() is not None:
+        colours = self._colours
+        if colours is None or not colours.legend or self._bar() is not None:
             return None
+        legend = colours.legend
         line = self.fontMetrics().height()
         rows = min(len(legend), max(1, int((rect.height() - 10) // line) - 1))
         names = [name for name, _ in legend[:rows]]
         if rows < len(legend):
             names[-1] = f"… {len(legend) - rows + 1} more"
-        return names, rows, self._colours.legend_title
+        return names, rows, colours.legend_title
 
     def _legend_box(self, rect: QRectF, corner: int | None = None) -> QRectF:
         """The legend's box in ``corner`` (0 top right, 1 top left, 2 bottom right,
@@ -403,11 +405,13 @@ class MapPainting:
         if thumb is None or self._hover_pos is None:
             return
         _, image, text = thumb
+        if image is not None and image.isNull():
+            image = None
         fm = self.fontMetrics()
         lines = text.splitlines() or [""]
         text_w = max(fm.horizontalAdvance(t) for t in lines)
-        img_w = image.width() if image is not None and not image.isNull() else 0
-        img_h = image.height() if img_w else 0
+        img_w = image.width() if image is not None else 0
+        img_h = image.height() if image is not None else 0
         w = max(img_w, text_w) + 10
         h = img_h + len(lines) * fm.height() + (14 if img_h else 8)
         pos = self._hover_pos + QPointF(14, 14)
@@ -420,7 +424,7 @@ class MapPainting:
         painter.setBrush(QColor(255, 255, 250, 240))
         painter.drawRect(box)
         top = box.top() + 5
-        if img_w:
+        if image is not None:
             painter.drawImage(QPointF(box.left() + (w - img_w) / 2, top), image)
             top += img_h + 4
         painter.setPen(QPen(QColor(20, 20, 20)))
@@ -435,5 +439,7 @@ def _draw_dots(_state, key: tuple, prepared: tuple | None, args: tuple) -> tuple
     replaced, never changed, by the view."""
     start = time.perf_counter()
     ready = prepared or (key[4:], *drawn(*args[:4]))
-    buffer = stamp(*ready[1:], args[4], *key[:3])
+    x, y, words = ready[1:]
+    w, h, ratio = key[:3]
+    buffer = stamp(x, y, words, args[4], w, h, ratio)
     return key, ready, buffer, (time.perf_counter() - start) * 1000

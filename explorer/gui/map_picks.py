@@ -7,7 +7,8 @@ may be decoded), never on the GUI thread, but for the hover box's single image.
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from PySide6.QtGui import QImage
@@ -18,6 +19,37 @@ from explorer.core.output.map_colours import classes_of
 from explorer.core.stats.maps import map_codes
 from explorer.gui.grid_view import to_qimage
 from explorer.gui.workers import report_error
+
+if TYPE_CHECKING:
+    from PySide6.QtCore import Signal
+    from PySide6.QtWidgets import QWidget
+
+    from explorer.gui.map_details import MapDetails
+    from explorer.gui.map_view import MapView
+    from explorer.gui.task_controls import TaskControls
+    from explorer.gui.workers import Runner
+
+    class _Panel(QWidget):
+        """What :class:`MapPicks` uses of its :class:`ProjectionPanel`, for the type checker."""
+
+        endpointsChosen = Signal(str, int, int)
+        runner: Runner
+        data: Callable[[str], Any]
+        reconstruct: Callable[[str, int, Callable], None]
+        on_model_thread: Callable
+        slot_name: str
+        rows: np.ndarray
+        selected: np.ndarray
+        _enc: Any
+        _clicked: tuple[str, int]
+        _clicked_enc: Any
+        _selection_text: str
+        map: MapView
+        details: MapDetails
+        controls: TaskControls
+
+else:
+    _Panel = object
 
 
 def nearest_rows(state, z: np.ndarray, row: int, k: int, ds, indices) -> tuple:
@@ -54,7 +86,7 @@ def write_selection_job(state, path, ds, indices, z, labels, model: str, dataset
     return write_selection(path, indices, images, z, labels, model=model, dataset=dataset)
 
 
-class MapPicks:
+class MapPicks(_Panel):  # _Panel: object at run time, declarations for mypy
     """Points and selections of a :class:`ProjectionPanel` (a mixin)."""
 
     # ------------------------------------------------------------------ points

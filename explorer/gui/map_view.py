@@ -21,6 +21,7 @@ import math
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import shiboken6
@@ -33,6 +34,9 @@ from explorer.core.stats import map_geometry
 from explorer.gui.map_input import MapInput
 from explorer.gui.map_paint import MapPainting, dot_diameter
 from explorer.gui.workers import jobs, report_error
+
+if TYPE_CHECKING:
+    from explorer.gui.plot_renderer import PlotRenderer
 
 FILTER = "PNG image (*.png);;SVG drawing (*.svg);;PDF document (*.pdf)"
 MODES = ("pan", "lasso", "rect")
@@ -94,7 +98,7 @@ class MapView(MapPainting, MapInput, QWidget):
         self.title = ""
         self.axis_names: tuple[str, str] = ("1", "2")
         self.thumbnail: Thumbnail | None = None
-        self.renderer = None  # a PlotRenderer: matplotlib (export) runs on its thread
+        self.renderer: PlotRenderer | None = None  # matplotlib (export) runs on its thread
         self.last_render_ms = 0.0
         self._message = "no map yet"
         self._xy: np.ndarray | None = None
@@ -155,7 +159,8 @@ class MapView(MapPainting, MapInput, QWidget):
             raise InvalidParameter(f"{len(colours)} colours for {len(points)} points")
         had_selection = len(self._selection) > 0
         self._colours = colours
-        self.title, self.axis_names, self._message = title, tuple(axis_names), ""
+        x_name, y_name = axis_names
+        self.title, self.axis_names, self._message = title, (x_name, y_name), ""
         self._selection = np.zeros(0, dtype=np.int64)
         self._marked = np.zeros(0, dtype=np.int64)
         self._new_positions(points)
@@ -239,7 +244,7 @@ class MapView(MapPainting, MapInput, QWidget):
 
     # ------------------------------------------------------------------ view
     def _fit(self) -> tuple[float, float, float, float]:
-        if self._x is None:
+        if self._x is None or self._y is None:
             return (-1.0, 1.0, -1.0, 1.0)
         bounds = []
         for v in (self._x, self._y):
@@ -452,6 +457,7 @@ class MapView(MapPainting, MapInput, QWidget):
     def _index_built(self, built: tuple[int, map_geometry.PointIndex | None]) -> None:
         version, index = built
         if shiboken6.isValid(self) and version == self._version:
+            assert self._xy is not None, "the points of the version the index is for"
             # a failure is built again here, to report it
             self._index = index if index is not None else map_geometry.PointIndex(self._xy)
             if self._hover_pos is not None and self._drag is None:
@@ -504,7 +510,7 @@ class MapView(MapPainting, MapInput, QWidget):
         """The map as ``stem``.png, .svg and .pdf (see :meth:`export_figure`)."""
         return self._on_renderer(_save_map_all, self.figure_inputs(), stem)
 
-    def _on_renderer(self, fn: Callable, *args: object) -> object:
+    def _on_renderer(self, fn: Callable, *args: object) -> Any:
         if self.renderer is not None:
             return self.renderer.run_call(fn, *args)
         return fn(None, *args)

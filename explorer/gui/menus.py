@@ -4,14 +4,19 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QFileDialog, QInputDialog, QMainWindow, QMessageBox
+from PySide6.QtWidgets import QFileDialog, QInputDialog, QMessageBox
 
 import explorer
 from explorer.core.data.builtin import BUILTIN
+from explorer.gui.object_names import named
+
+if TYPE_CHECKING:
+    from explorer.gui.window_slots import WindowHost  # the MainWindow
 
 
 @dataclass(frozen=True)
@@ -22,7 +27,7 @@ class ActionSpec:
     key: str
     name: str  # objectName
     text: str
-    run: Callable[[QMainWindow], Any] | None = None
+    run: Callable[[WindowHost], Any] | None = None
     shortcut: str = ""  # "R|Ctrl+R": several
     tip: str = ""
     help: str = ""
@@ -60,9 +65,14 @@ SHORTCUTS = [(a.shortcut.replace("|", " / "), a.help or a.text) for a in ACTIONS
 
 
 def _action(
-    w: QMainWindow, name: str, text: str, slot=None, shortcut=None, tip: str = ""
+    w: WindowHost,
+    name: str,
+    text: str,
+    slot: Callable[[], Any] | None = None,
+    shortcut: str = "",
+    tip: str = "",
 ) -> QAction:
-    action = QAction(text, w, objectName=name)
+    action = named(QAction(text, w), name)
     if shortcut:
         action.setShortcuts([QKeySequence(s) for s in shortcut.split("|")])
     if tip:
@@ -73,13 +83,15 @@ def _action(
     return action
 
 
-def build(w: QMainWindow) -> None:
+def _runs(spec: ActionSpec, w: WindowHost) -> Callable[[], Any] | None:
+    """What ``spec``'s action does on ``w`` when triggered (None: it has no ``run``)."""
+    run = spec.run
+    return None if run is None else partial(run, w)
+
+
+def build(w: WindowHost) -> None:
     """Create File / View / Help menus and the toolbar on ``w``."""
-    a = {
-        s.key: _action(w, s.name, s.text, s.run and (lambda _=False, s=s: s.run(w)), s.shortcut,
-                       s.tip)
-        for s in ACTIONS
-    }  # fmt: skip
+    a = {s.key: _action(w, s.name, s.text, _runs(s, w), s.shortcut, s.tip) for s in ACTIONS}
     a["sharp"].setCheckable(True)
     a["sharp"].setChecked(True)
     a["sharp"].toggled.connect(w.grids.set_show_sharpened)
@@ -102,12 +114,12 @@ def build(w: QMainWindow) -> None:
         tools.addAction(a[key])
 
 
-def _slot(w: QMainWindow, title: str) -> str | None:
+def _slot(w: WindowHost, title: str) -> str | None:
     slot, ok = QInputDialog.getItem(w, title, "Slot:", ["A", "B"], 0, False)
     return slot if ok else None
 
 
-def open_model_dialog(w: QMainWindow, slot: str | None = None) -> None:
+def open_model_dialog(w: WindowHost, slot: str | None = None) -> None:
     folder = QFileDialog.getExistingDirectory(w, "Open model bundle (folder with model.keras)")
     if folder and (slot or (slot := _slot(w, "Load into slot"))):
         w.load_model(slot, folder)
@@ -125,7 +137,7 @@ def model_path(chosen: str) -> str:
     return str(path.parent) if path.name in ("saved_model.pb", "saved_model.pbtxt") else chosen
 
 
-def open_pair_dialog(w: QMainWindow, slot: str | None = None) -> None:
+def open_pair_dialog(w: WindowHost, slot: str | None = None) -> None:
     """Pick an encoder and a decoder file (.keras, .h5, .onnx, or a SavedModel folder's
     saved_model.pb), then the slot."""
     enc, _ = QFileDialog.getOpenFileName(w, "Encoder file", "", MODEL_FILTER)
@@ -136,7 +148,7 @@ def open_pair_dialog(w: QMainWindow, slot: str | None = None) -> None:
         w.load_model(slot, encoder=model_path(enc), decoder=model_path(dec))
 
 
-def open_dataset_dialog(w: QMainWindow) -> None:
+def open_dataset_dialog(w: WindowHost) -> None:
     choices = [*BUILTIN, "a folder of images…", "a .npz / .npy file…"]
     choice, ok = QInputDialog.getItem(w, "Open data set", "Data set:", choices, 0, False)
     if not ok:
@@ -162,14 +174,14 @@ DATA_RANGES = {
 }
 
 
-def _data_range(w: QMainWindow):
+def _data_range(w: WindowHost):
     """The value range of a float array (``None``: detect); ``False`` when cancelled."""
     labels = list(DATA_RANGES)
     label, ok = QInputDialog.getItem(w, "Value range", "Values of float images:", labels, 0, False)
     return DATA_RANGES[label] if ok else False
 
 
-def _guard(w: QMainWindow, fn, title: str = "Export failed") -> None:
+def _guard(w: WindowHost, fn, title: str = "Export failed") -> None:
     from explorer.core.errors import ExplorerError
 
     try:
@@ -179,7 +191,7 @@ def _guard(w: QMainWindow, fn, title: str = "Export failed") -> None:
         QMessageBox.warning(w, title, str(exc))
 
 
-def export_grid_dialog(w: QMainWindow, slot: str | None = None) -> None:
+def export_grid_dialog(w: WindowHost, slot: str | None = None) -> None:
     slot = slot or _slot(w, "Export the grid of slot")
     if not slot:
         return
@@ -196,7 +208,7 @@ def export_grid_dialog(w: QMainWindow, slot: str | None = None) -> None:
         )
 
 
-def grid_menu(w: QMainWindow, slot: str, where) -> None:
+def grid_menu(w: WindowHost, slot: str, where) -> None:
     """The context menu of a slot's grid: export (PNG, GIF) and how it is sharpened."""
     from PySide6.QtWidgets import QMenu
 
@@ -212,9 +224,7 @@ def grid_menu(w: QMainWindow, slot: str, where) -> None:
         (f"Sharpen: enhance, factor {now.get('factor', 7.0):g} (seed 000)",
          {"method": "enhance", "factor": now.get("factor", 7.0)}),
     ):  # fmt: skip
-        action = menu.addAction(
-            text, lambda p=params: _guard(w, lambda: w.set_sharpening(p), "Sharpening")
-        )
+        action = menu.addAction(text, partial(_sharpen, w, params))
         action.setCheckable(True)
         action.setChecked(now.get("method") == params["method"])
     menu.addAction("Enhance factor…", lambda: _ask_factor(w, now.get("factor", 7.0)))
@@ -222,7 +232,7 @@ def grid_menu(w: QMainWindow, slot: str, where) -> None:
     menu.exec(where)
 
 
-def _ask_unsharp(w: QMainWindow, now: dict) -> None:
+def _ask_unsharp(w: WindowHost, now: dict) -> None:
     """Radius, percent and threshold of the unsharp mask, as ``--sharpen-radius`` etc."""
     shown = ", ".join(f"{now.get(k, d):g}" for k, d in (("radius", 2), ("percent", 150),
                                                            ("threshold", 3)))  # fmt: skip
@@ -247,15 +257,19 @@ def _ask_unsharp(w: QMainWindow, now: dict) -> None:
     _guard(w, apply, "Sharpening")
 
 
-def _ask_factor(w: QMainWindow, factor: float) -> None:
+def _ask_factor(w: WindowHost, factor: float) -> None:
     value, ok = QInputDialog.getDouble(
         w, "Sharpen: enhance", "Factor (1: unchanged; seed 000 uses 7):", factor, 0.0, 20.0, 1
     )
     if ok:
-        _guard(w, lambda: w.set_sharpening({"method": "enhance", "factor": value}), "Sharpening")
+        _sharpen(w, {"method": "enhance", "factor": value})
 
 
-def export_gif_dialog(w: QMainWindow, slot: str) -> None:
+def _sharpen(w: WindowHost, params: dict) -> None:
+    _guard(w, lambda: w.set_sharpening(params), "Sharpening")
+
+
+def export_gif_dialog(w: WindowHost, slot: str) -> None:
     path, _ = QFileDialog.getSaveFileName(
         w, f"Export animation {slot}", f"grid_{slot}.gif", "GIF animation (*.gif)"
     )
@@ -263,13 +277,13 @@ def export_gif_dialog(w: QMainWindow, slot: str) -> None:
         _guard(w, lambda: w.statusBar().showMessage(f"wrote {w.export_gif(slot, path)}", 8000))
 
 
-def export_plots_dialog(w: QMainWindow) -> None:
+def export_plots_dialog(w: WindowHost) -> None:
     folder = QFileDialog.getExistingDirectory(w, "Folder for the plots (PNG, SVG, PDF each)")
     if folder:
         _guard(w, lambda: export_plots(w, folder))
 
 
-def export_plots(w: QMainWindow, folder: str) -> list[Path]:
+def export_plots(w: WindowHost, folder: str) -> list[Path]:
     """Every plot drawn so far and the map as PNG, SVG and PDF, saved on the renderer
     thread (matplotlib's only thread) while the event loop runs."""
     from explorer.gui.plot_renderer import save_figure_all_task
@@ -286,7 +300,7 @@ def export_plots(w: QMainWindow, folder: str) -> list[Path]:
     return written
 
 
-def export_z_dialog(w: QMainWindow) -> None:
+def export_z_dialog(w: WindowHost) -> None:
     from explorer.core.util.export import save_npy
 
     slot = _slot(w, "Export the z-points of slot")
@@ -298,7 +312,7 @@ def export_z_dialog(w: QMainWindow) -> None:
         _guard(w, lambda: save_npy(path, s.grid.samples.z))
 
 
-def about(w: QMainWindow) -> None:
+def about(w: WindowHost) -> None:
     QMessageBox.about(
         w,
         "About Latent Explorer",
@@ -308,6 +322,6 @@ def about(w: QMainWindow) -> None:
     )
 
 
-def shortcuts(w: QMainWindow) -> None:
+def shortcuts(w: WindowHost) -> None:
     rows = "".join(f"<tr><td><b>{k}</b>&nbsp;&nbsp;</td><td>{t}</td></tr>" for k, t in SHORTCUTS)
     QMessageBox.information(w, "Keyboard shortcuts", f"<table>{rows}</table>")

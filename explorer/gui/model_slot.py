@@ -20,6 +20,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from explorer.gui.object_names import named
+
 RANGE_CHOICES = {"0:1": (0.0, 1.0), "-1:1": (-1.0, 1.0), "0:255": (0.0, 255.0)}
 """The value ranges the slot offers besides "auto" (detected from the file, else [0, 1])."""
 
@@ -86,22 +88,21 @@ class ModelSlotPanel(QGroupBox):
         self.info.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Minimum)
         self.progress = QProgressBar(maximum=1000, textVisible=True)
         self.progress.hide()
-        self.error = QLabel("", wordWrap=True, objectName=f"modelError{slot}")
+        self.error = named(QLabel("", wordWrap=True), f"modelError{slot}")
         self.error.setStyleSheet("color: #b00020")
         self.error.hide()
         self.ranges = {part: self._range_box(slot, part) for part in ("input", "output")}
         form = QFormLayout()
         form.addRow("Input range", self.ranges["input"])
         form.addRow("Output range", self.ranges["output"])
-        load = QPushButton("Load…", objectName=f"loadButton{slot}")
+        load = named(QPushButton("Load…"), f"loadButton{slot}")
         load.setToolTip(f"Load a model into slot {slot}")
         menu = QMenu(load)
-        menu.addAction("Model bundle (folder)…", self.loadRequested).setObjectName(
+        menu.addAction("Model bundle (folder)…", self.loadRequested.emit).setObjectName(
             f"loadBundle{slot}"
         )
-        menu.addAction(
-            "Encoder + decoder files (.keras, .h5, .onnx, SavedModel)…", self.loadPairRequested
-        ).setObjectName(f"loadPair{slot}")
+        pair = "Encoder + decoder files (.keras, .h5, .onnx, SavedModel)…"
+        menu.addAction(pair, self.loadPairRequested.emit).setObjectName(f"loadPair{slot}")
         load.setMenu(menu)
         clear = QPushButton("Clear")
         clear.clicked.connect(self.clearRequested)
@@ -116,7 +117,7 @@ class ModelSlotPanel(QGroupBox):
         layout.addLayout(buttons)
 
     def _range_box(self, slot: str, part: str) -> QComboBox:
-        box = QComboBox(objectName=f"{part}Range{slot}")
+        box = named(QComboBox(), f"{part}Range{slot}")
         box.addItem("auto", None)
         for text, value in RANGE_CHOICES.items():
             box.addItem(f"[{text.replace(':', ', ')}]", value)
@@ -177,7 +178,7 @@ class ModelsPanel(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.slots = {"A": ModelSlotPanel("A"), "B": ModelSlotPanel("B")}
-        swap = QPushButton("Swap A ⇄ B", objectName="swapButton")
+        swap = named(QPushButton("Swap A ⇄ B"), "swapButton")
         swap.clicked.connect(self.swapRequested)
         layout = QVBoxLayout(self)
         layout.addWidget(self.slots["A"])

@@ -25,7 +25,7 @@ from PySide6.QtCore import QObject, Signal, Slot
 
 from explorer.core.progress import TaskState
 from explorer.core.util import heap
-from explorer.gui.workers import Task, register_executor, start_thread
+from explorer.gui.workers import Task, register_executor, start_thread, task_of
 
 TF_LOCK = threading.Lock()
 
@@ -157,16 +157,16 @@ class ModelController(QObject):
     changed = Signal()  # pending work started or ended
 
     def __init__(
-        self, name: str, parent: QObject | None = None, worker: QObject | None = None
+        self, name: str, parent: QObject | None = None, worker: ModelWorker | None = None
     ) -> None:
         """``worker``: what runs the requests in the thread (default: a slot's
-        :class:`ModelWorker`; anything with a ``handle(task, op, payload)`` slot)."""
+        :class:`ModelWorker`; a subclass with ops of its own, e.g. the quality judge's)."""
         super().__init__(parent)
         self._pending: dict[Task, str] = {}  # task -> op
         self.worker = worker if worker is not None else ModelWorker()
         self._thread = start_thread(
             name if worker is not None else f"model-{name}",
-            on_exit=getattr(self.worker, "release", None),  # in the thread, as it ends
+            on_exit=self.worker.release,  # in the thread, as it ends
         )
         self.worker.moveToThread(self._thread)
         self.submit.connect(self.worker.handle)
@@ -189,7 +189,7 @@ class ModelController(QObject):
 
     @Slot()
     def _ended(self) -> None:
-        task = self.sender()
+        task = task_of(self.sender())
         self._pending.pop(task, None)
         task.dispose()
         self.changed.emit()

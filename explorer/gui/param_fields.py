@@ -14,8 +14,12 @@ from typing import Any
 from PySide6.QtWidgets import QComboBox, QFormLayout, QLineEdit, QWidget
 
 from explorer.core.latent.params import Param
+from explorer.gui.object_names import named
 
 INVALID_STYLE = "QLineEdit { background: #ffd6d6; border: 1px solid #d00; }"
+
+Field = QComboBox | QLineEdit
+"""A generated field: a combo box for a choice, else a line edit."""
 
 
 def field_page(
@@ -23,7 +27,7 @@ def field_page(
     object_name: Callable[[Param], str],
     on_choice: Any,
     on_text: Callable[[Param], None],
-) -> tuple[QWidget, dict[str, QWidget]]:
+) -> tuple[QWidget, dict[str, Field]]:
     """A page with one labelled field per parameter, and the fields by key.
 
     ``on_choice`` (a signal or slot taking no argument) is connected to every combo box's
@@ -31,13 +35,14 @@ def field_page(
     page, form, fields = QWidget(), QFormLayout(), {}
     form.setContentsMargins(0, 0, 0, 0)
     for p in params:
+        widget: Field
         if p.form == "choice":
-            widget = QComboBox(objectName=object_name(p))
+            widget = named(QComboBox(), object_name(p))
             widget.addItems(p.choices)
             widget.setCurrentText(p.default)
             widget.currentIndexChanged.connect(on_choice)
         else:
-            widget = QLineEdit(p.text_default, objectName=object_name(p))
+            widget = named(QLineEdit(p.text_default), object_name(p))
             widget.textChanged.connect(lambda _t, q=p: on_text(q))
         widget.setToolTip(p.help)
         form.addRow(p.label or p.key, widget)
@@ -46,12 +51,12 @@ def field_page(
     return page, fields
 
 
-def field_text(widget: QWidget) -> str:
+def field_text(widget: Field) -> str:
     """What a generated field holds, as text."""
     return widget.currentText() if isinstance(widget, QComboBox) else widget.text()
 
 
-def set_field_text(widget: QWidget, text: str) -> None:
+def set_field_text(widget: Field, text: str) -> None:
     if isinstance(widget, QComboBox):
         widget.setCurrentText(str(text))
     else:

@@ -23,20 +23,19 @@ from __future__ import annotations
 
 import os
 import threading
-import time
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from PySide6.QtCore import QEventLoop, QObject, QPointF, QSize, Qt, QTimer, Signal
+from PySide6.QtCore import QObject, QPointF, QSize, Qt, Signal
 from PySide6.QtGui import QImage, QPainter
 from PySide6.QtWidgets import QFileDialog, QMenu, QMessageBox, QSizePolicy, QWidget
 
 from explorer.gui import mpl_guard
 from explorer.gui.later import Later
-from explorer.gui.workers import Task, register_executor, report_error, start_thread
+from explorer.gui.workers import Task, register_executor, report_error, start_thread, wait_until
 
 FILTER = "PNG image (*.png);;SVG drawing (*.svg);;PDF document (*.pdf)"
 DPI = 90
@@ -99,26 +98,14 @@ class PlotRenderer(QObject):
         from explorer.core.errors import ExplorerError
 
         outcome: dict[str, Any] = {}
-        loop = QEventLoop()
-
-        def done(key: str, value: Any = None) -> None:
-            outcome[key] = value
-            loop.quit()
-
         task = self.call(
             fn,
             *args,
-            on_done=lambda v: done("result", v),
-            on_error=lambda e: done("error", e),
-            on_cancel=lambda: done("error", "the plot renderer was shut down"),
+            on_done=lambda v: outcome.setdefault("result", v),
+            on_error=lambda e: outcome.setdefault("error", e),
+            on_cancel=lambda: outcome.setdefault("error", "the plot renderer was shut down"),
         )
-        deadline = time.monotonic() + timeout_ms / 1000
-        guard = QTimer(interval=50)
-        guard.timeout.connect(lambda: time.monotonic() > deadline and loop.quit())
-        guard.start()
-        if not outcome:
-            loop.exec()
-        guard.stop()
+        wait_until(lambda: bool(outcome), timeout_ms)
         if "error" in outcome:
             raise ExplorerError(outcome["error"])
         if "result" not in outcome:
@@ -127,6 +114,7 @@ class PlotRenderer(QObject):
         return outcome["result"]
 
     def _queue(self, key: object, task: Task, fn: Callable[..., Any], args: tuple) -> None:
+        old: tuple[Task, Callable[..., Any], tuple] | None
         with self._cond:
             if self._stopping:
                 old = (task, fn, args)
@@ -175,7 +163,8 @@ def render(_state, request: _Request) -> tuple[QImage, Any, Any, list]:
     from matplotlib.figure import Figure
 
     dpi = DPI * request.ratio
-    reuse = request.positions is not None
+    positions = request.positions
+    reuse = positions is not None
     figure = Figure(
         figsize=(request.width / dpi, request.height / dpi),
         dpi=dpi,
@@ -183,9 +172,9 @@ def render(_state, request: _Request) -> tuple[QImage, Any, Any, list]:
     )
     canvas = FigureCanvasAgg(figure)
     info = request.build(figure)
-    if reuse:
-        if len(figure.axes) == len(request.positions):
-            for ax, box in zip(figure.axes, request.positions, strict=True):
+    if positions is not None:
+        if len(figure.axes) == len(positions):
+            for ax, box in zip(figure.axes, positions, strict=True):
                 ax.set_position(box)
         else:  # a different figure after all: lay it out afresh
             figure.set_layout_engine("constrained")

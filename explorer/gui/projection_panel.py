@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -36,6 +37,7 @@ from PySide6.QtWidgets import (
 )
 
 from explorer.core.errors import InvalidParameter
+from explorer.core.latent.params import Param
 from explorer.core.output.map_colours import MapColours
 from explorer.core.stats.maps import (
     MAP_METHODS,
@@ -49,7 +51,8 @@ from explorer.gui.map_details import MapDetails
 from explorer.gui.map_paint import RENDER_IN_THREAD
 from explorer.gui.map_picks import MapPicks, point_labels
 from explorer.gui.map_view import MapPoints, MapView
-from explorer.gui.param_fields import field_page, field_text, mark
+from explorer.gui.object_names import named
+from explorer.gui.param_fields import Field, field_page, field_text, mark
 from explorer.gui.task_controls import TaskControls, encoded_slot
 from explorer.gui.workers import Runner
 
@@ -104,6 +107,12 @@ def run_map(
         used = None if labels is None else labels[result.rows]
         colours = point_colours(colouring, z[result.rows], used, label_names)
     return MapRun(result, MapPoints.of(result.xy), colours)
+
+
+def _field_name(method: str, p: Param) -> str:
+    """The objectName of a field of ``method``'s page: declared (``mapPerplexity``), else
+    the method's name and the key in title case."""
+    return p.widget or method + p.key.title().replace("_", "")
 
 
 def rows_colours(colouring: tuple[str, int], z, rows, labels, label_names) -> MapColours:
@@ -164,16 +173,16 @@ class ProjectionPanel(MapPicks, QWidget):
 
     # ------------------------------------------------------------------ building
     def _build(self) -> None:
-        self.slot = QComboBox(objectName="mapSlot")
+        self.slot = named(QComboBox(), "mapSlot")
         self.slot.addItems(["A", "B"])
-        self.method = QComboBox(objectName="mapMethod")
+        self.method = named(QComboBox(), "mapMethod")
         self.stack = QStackedWidget()
-        self.fields: dict[str, dict[str, QWidget]] = {}
+        self.fields: dict[str, dict[str, Field]] = {}
         for m in MAP_METHODS.values():
             self.method.addItem(m.label, m.name)
             page, self.fields[m.name] = field_page(
-                m.params, lambda p, m=m: p.widget or m.name + p.key.title().replace("_", ""),
-                self._options_changed, lambda p: self._options_changed(),
+                m.params, partial(_field_name, m.name), self._options_changed,
+                lambda p: self._options_changed(),
             )  # fmt: skip
             self.stack.addWidget(page)
         self.method.currentIndexChanged.connect(self._method_changed)
@@ -182,17 +191,17 @@ class ProjectionPanel(MapPicks, QWidget):
         self.shared_page, self.shared = field_page(
             pca, lambda p: p.widget, self._options_changed, lambda p: self._options_changed()
         )
-        self.points = QSpinBox(objectName="mapPoints", minimum=2, maximum=2_000_000, value=2000)
+        self.points = named(QSpinBox(minimum=2, maximum=2_000_000, value=2000), "mapPoints")
         self.points.setSingleStep(1000)
         self.points.setToolTip("points mapped: a seeded sample, stratified by label")
-        self.seed = QSpinBox(objectName="mapSeed", minimum=0, maximum=2**31 - 1, value=0)
-        self.colour = QComboBox(objectName="mapColour")
+        self.seed = named(QSpinBox(minimum=0, maximum=2**31 - 1, value=0), "mapSeed")
+        self.colour = named(QComboBox(), "mapColour")
         self.colour.addItems(COLOURINGS)
         self.colour.setToolTip("colour the points by label, radius ||z|| or one component")
-        self.component = QSpinBox(objectName="mapComponent", minimum=0, maximum=4095)
+        self.component = named(QSpinBox(minimum=0, maximum=4095), "mapComponent")
         self.component.setToolTip("the component that colours the points")
-        self.contours = QCheckBox("density contours", objectName="mapContours")
-        self.mode = QComboBox(objectName="mapDragMode")
+        self.contours = named(QCheckBox("density contours"), "mapContours")
+        self.mode = named(QComboBox(), "mapDragMode")
         for name, text in DRAG_MODES.items():
             self.mode.addItem(text, name)
         self.mode.setToolTip("what a drag does (Shift+drag: lasso, Ctrl+drag: rectangle)")
@@ -305,7 +314,7 @@ class ProjectionPanel(MapPicks, QWidget):
         """Mark unreadable fields and say why; Run only with readable options."""
         errors = []
         pages = [(m.name, m.params, self.fields[m.name]) for m in MAP_METHODS.values()]
-        shared = [q for q in SHARED_PARAMS if q.key in self.shared]
+        shared = tuple(q for q in SHARED_PARAMS if q.key in self.shared)
         for name, params, fields in [*pages, (self.method_name(), shared, self.shared)]:
             for p in params:
                 widget = fields[p.key]
@@ -329,7 +338,9 @@ class ProjectionPanel(MapPicks, QWidget):
         self.stack.setCurrentIndex(index)
         for i in range(self.stack.count()):
             policy = QSizePolicy.Policy.Preferred if i == index else QSizePolicy.Policy.Ignored
-            self.stack.widget(i).setSizePolicy(policy, policy)
+            page = self.stack.widget(i)
+            assert page is not None, "i < count()"
+            page.setSizePolicy(policy, policy)
         self.stack.adjustSize()
 
     def _mode_changed(self) -> None:

@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
 )
 
 from explorer.gui.grid_view import to_qimage
+from explorer.gui.object_names import named
 
 
 class _Pixels(QWidget):
@@ -71,12 +72,13 @@ class ReconstructionPanel(QWidget):
         model: Callable[[str], Any],
         parent: QWidget | None = None,
     ) -> None:
-        super().__init__(parent, objectName="reconstructionView")
+        super().__init__(parent)
+        self.setObjectName("reconstructionView")
         self.slots, self.request, self.dataset, self.model = slots, request, dataset, model
         self.setAcceptDrops(True)
-        self.split = QComboBox(objectName="reconstructionSplit")
+        self.split = named(QComboBox(), "reconstructionSplit")
         self.split.addItems(["validation", "train", "all"])
-        self.count = QSpinBox(objectName="reconstructionCount", minimum=1, maximum=32, value=8)
+        self.count = named(QSpinBox(minimum=1, maximum=32, value=8), "reconstructionCount")
         self.buttons = {}
         row = QHBoxLayout()
         for key, text, tip in (
@@ -85,7 +87,8 @@ class ReconstructionPanel(QWidget):
             ("random", "Random", "random images of the split"),
             ("export", "Export…", "write PNG + JSON like latent-explorer reconstruct"),
         ):
-            button = QPushButton(text, objectName=f"reconstruction{key.title()}", toolTip=tip)
+            button = named(QPushButton(text), f"reconstruction{key.title()}")
+            button.setToolTip(tip)
             row.addWidget(button)
             self.buttons[key] = button
         self.buttons["previous"].clicked.connect(lambda: self.step(-1))
@@ -97,9 +100,9 @@ class ReconstructionPanel(QWidget):
         row.addWidget(self.count)
         row.addStretch(1)
         self.view = _Pixels()
-        self.table = QTableWidget(objectName="reconstructionTable")
+        self.table = named(QTableWidget(), "reconstructionTable")
         self.table.setMaximumHeight(130)
-        self.status = QLabel(objectName="reconstructionStatus", wordWrap=True)
+        self.status = named(QLabel(wordWrap=True), "reconstructionStatus")
         layout = QVBoxLayout(self)
         layout.addLayout(row)
         layout.addWidget(self.view, 1)
@@ -201,6 +204,7 @@ class ReconstructionPanel(QWidget):
         from explorer.core.latent.reconstruct import tile_rows
 
         recs = self.recs()
+        assert self.images is not None, "results come only for images asked for"
         self.view.pixmap = QPixmap.fromImage(to_qimage(tile_rows(self.images, recs)))
         self.view.update()
         labels = [f"#{e['index']}" if "index" in e else Path(e["file"]).name for e in self.entries]

@@ -9,6 +9,7 @@ visible field is valid.
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from PySide6.QtCore import Signal
@@ -28,7 +29,8 @@ from explorer.core.errors import InvalidParameter
 from explorer.core.latent.params import Limits, Param, to_json
 from explorer.core.latent.sampler_spec import SamplerSpec
 from explorer.core.latent.samplers import SAMPLERS
-from explorer.gui.param_fields import field_page, field_text, mark, set_field_text
+from explorer.gui.object_names import named
+from explorer.gui.param_fields import Field, field_page, field_text, mark, set_field_text
 
 
 def object_name(spec: SamplerSpec, p: Param) -> str:
@@ -48,9 +50,9 @@ class SamplerPanel(QWidget):
         super().__init__(parent)
         self.limits = Limits(z_dim=16, images=5000)
         self._errors: dict[str, str] = {}  # objectName -> reason
-        self.method = QComboBox(objectName="samplerMethod")
+        self.method = named(QComboBox(), "samplerMethod")
         self.stack = QStackedWidget()
-        self.fields: dict[str, dict[str, QWidget]] = {}
+        self.fields: dict[str, dict[str, Field]] = {}
         for spec in SAMPLERS.values():
             self.method.addItem(spec.label, spec.name)
             self.stack.addWidget(self._page(spec))
@@ -58,11 +60,12 @@ class SamplerPanel(QWidget):
         self.rows = self._spin("gridRows", 1, 40, 8)
         self.cols = self._spin("gridCols", 1, 40, 8)
         self.seed = self._spin("samplerSeed", 0, 2**31 - 1, 0)
-        self.same_z = QCheckBox("same z-points for A and B", objectName="sameZ", checked=True)
+        self.same_z = named(QCheckBox("same z-points for A and B"), "sameZ")
+        self.same_z.setChecked(True)
         self.same_z.toggled.connect(self.changed)
-        self.error = QLabel(objectName="samplerError", wordWrap=True)
+        self.error = named(QLabel(wordWrap=True), "samplerError")
         self.error.setStyleSheet("color: #c00;")
-        self.resample_button = QPushButton("Resample", objectName="resampleButton")
+        self.resample_button = named(QPushButton("Resample"), "resampleButton")
         self.resample_button.setToolTip("Draw new z-points and decode them (R)")
         self.resample_button.clicked.connect(self.resampleRequested)
         form = QFormLayout()
@@ -79,7 +82,7 @@ class SamplerPanel(QWidget):
         layout.addStretch(1)
 
     def _spin(self, name: str, low: int, high: int, value: int) -> QSpinBox:
-        spin = QSpinBox(objectName=name, minimum=low, maximum=high, value=value)
+        spin = named(QSpinBox(minimum=low, maximum=high, value=value), name)
         spin.valueChanged.connect(self.changed)
         return spin
 
@@ -88,7 +91,7 @@ class SamplerPanel(QWidget):
             spec.params,
             lambda p: object_name(spec, p),
             self.changed,
-            lambda p, m=spec.name: self._edited(m, p),
+            partial(self._edited, spec.name),
         )
         return page
 
@@ -114,7 +117,7 @@ class SamplerPanel(QWidget):
     def _check(self, method: str, p: Param) -> None:
         widget = self.fields[method][p.key]
         try:
-            p.parse(widget.text(), self.limits, p.label or p.key)
+            p.parse(field_text(widget), self.limits, p.label or p.key)
         except InvalidParameter as exc:
             self._errors[widget.objectName()] = str(exc)
             mark(widget, str(exc))

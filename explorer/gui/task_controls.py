@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QHBoxLayout,
@@ -13,6 +15,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from explorer.gui.object_names import named
+
+if TYPE_CHECKING:
+    from explorer.core.latent.encoding import Encodings
+
 
 class TaskControls(QWidget):
     """``runClicked``/``cancelClicked``; ``started()``, ``progress()``, ``ended(text)``;
@@ -23,10 +30,11 @@ class TaskControls(QWidget):
 
     def __init__(self, prefix: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.run_button = QPushButton("Run", objectName=f"{prefix}Run")
-        self.cancel_button = QPushButton("Cancel", objectName=f"{prefix}Cancel", enabled=False)
-        self.bar = QProgressBar(objectName=f"{prefix}Progress", maximum=1000)
-        self.status = QLabel(objectName=f"{prefix}Status", wordWrap=True)
+        self.run_button = named(QPushButton("Run"), f"{prefix}Run")
+        self.cancel_button = named(QPushButton("Cancel"), f"{prefix}Cancel")
+        self.cancel_button.setEnabled(False)
+        self.bar = named(QProgressBar(maximum=1000), f"{prefix}Progress")
+        self.status = named(QLabel(wordWrap=True), f"{prefix}Status")
         self.run_button.clicked.connect(self.runClicked)
         self.cancel_button.clicked.connect(self.cancelClicked)
         row = QHBoxLayout()
@@ -77,7 +85,7 @@ def lay_out_panel(panel: QWidget, form: QLayout, controls: TaskControls, plot: Q
     layout.addWidget(plot, 1)
 
 
-def encoded_slot(panel) -> tuple[str, object] | None:
+def encoded_slot(panel) -> tuple[str, Encodings] | None:
     """The slot chosen in ``panel.slot`` and its encoded data (``panel.data(slot)``); ``None``
     after saying so in ``panel.controls`` when the slot has none."""
     slot = panel.slot.currentText()

@@ -11,17 +11,14 @@ it closes.
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass, field
 from typing import Any
 
 from PySide6.QtCore import (
     QCoreApplication,
-    QEventLoop,
     QObject,
     Qt,
     QThread,
-    QTimer,
     Signal,
     Slot,
 )
@@ -29,7 +26,7 @@ from PySide6.QtCore import (
 from explorer.core.errors import InvalidParameter
 from explorer.core.model.train_start import check_start, output_key
 from explorer.gui.training_worker import TrainingEvents, TrainingWorker, result_dict
-from explorer.gui.workers import Task, register_executor, start_thread
+from explorer.gui.workers import Task, register_executor, start_thread, wait_until
 
 
 @dataclass
@@ -151,17 +148,7 @@ class TrainingController(TrainingEvents):
         window's timers and repaints keep their pace while a script or test waits (waiting
         on the worker thread in 20 ms slices instead made every event wait up to 21 ms).
         """
-        deadline = time.monotonic() + timeout_ms / 1000
-        if self.busy():
-            loop = QEventLoop()
-            poll = QTimer(interval=10)
-            poll.timeout.connect(
-                lambda: (not self.busy() or time.monotonic() > deadline) and loop.quit()
-            )
-            poll.start()
-            loop.exec()
-            poll.stop()
-        return not self.busy()
+        return wait_until(lambda: not self.busy(), timeout_ms)
 
     def shutdown(self, timeout_ms: int = 10000) -> bool:
         """Cancel everything and wait for the worker thread (for the window's close);

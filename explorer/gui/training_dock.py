@@ -3,23 +3,42 @@ question. Kept apart so that main_window.py stays about exploring."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtWidgets import QMainWindow, QMessageBox, QScrollArea
 
+from explorer.gui.object_names import named
 from explorer.gui.training_controller import TrainingController
 from explorer.gui.training_panel import TrainingPanel
+
+if TYPE_CHECKING:
+    from abc import abstractmethod
+    from pathlib import Path
+
+    from PySide6.QtWidgets import QDockWidget
+
+    from explorer.gui.plot_renderer import PlotRenderer
+
+    class DockHost(QMainWindow):
+        """What the dock uses of its window (a MainWindow), declared for the type checker:
+        the window's mixins derive from it (see ``WindowHost`` in window_slots.py)."""
+
+        renderer: PlotRenderer
+        docks: dict[str, QDockWidget]
+
+        @abstractmethod
+        def load_model(self, slot: str, path: str | Path | None = None) -> None: ...
 
 
 class TrainingDock:
     """Owns the training controller of a window and connects its panel to the window."""
 
-    def __init__(self, window: QMainWindow) -> None:
+    def __init__(self, window: DockHost) -> None:
         self.window = window
         self.controller = TrainingController(window)
         self.panel = TrainingPanel(window.renderer, self.controller)
         # The form is tall: scroll it rather than forcing the window taller than the screen.
-        self.widget = QScrollArea(objectName="trainingScroll")
+        self.widget = named(QScrollArea(), "trainingScroll")
         self.widget.setWidget(self.panel)
         self.widget.setWidgetResizable(True)
         # "Explore latest checkpoint" loads a separate copy of the bundle into A or B: the

@@ -9,9 +9,9 @@ Values go in and out as ``latent-explorer train`` options through :func:`read_va
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Signal, SignalInstance
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -29,23 +29,33 @@ from PySide6.QtWidgets import (
 
 from explorer.core.model.config import PRESETS
 from explorer.core.model.train_options import OPTIONS, Option
+from explorer.gui.object_names import named
 
 SECTIONS = {"model": "Model", "data": "Data and training"}  # the form's groups, in order
 CLUSTER_FIELDS = ("cluster", "worker_index")  # enabled for the multi-worker strategy
 
+OptionWidget = QComboBox | QCheckBox | QSpinBox | QDoubleSpinBox | QLineEdit
+"""The widget of an option: a combo box, a check box, a spin box or a text field."""
+FieldT = TypeVar("FieldT", bound=QWidget)
 
-def make_widget(o: Option) -> QWidget:
+
+def make_widget(o: Option) -> OptionWidget:
     """The widget of option ``o``, showing its default."""
+    w: OptionWidget
     if o.kind in ("choice", "dataset"):
         w = QComboBox(editable=o.kind == "dataset")
         for value, text in o.items:
             w.addItem(text, value)
     elif o.kind == "bool":
         w = QCheckBox(o.label)
-    elif o.kind in ("int", "float"):
-        w = QSpinBox() if o.kind == "int" else QDoubleSpinBox()
-        if o.kind == "float":
-            w.setDecimals(o.decimals)
+    elif o.kind == "int":
+        w = QSpinBox()
+        w.setRange(*o.spin)
+        w.setSingleStep(int(o.step))
+        w.setSpecialValueText(o.special)
+    elif o.kind == "float":
+        w = QDoubleSpinBox()
+        w.setDecimals(o.decimals)
         w.setRange(*o.spin)
         w.setSingleStep(o.step)
         w.setSpecialValueText(o.special)
@@ -57,7 +67,7 @@ def make_widget(o: Option) -> QWidget:
     return w
 
 
-def read_value(o: Option, w: QWidget) -> Any:
+def read_value(o: Option, w: OptionWidget) -> Any:
     """The option's value in its widget (an empty text field or a spin box at its "none"
     minimum gives ``None``, the default; so does an unchecked box of an option a resume
     keeps: the form can switch those on for a resume, the command line also off); a text
@@ -73,7 +83,7 @@ def read_value(o: Option, w: QWidget) -> Any:
     return o.parse(text) if text.strip(",; ") else None
 
 
-def write_value(o: Option, w: QWidget, value: Any) -> None:
+def write_value(o: Option, w: OptionWidget, value: Any) -> None:
     """Show ``value`` in the option's widget (``None``: empty, or the spin box's minimum)."""
     if isinstance(w, QComboBox):
         if w.isEditable():
@@ -83,12 +93,14 @@ def write_value(o: Option, w: QWidget, value: Any) -> None:
     elif isinstance(w, QCheckBox):
         w.setChecked(bool(value))
     elif isinstance(w, (QSpinBox, QDoubleSpinBox)):
-        w.setValue(w.minimum() if value is None else value)
+        if value is None:
+            value = w.minimum()
+        w.setValue(value)
     else:
         w.setText(o.format(value))
 
 
-def _changed_signal(w: QWidget):
+def _changed_signal(w: OptionWidget) -> SignalInstance:
     if isinstance(w, QComboBox):
         return w.currentTextChanged if w.isEditable() else w.currentIndexChanged
     if isinstance(w, QCheckBox):
@@ -111,11 +123,11 @@ class TrainingForm(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.widgets = {o.name: make_widget(o) for o in OPTIONS}
-        self.out = QLineEdit(objectName="trainOut", placeholderText="folder of the new bundle")
-        self.browse_out = QPushButton("Browse…", objectName="trainBrowseOut")
-        self.overwrite = QCheckBox("overwrite a bundle there", objectName="trainOverwrite")
-        self.browse_folder = QPushButton("Folder…", objectName="trainBrowseFolder")
-        self.browse_file = QPushButton("Arrays…", objectName="trainBrowseArrays")
+        self.out = named(QLineEdit(placeholderText="folder of the new bundle"), "trainOut")
+        self.browse_out = named(QPushButton("Browse…"), "trainBrowseOut")
+        self.overwrite = named(QCheckBox("overwrite a bundle there"), "trainOverwrite")
+        self.browse_folder = named(QPushButton("Folder…"), "trainBrowseFolder")
+        self.browse_file = named(QPushButton("Arrays…"), "trainBrowseArrays")
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         forms = {}
@@ -128,7 +140,7 @@ class TrainingForm(QWidget):
         forms["data"].addRow("output", hbox(self.out, self.browse_out))
         forms["data"].addRow("", self.overwrite)
         self._connect()
-        self.fill_preset(self.widgets["preset"].currentData())
+        self.fill_preset(self._combo("preset").currentData())
         self._on_kind()
         self._on_strategy()
 
@@ -143,14 +155,24 @@ class TrainingForm(QWidget):
             _changed_signal(w).connect(self.edited)
         self.out.textChanged.connect(self.edited)
         self.overwrite.toggled.connect(self.edited)
-        self.widgets["preset"].currentIndexChanged.connect(
-            lambda: self.fill_preset(self.widgets["preset"].currentData())
+        self._combo("preset").currentIndexChanged.connect(
+            lambda: self.fill_preset(self._combo("preset").currentData())
         )
-        self.widgets["kind"].currentIndexChanged.connect(self._on_kind)
-        self.widgets["strategy"].currentIndexChanged.connect(self._on_strategy)
+        self._combo("kind").currentIndexChanged.connect(self._on_kind)
+        self._combo("strategy").currentIndexChanged.connect(self._on_strategy)
         self.browse_folder.clicked.connect(self._browse_folder)
         self.browse_file.clicked.connect(self._browse_arrays)
         self.browse_out.clicked.connect(lambda: self.browse_out_folder())
+
+    def field(self, name: str, kind: type[FieldT]) -> FieldT:
+        """The widget of option ``name``, typed: a ``kind`` (see :func:`make_widget`)."""
+        w = self.widgets[name]
+        if not isinstance(w, kind):
+            raise TypeError(f"the widget of option {name} is a {type(w).__name__}")
+        return w
+
+    def _combo(self, name: str) -> QComboBox:
+        return self.field(name, QComboBox)
 
     # ------------------------------------------------------------------ values
     def options(self, resume: bool = False) -> dict[str, Any]:
@@ -191,13 +213,13 @@ class TrainingForm(QWidget):
         self.edited.emit()
 
     def _on_kind(self, *_args: Any) -> None:
-        vae = self.widgets["kind"].currentData() == "vae"
+        vae = self._combo("kind").currentData() == "vae"
         for o in OPTIONS:
             if o.vae_only:
                 self.widgets[o.name].setEnabled(vae)
 
     def multi_worker(self) -> bool:
-        return self.widgets["strategy"].currentData() == "multi-worker"
+        return self._combo("strategy").currentData() == "multi-worker"
 
     def _on_strategy(self, *_args: Any) -> None:
         for name in CLUSTER_FIELDS:  # "this machine is worker I of the cluster given"
@@ -207,12 +229,12 @@ class TrainingForm(QWidget):
     def _browse_folder(self) -> None:
         path = QFileDialog.getExistingDirectory(self, "Image folder")
         if path:
-            self.widgets["dataset"].setCurrentText(path)
+            self._combo("dataset").setCurrentText(path)
 
     def _browse_arrays(self) -> None:
         path, _ = QFileDialog.getOpenFileName(self, "Images array file", "", "Arrays (*.npz *.npy)")
         if path:
-            self.widgets["dataset"].setCurrentText(path)
+            self._combo("dataset").setCurrentText(path)
 
     def browse_out_folder(self, existing: bool = False) -> None:
         """Ask for the output folder (``existing``: a bundle to resume)."""

@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QLabel,
+    QLineEdit,
     QPlainTextEdit,
     QProgressBar,
     QPushButton,
@@ -33,6 +34,7 @@ from explorer.core.model.train_start import OutputInUse
 from explorer.core.util.clock import format_duration
 from explorer.gui.later import Later
 from explorer.gui.loss_plot import LossPlot
+from explorer.gui.object_names import named
 from explorer.gui.plot_renderer import PlotRenderer
 from explorer.gui.training_controller import TrainingController
 from explorer.gui.training_form import TrainingForm, hbox
@@ -79,38 +81,39 @@ class TrainingPanel(QWidget):
         fields = {**self.form.widgets, "out": self.form.out, "overwrite": self.form.overwrite}
         for name, widget in fields.items():  # panel.strides, panel.out, ... (scripts, tests)
             setattr(self, name, widget)
-        self.start_button = QPushButton("Start", objectName="trainStart")
-        self.cancel_button = QPushButton("Cancel", objectName="trainCancel", enabled=False)
-        self.resume_button = QPushButton("Resume…", objectName="trainResume")
+        self.start_button = named(QPushButton("Start"), "trainStart")
+        self.cancel_button = named(QPushButton("Cancel"), "trainCancel")
+        self.cancel_button.setEnabled(False)
+        self.resume_button = named(QPushButton("Resume…"), "trainResume")
         self.resume_button.setToolTip("continue the bundle in Output for Epochs more epochs")
-        self.message = QLabel(objectName="trainMessage", wordWrap=True)
+        self.message = named(QLabel(wordWrap=True), "trainMessage")
         self.message.setStyleSheet(ERROR_STYLE)
-        self.progress = QProgressBar(objectName="trainProgress", maximum=1000)
-        self.status = QLabel("idle", objectName="trainStatus", wordWrap=True)
-        self.queue_label = QLabel(objectName="trainQueue", wordWrap=True)
-        self.device = QLabel("device: shown when training starts", objectName="trainDevice")
-        self.log_scale = QCheckBox("log scale", objectName="trainLogScale")
+        self.progress = named(QProgressBar(maximum=1000), "trainProgress")
+        self.status = named(QLabel("idle", wordWrap=True), "trainStatus")
+        self.queue_label = named(QLabel(wordWrap=True), "trainQueue")
+        self.device = named(QLabel("device: shown when training starts"), "trainDevice")
+        self.log_scale = named(QCheckBox("log scale"), "trainLogScale")
         self.plot = LossPlot(self.renderer)
-        self.explore_slot = QComboBox(objectName="trainExploreSlot")
+        self.explore_slot = named(QComboBox(), "trainExploreSlot")
         self.explore_slot.addItems(["A", "B"])
-        self.explore_button = QPushButton(
-            "Explore latest checkpoint", objectName="trainExplore", enabled=False
+        self.explore_button = named(QPushButton("Explore latest checkpoint"), "trainExplore")
+        self.explore_button.setEnabled(False)
+        self.tensorboard_button = named(
+            QPushButton("Open TensorBoard command"), "trainTensorboardCommand"
         )
-        self.tensorboard_button = QPushButton(
-            "Open TensorBoard command", objectName="trainTensorboardCommand", enabled=False
-        )
+        self.tensorboard_button.setEnabled(False)
         self.tensorboard_button.setToolTip(
             "print the tensorboard --logdir line for the TensorBoard folder (and copy it); "
             "TensorBoard itself is optional and not started here"
         )
         self.cluster_label = QLabel("Run on the other machines of the cluster:", wordWrap=True)
-        self.cluster_box = QPlainTextEdit(objectName="trainClusterCommands", readOnly=True)
+        self.cluster_box = named(QPlainTextEdit(readOnly=True), "trainClusterCommands")
         self.cluster_box.setToolTip(
             "the same training for every other worker: each runs its line on its own machine "
             "(the data set and, for --resume, the bundle at the same paths there)"
         )
         self.cluster_box.setMaximumHeight(90)
-        self.copy_commands = QPushButton("Copy", objectName="trainCopyClusterCommands")
+        self.copy_commands = named(QPushButton("Copy"), "trainCopyClusterCommands")
         layout = QVBoxLayout(self)
         layout.addWidget(self.form)
         layout.addLayout(hbox(self.cluster_label, self.copy_commands))
@@ -219,7 +222,7 @@ class TrainingPanel(QWidget):
         )
 
     def _tensorboard_dir(self) -> str:
-        text = self.form.widgets["tensorboard"].text().strip()
+        text = self.form.field("tensorboard", QLineEdit).text().strip()
         return text or self.tensorboard_dir
 
     def _update_tensorboard_button(self) -> None:

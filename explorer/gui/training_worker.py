@@ -82,8 +82,8 @@ class TrainingWorker(TrainingEvents):
         super().__init__()
         self.options = dict(options)
         self.job = job
-        self.task = task
-        self.state = self.task.state
+        self.task: Task | None = task
+        self.state = task.state
         self._callbacks = list(callbacks or [])
         self._strategy = strategy
         self._lock = tf_lock if tf_lock is not None else TF_LOCK
@@ -98,6 +98,7 @@ class TrainingWorker(TrainingEvents):
         """Train (blocking, in the worker's thread) as the task, then emit ``done``. The
         model trained is collected here, on its thread, under the TensorFlow lock."""
         task, self.task = self.task, None  # this QObject ends in this thread: not the task
+        assert task is not None, "a training worker runs once"
         try:
             task.run(self._train)
         finally:
@@ -165,7 +166,9 @@ def _batch_gate(lock: Any) -> Any:
     """A Keras callback holding ``lock`` while each training or validation batch runs."""
     from explorer.core.runtime.tf_setup import keras
 
-    class BatchGate(keras().callbacks.Callback):
+    k: Any = keras()
+
+    class BatchGate(k.callbacks.Callback):
         def __init__(self) -> None:
             super().__init__()
             self.held = False

@@ -14,6 +14,8 @@ from __future__ import annotations
 from PySide6.QtCore import QRect, Qt
 from PySide6.QtWidgets import QDockWidget, QFrame, QMainWindow, QScrollArea, QWidget
 
+from explorer.gui.object_names import named
+
 PREFERRED = (1760, 1040)  # the window's size where the screen has room for it
 TITLE_BAR = 40  # left for the window manager's frame when the screen is smaller
 TALL = 1200  # available height from which the bottom panels get a row of their own
@@ -51,7 +53,7 @@ def add_docks(window: QMainWindow, widgets: dict[str, QWidget]) -> dict[str, QDo
     on_short = short(window)
     docks: dict[str, QDockWidget] = {}
     for title, widget in widgets.items():
-        dock = QDockWidget(title, window, objectName=f"dock{title}")
+        dock = named(QDockWidget(title, window), f"dock{title}")
         dock.setWidget(_scrolling(widget, f"{title[0].lower()}{title[1:]}Scroll"))
         place = PLACES[title]
         window.addDockWidget(RIGHT if on_short and place == BOTTOM else place, dock)
@@ -90,7 +92,7 @@ def _scrolling(widget: QWidget, name: str) -> QWidget:
     scrolls instead of making the window taller than the screen."""
     if isinstance(widget, QScrollArea):
         return widget
-    area = QScrollArea(objectName=name)
+    area = named(QScrollArea(), name)
     area.setWidget(widget)
     area.setWidgetResizable(True)
     area.setFrameShape(QFrame.Shape.NoFrame)

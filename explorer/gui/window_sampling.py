@@ -12,10 +12,11 @@ from pathlib import Path
 from typing import Any
 
 from explorer.core.stats import slots as slot_tasks
-from explorer.gui.window_slots import Slot
+from explorer.gui.param_fields import set_field_text
+from explorer.gui.window_slots import Slot, WindowHost
 
 
-class SamplingMixin:
+class SamplingMixin(WindowHost):  # WindowHost: object at run time, declarations for mypy
     """Sampling, grids and the sampler plots of the window (see the module docstring)."""
 
     def sampler_request(self) -> slot_tasks.SamplerRequest:
@@ -76,8 +77,8 @@ class SamplingMixin:
         on ``slot``'s map) and resample."""
         fields = self.sampler.fields["interpolate"]
         self.sampler.method.setCurrentIndex(self.sampler.method.findData("interpolate"))
-        fields["start_index"].setText(str(first))
-        fields["end_index"].setText(str(last))
+        set_field_text(fields["start_index"], str(first))
+        set_field_text(fields["end_index"], str(last))
         self.statusBar().showMessage(
             f"interpolating from image #{first} to #{last} (picked on the map of {slot})", 8000
         )

@@ -4,13 +4,18 @@ ranges), clearing, swapping, the data set they encode, reconstructions.
 A mixin of :class:`~explorer.gui.main_window.MainWindow`: it uses the window's ``slots``,
 ``runner``, ``models_panel``, ``grids``, ``sampler`` and status bar. Each slot's model is
 used only on its own model thread (:mod:`explorer.gui.model_thread`).
+
+:class:`WindowHost` declares, for the type checker, what the window's parts use of it: the
+mixins (this one and :class:`~explorer.gui.window_sampling.SamplingMixin`) derive from it,
+and :mod:`~explorer.gui.menus` takes it (main_window.py imports them: they cannot import it).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtWidgets import QMessageBox
 
@@ -40,7 +45,105 @@ class Slot:
         return slot_tasks.SlotData.of(self.model.z_dim, enc, stats)  # z, mu, labels
 
 
-class SlotsMixin:
+if TYPE_CHECKING:
+    from abc import abstractmethod
+
+    from PySide6.QtGui import QAction
+
+    from explorer.gui.diagnostics_panel import DiagnosticsPanel
+    from explorer.gui.grids_area import GridsArea
+    from explorer.gui.histogram_panel import HistogramPanel
+    from explorer.gui.model_slot import ModelsPanel
+    from explorer.gui.plot_renderer import RenderedPlot
+    from explorer.gui.projection_panel import ProjectionPanel
+    from explorer.gui.quality_panel import QualityPanel
+    from explorer.gui.sampler_panel import SamplerPanel
+    from explorer.gui.training_dock import DockHost, TrainingDock
+    from explorer.gui.workers import Runner
+
+    class WindowHost(DockHost):
+        """The main window as its mixins and menus see it (see the module docstring). At
+        run time it is ``object``: the mixins' method resolution order is unchanged. The
+        methods are abstract: mypy reports a MainWindow that lacks one of them."""
+
+        slots: dict[str, Slot]
+        runner: Runner
+        dataset_name: str
+        data_range: tuple[float, float] | None  # of float arrays: None = detect
+        sampler_result: dict | None
+        sharpening: dict | None
+        summarise_soon: Callable[[], None]
+        draw_plots_soon: Callable[[], None]
+        grids: GridsArea
+        models_panel: ModelsPanel
+        sampler: SamplerPanel
+        histograms: HistogramPanel
+        diagnostics: DiagnosticsPanel
+        quality: QualityPanel
+        projection: ProjectionPanel
+        training: TrainingDock
+        actions_by_key: dict[str, QAction]  # set by menus.build
+
+        # MainWindow's
+        @abstractmethod
+        def error(self, text: str) -> None: ...
+
+        @abstractmethod
+        def plots(self) -> dict[str, RenderedPlot]: ...
+
+        # SlotsMixin's
+        @abstractmethod
+        def load_model(
+            self,
+            slot: str,
+            path: str | Path | None = None,
+            encoder: Any = None,
+            decoder: Any = None,
+            trust: bool = False,
+            input_range: Any = None,
+            output_range: Any = None,
+        ) -> None: ...
+
+        @abstractmethod
+        def loaded(self) -> list[Slot]: ...
+
+        @abstractmethod
+        def swap_slots(self) -> None: ...
+
+        @abstractmethod
+        def set_dataset(
+            self, dataset: str, data_range: tuple[float, float] | None = None
+        ) -> None: ...
+
+        # SamplingMixin's
+        @abstractmethod
+        def resample(self) -> bool: ...
+
+        @abstractmethod
+        def draw_plots(self) -> None: ...
+
+        @abstractmethod
+        def _show_grid(self, s: Slot, grid: Any) -> None: ...
+
+        @abstractmethod
+        def sharpen_params(self) -> dict[str, Any]: ...
+
+        @abstractmethod
+        def set_sharpening(self, params: dict[str, Any]) -> None: ...
+
+        @abstractmethod
+        def export_grid(
+            self, slot: str, path: str | Path, sharpened: bool = False, gif: bool = False
+        ) -> list[Path]: ...
+
+        @abstractmethod
+        def export_gif(self, slot: str, path: str | Path) -> Path: ...
+
+else:
+    WindowHost = object
+
+
+class SlotsMixin(WindowHost):  # WindowHost: object at run time, declarations for mypy
     """Model slots A and B of the window (see the module docstring)."""
 
     def load_model(
@@ -58,7 +161,7 @@ class SlotsMixin:
         (asked in a dialog otherwise); ranges override the detected ones, and the ranges
         last chosen for the same files are used when none are given."""
         s = self.slots[slot]
-        source = (
+        source: dict[str, Any] = (
             {"spec": str(path)}
             if path is not None
             else {"encoder": str(encoder), "decoder": str(decoder)}
@@ -225,7 +328,11 @@ class SlotsMixin:
         """Encode ``dataset`` with both models (reloading them on their threads);
         ``data_range`` is the value range of a float array (``None``: detected)."""
         self.dataset_name = dataset
-        self.data_range = tuple(data_range) if data_range is not None else None
+        if data_range is None:
+            self.data_range = None
+        else:
+            lo, hi = data_range
+            self.data_range = (lo, hi)
         for s in self.slots.values():
             if s.source is not None:
                 self.load_source(s.name, s.source)

@@ -45,13 +45,14 @@ from __future__ import annotations
 
 import sys
 import threading
+import time
 import traceback
 import weakref
 from collections.abc import Callable
 from typing import Any, Protocol
 
 import shiboken6
-from PySide6.QtCore import QObject, Qt, QThread, Signal, Slot
+from PySide6.QtCore import QEventLoop, QObject, Qt, QThread, QTimer, Signal, Slot
 
 from explorer.core.errors import Cancelled, ExplorerError
 from explorer.core.progress import TaskState
@@ -74,6 +75,36 @@ def favour_event_loop() -> None:
     the worker stayed as fast as a plain ``model.fit`` script (``bench/bench_training.py``).
     """
     sys.setswitchinterval(GIL_SWITCH_INTERVAL_S)
+
+
+def wait_until(done: Callable[[], bool], timeout_ms: int, poll_ms: int = 10) -> bool:
+    """Run a nested event loop until ``done()`` (True) or ``timeout_ms`` passed (False).
+
+    The loop sleeps until the next event (not a ``processEvents`` busy loop), looking at
+    ``done`` every ``poll_ms``: it releases the GIL while waiting, so the workers run at
+    full speed, and the window's timers and repaints keep their pace while a script, a
+    test or an awaited renderer call waits."""
+    if done():
+        return True
+    deadline = time.monotonic() + timeout_ms / 1000
+    loop = QEventLoop()
+    poll = QTimer(interval=poll_ms)
+
+    def look() -> None:
+        if done() or time.monotonic() > deadline:
+            loop.quit()
+
+    poll.timeout.connect(look)
+    poll.start()
+    loop.exec()
+    poll.stop()
+    return done()
+
+
+def task_of(obj: QObject | None) -> Task:
+    """The :class:`Task` that sent a signal (``self.sender()`` in an executor's slot)."""
+    assert isinstance(obj, Task), f"a task's signal expected, sent by {obj!r}"
+    return obj
 
 
 def report_error(exc: BaseException) -> str:
@@ -312,7 +343,7 @@ class Runner(QObject):
 
     @Slot()
     def _ended(self) -> None:
-        task = self.sender()
+        task = task_of(self.sender())
         thread = self._tasks.pop(task, None)
         if thread is not None:
             thread.wait()  # its last act was the report just delivered
