@@ -73,8 +73,8 @@ class Stress:
         try:
             action()
             self.done[name] += 1
-        except ExplorerError:
-            self.refused[name] += 1
+        except ExplorerError as exc:
+            self.refused[f"{name}: {exc}"] += 1
         except Exception:  # noqa: BLE001 - a bug: counted, printed, fails the run
             self.errors.append(f"{name}: {traceback.format_exc()}")
 
@@ -205,7 +205,9 @@ def run(rounds: int, seed: int, out: Path, stall_log: str = os.devnull) -> int:
     app.aboutToQuit.emit()  # writes the stall log
     left = [t.objectName() for t in running_threads()]
     print("actions done:", dict(sorted(stress.done.items())))
-    print("refused (one line for the user):", dict(sorted(stress.refused.items())))
+    print("refused (one line for the user):")
+    for reason, count in sorted(stress.refused.items()):
+        print(f"  {count} x {reason}")
     stall = window.stall_probe.worst("stress")
     print(f"worst event-loop stall during the rounds: {stall:.0f} ms")
     errors = stress.errors + slot_errors
