@@ -338,8 +338,11 @@ class SlotsMixin(WindowHost):  # WindowHost: object at run time, declarations fo
                 self.load_source(s.name, s.source)
 
     def _data_for(self, key: str) -> Any:
-        """Encodings of slot ``A``/``B`` or, for ``datasetA``, its data set (panels ask)."""
-        s = self.slots[key[-1]]
+        """Encodings of slot ``A``/``B`` or, for ``datasetA``, its data set (panels ask);
+        ``None`` for a key that names no slot (a map that no longer belongs to one)."""
+        s = self.slots.get(key[-1:]) if key in ("A", "B", "datasetA", "datasetB") else None
+        if s is None:
+            return None
         return s.dataset if key.startswith("dataset") else s.encodings
 
     def reconstruct(self, slot: str, index: int, callback) -> None:

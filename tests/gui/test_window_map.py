@@ -257,3 +257,16 @@ def test_colours_of_large_maps_are_made_off_the_window_thread(window, qtbot, mon
     panel.colour.setCurrentText("label")
     assert window.wait_idle(30_000)
     assert not view.colours.continuous and len(view.colours.legend) == 10
+
+
+def test_a_selection_on_a_map_of_no_slot_is_no_error(window, qtbot):
+    """Found by bench/stress_window.py: a lasso on points whose slot link was dropped (a run
+    cancelled as the slot's data changed) asked the window for the data of slot ''."""
+    panel = window.projection
+    _run(window, panel, "pca", 300)
+    assert window.wait_idle(60_000)
+    assert window._data_for("") is None and window._data_for("dataset") is None
+    panel.slot_name = ""  # as the stress run left it
+    panel.map.select_rows(np.arange(10))
+    assert not panel.details.export_button.isEnabled()
+    panel.map.clear_selection()
