@@ -409,6 +409,7 @@ def run(args, work: Path, witness: Witness) -> int:
         f"(goal <= {STALL_GOAL_MS} ms: {'met' if worst[5] <= STALL_GOAL_MS else 'MISSED'})"
     )
     print(witness.summary())
+    probe.stop()  # its stall-watch thread too (the tests run main() in their process)
     window.shutdown()
     window.close()
     app.processEvents()

@@ -28,7 +28,10 @@ from pathlib import Path
 
 import numpy as np
 
-sys.modules["tensorflow"] = None  # as in the child: umap-learn would import it (3-30 s)
+# As in the child: umap-learn would import TensorFlow (3-30 s). A process that has it already
+# (the tests run main() in theirs) keeps it: nothing to save there, and its users need it.
+if "tensorflow" not in sys.modules:
+    sys.modules["tensorflow"] = None
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 try:

@@ -62,6 +62,60 @@ def run_quick_bench(script: str, *extra: str, timeout: int = 300) -> str:
     return proc.stdout
 
 
+def run_bench_here(script: str, *args: str) -> str:
+    """``bench/SCRIPT ARGS`` inside the test process, through the benchmark's own
+    ``main(argv)`` (no new Python and TensorFlow per benchmark); asserts it returns 0 and
+    returns what it printed on stdout. The process-wide state a benchmark may change (see
+    :func:`bench_state_kept`) is the caller's to restore."""
+    import importlib
+    import io
+    import traceback
+
+    bench = str(ROOT / "bench")
+    if bench not in sys.path:  # the benchmarks import their siblings (make_faces, ...)
+        sys.path.insert(0, bench)
+    module = importlib.import_module(Path(script).stem)
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        try:
+            code = module.main(list(args))
+        except SystemExit as exc:  # argparse, or a benchmark giving up with a message
+            code = exc.code if isinstance(exc.code, int) else f"SystemExit: {exc.code}"
+        except Exception:  # noqa: BLE001 - shown with what the benchmark printed
+            code = traceback.format_exc()
+    assert code == 0, f"{script} {' '.join(args)}: {code}\n{err.getvalue()[-3000:]}"
+    return out.getvalue()
+
+
+@contextlib.contextmanager
+def bench_state_kept():
+    """Restore what a benchmark run in this process may change for the whole process:
+    environment variables (``XDG_CACHE_HOME``, ...), ``sys.path``, the GIL switch interval
+    (``favour_event_loop``), NumPy's BLAS thread limits and a ``sys.modules`` entry set to
+    None to block an import."""
+    from threadpoolctl import threadpool_info, threadpool_limits
+
+    environ, path, interval = dict(os.environ), list(sys.path), sys.getswitchinterval()
+    modules = dict(sys.modules)
+    threads = {pool["filepath"]: pool["num_threads"] for pool in threadpool_info()}
+    try:
+        yield
+    finally:
+        os.environ.clear()
+        os.environ.update(environ)
+        sys.path[:] = path
+        sys.setswitchinterval(interval)
+        blocked = [n for n, m in sys.modules.items() if m is None and modules.get(n, n)]
+        for name in blocked:  # an import blocked by the benchmark: as it was before
+            if name in modules:
+                sys.modules[name] = modules[name]
+            else:
+                del sys.modules[name]
+        for pool in threadpool_info():
+            if threads.get(pool["filepath"], pool["num_threads"]) != pool["num_threads"]:
+                threadpool_limits(threads[pool["filepath"]], user_api=pool["user_api"])
+
+
 def run_python_json(code: str, *args, timeout: int = 300) -> dict:
     """Run ``code`` with ``args`` in a fresh interpreter (TensorFlow set up anew, e.g. with
     logical devices); it must succeed and print a JSON object as its last line."""

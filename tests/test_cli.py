@@ -5,6 +5,7 @@ import subprocess
 import sys
 
 from tests.helpers import run_cli as cli
+from tests.helpers import run_cli_here
 
 
 def test_train_then_info(tmp_path):
@@ -28,18 +29,19 @@ def test_train_then_info(tmp_path):
     )
     assert r.returncode == 0, r.stderr
     assert "epoch   2:" in r.stderr and "finished: 2 epochs" in r.stderr
-    r = cli("info", out)
+    # the rest in this process (``info`` runs as a user runs it in test_cli_model_files.py)
+    r = run_cli_here("info", out)
     assert r.returncode == 0, r.stderr
     assert (
         "kind:            AE" in r.stdout
         and "z_dim:           3" in r.stdout
         and "validation loss:" in r.stdout
     )
-    data = json.loads(cli("info", out, "--json").stdout)
+    data = json.loads(run_cli_here("info", out, "--json").stdout)
     assert data["epochs"] == 2 and data["input_shape"] == [28, 28, 1]
-    r = cli("train", "--out", out, "--resume", "--epochs", "1")
+    r = run_cli_here("train", "--out", out, "--resume", "--epochs", "1")
     assert r.returncode == 0, r.stderr
-    assert json.loads(cli("info", out, "--json").stdout)["epochs"] == 3
+    assert json.loads(run_cli_here("info", out, "--json").stdout)["epochs"] == 3
 
 
 def test_bad_options_give_one_line(tmp_path):
@@ -48,7 +50,7 @@ def test_bad_options_give_one_line(tmp_path):
         ["train", "--out", tmp_path / "x", "--epochs", "0"],
         ["info", tmp_path / "nothing"],
     ):
-        r = cli(*args)
+        r = run_cli_here(*args)
         assert r.returncode == 2
         assert "Traceback" not in r.stderr
         assert len(r.stderr.strip().splitlines()) == 1 and "error:" in r.stderr

@@ -1,4 +1,5 @@
-"""``analyze`` and ``compare`` end to end on the shipped models."""
+"""``analyze`` and ``compare`` end to end on the shipped models: each once as a user runs it,
+the other runs in this process."""
 
 import json
 
@@ -83,7 +84,9 @@ def test_analyze_vae_writes_plots_and_summary(tmp_path):
 
 
 def test_analyze_ae_has_no_vae_block_and_radius_far_from_normal(tmp_path):
-    r = cli("analyze", shipped_model("mnist_ae"), "--out", tmp_path, "--json", "--no-quality")
+    r = run_cli_here(
+        "analyze", shipped_model("mnist_ae"), "--out", tmp_path, "--json", "--no-quality"
+    )
     assert r.returncode == 0, r.stderr
     summary = json.loads((tmp_path / "summary.json").read_text())
     assert "vae" not in summary and summary["kind"] == "ae"
@@ -118,9 +121,8 @@ def test_compare_same_z_points(tmp_path):
 
 def test_analyze_bad_options(tmp_path):
     cases = (["--kmeans", "10:2:2"], ["--formats", "gif"], ["--dataset", tmp_path / "missing"])
-    for i, args in enumerate(cases):  # one as a user runs it, the others in this process
-        run = cli if i == 0 else run_cli_here
-        r = run("analyze", shipped_model("mnist_ae"), "--out", tmp_path / "x", *args)
+    for args in cases:
+        r = run_cli_here("analyze", shipped_model("mnist_ae"), "--out", tmp_path / "x", *args)
         assert (
             r.returncode == 2
             and "Traceback" not in r.stderr

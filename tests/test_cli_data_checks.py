@@ -1,5 +1,6 @@
 """Data checks end to end: ``--data-range``, refused data (nothing written), unreadable
-folders and sampler parameters that overflow float32."""
+folders and sampler parameters that overflow float32. Every run is in this process: the
+commands run as a user runs them in test_cli_explore.py, test_cli_writes.py and others."""
 
 import shutil
 
@@ -7,7 +8,6 @@ import numpy as np
 import pytest
 
 from explorer.cli import _join_negative_ranges, build_parser
-from tests.helpers import run_cli as cli
 from tests.helpers import run_cli_here
 
 FLOATS = np.random.default_rng(0).random((32, 28, 28), dtype=np.float32)
@@ -58,7 +58,7 @@ def test_every_dataset_command_takes_a_negative_data_range(command, flag):
 
 def test_encode_says_the_data_range(bundle, tmp_path):
     data = _npz(tmp_path, "f.npz", FLOATS * 2 - 1)
-    r = cli(
+    r = run_cli_here(
         "encode", bundle, "--dataset", data, "--data-range", "-1:1", "--out", tmp_path / "z.npz"
     )
     assert r.returncode == 0, r.stderr
@@ -73,7 +73,7 @@ def test_refused_values_write_nothing(bundle, tmp_path):
     nan[4, 0, 0] = np.nan
     nan = _npz(tmp_path, "nan.npz", nan)
     z, report, train_out = tmp_path / "z.npz", tmp_path / "report", tmp_path / "t"
-    r = cli("encode", bundle, "--dataset", wide, "--out", z)
+    r = run_cli_here("encode", bundle, "--dataset", wide, "--out", z)
     _one_line_error(
         r, "32 images have values outside [0, 1] (first: image 0)", "--data-range 0:255"
     )
@@ -86,11 +86,8 @@ def test_refused_values_write_nothing(bundle, tmp_path):
     _nothing_written(bundle, z, report, train_out)
 
 
-@pytest.mark.parametrize(
-    ("command", "run"),
-    [("encode", cli), ("analyze", run_cli_here), ("sample", run_cli_here), ("train", run_cli_here)],
-)
-def test_unreadable_folder_is_one_line(command, run, bundle, tmp_path):
+@pytest.mark.parametrize("command", ["encode", "analyze", "sample", "train"])
+def test_unreadable_folder_is_one_line(command, bundle, tmp_path):
     folder = _broken_folder(tmp_path)
     out = tmp_path / {"encode": "z.npz", "sample": "x.png"}.get(command, "out")
     extra = {
@@ -99,25 +96,25 @@ def test_unreadable_folder_is_one_line(command, run, bundle, tmp_path):
         "sample": [bundle, "--sampler", "pca"],
         "train": ["--filters", "8,16,16", "--epochs", "1"],
     }[command]
-    r = run(command, *extra, "--dataset", folder, "--out", out)
+    r = run_cli_here(command, *extra, "--dataset", folder, "--out", out)
     _one_line_error(r, f"{folder}: no image could be read (3 files tried)")
     assert "pass a data set" not in r.stderr
     _nothing_written(bundle, out, out.with_suffix(".npy"), out.with_suffix(".json"))
 
 
 @pytest.mark.parametrize(
-    ("args", "says", "run"),
+    ("args", "says"),
     [
-        (["--sampler", "uniform", "--limit", "1e308"], "limit must be within float32", cli),
-        (["--sampler", "normal", "--std", "1e200"], "std must be within float32", run_cli_here),
-        (["--sampler", "normal", "--mean", "1e300"], "mean must be within float32", run_cli_here),
-        (["--sampler", "pca", "--span", "1e300", "--dataset", "DATA"], "span must", run_cli_here),
+        (["--sampler", "uniform", "--limit", "1e308"], "limit must be within float32"),
+        (["--sampler", "normal", "--std", "1e200"], "std must be within float32"),
+        (["--sampler", "normal", "--mean", "1e300"], "mean must be within float32"),
+        (["--sampler", "pca", "--span", "1e300", "--dataset", "DATA"], "span must"),
     ],
 )
-def test_overflowing_sampler_parameters(args, says, run, bundle, tmp_path):
+def test_overflowing_sampler_parameters(args, says, bundle, tmp_path):
     data = tmp_path / "u.npy"  # 8-bit: no value note, so the error is the only line
     np.save(data, np.round(FLOATS * 255).astype(np.uint8))
     out = tmp_path / "x.png"
-    r = run("sample", bundle, *[data if a == "DATA" else a for a in args], "--out", out)
+    r = run_cli_here("sample", bundle, *[data if a == "DATA" else a for a in args], "--out", out)
     _one_line_error(r, says)
     assert not any(tmp_path.glob("x.*"))

@@ -1,4 +1,6 @@
-"""``sample``, ``encode`` (and bad options) end to end on the shipped models."""
+"""``sample``, ``encode`` (and bad options) end to end on the shipped models. ``sample`` runs
+as a user runs it for a grid and for one bad option (``encode`` in test_cli_writes.py); the
+other runs are in this process."""
 
 import json
 
@@ -47,7 +49,7 @@ def test_sample_with_data_samplers(tmp_path):
         ("interpolate", ["--start-index", "0", "--end-index", "4999", "--method", "slerp"]),
     ):
         out = tmp_path / f"{sampler}.png"
-        r = cli(
+        r = run_cli_here(
             "sample",
             VAE,
             "--sampler",
@@ -65,7 +67,7 @@ def test_sample_with_data_samplers(tmp_path):
 
 
 def test_grid2d_on_the_2d_model(tmp_path):
-    r = cli(
+    r = run_cli_here(
         "sample",
         shipped_model("mnist_vae_z2"),
         "--sampler",
@@ -83,7 +85,7 @@ def test_grid2d_on_the_2d_model(tmp_path):
 
 
 def test_encode_npz_and_tsv(tmp_path):
-    r = cli("encode", VAE, "--dataset", "mnist-5k", "--out", tmp_path / "z.npz")
+    r = run_cli_here("encode", VAE, "--dataset", "mnist-5k", "--out", tmp_path / "z.npz")
     assert r.returncode == 0, r.stderr
     with np.load(tmp_path / "z.npz") as f:
         assert (
@@ -91,7 +93,7 @@ def test_encode_npz_and_tsv(tmp_path):
             and f["mu"].shape == (5000, 16)
             and f["labels"].shape == (5000,)
         )
-    r = cli("encode", VAE, "--dataset", "mnist-5k", "--tsv", "--out", tmp_path / "proj")
+    r = run_cli_here("encode", VAE, "--dataset", "mnist-5k", "--tsv", "--out", tmp_path / "proj")
     assert r.returncode == 0, r.stderr
     assert len((tmp_path / "proj" / "vectors.tsv").read_text().splitlines()) == 5000
 
@@ -110,7 +112,9 @@ def test_encode_npz_and_tsv(tmp_path):
     ],
 )
 def test_bad_options_exit_with_one_line(args, tmp_path):
-    run = cli if args[-1] == "0" else run_cli_here  # one as a user runs it, the rest in here
+    # One as a user runs it (the suite's one error case of a command that imports TensorFlow
+    # in a process of its own: its C++ logs must not add lines), the rest in here.
+    run = cli if args[-1] == "0" else run_cli_here
     r = run("sample", VAE, *args, "--out", tmp_path / "x.png")
     assert r.returncode != 0
     assert "Traceback" not in r.stderr

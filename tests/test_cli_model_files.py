@@ -1,4 +1,5 @@
-"""The command line on other people's model files: mixed formats, trust, ranges, compare pairs."""
+"""The command line on other people's model files: mixed formats, trust, ranges, compare pairs.
+``info`` runs once as a user runs it; the other runs are in this process."""
 
 from __future__ import annotations
 
@@ -29,10 +30,10 @@ def test_info_says_formats_layout_and_ranges(files):
     assert info["layout"] == "channels_first" and info["input_shape"] == [8, 8, 1]
     assert info["files"]["encoder"]["format"] == "onnx"
     assert info["output_range"] == [-1.0, 1.0] and info["decoder_activation"] == "tanh"
-    r = cli("info", "--encoder", files["onnx_enc"], "--decoder", files["onnx_dec"])
+    r = run_cli_here("info", "--encoder", files["onnx_enc"], "--decoder", files["onnx_dec"])
     assert "channels-first (c, h, w): images are transposed" in r.stdout
     assert "output range:    [-1, 1] (detected: the decoder ends in tanh)" in r.stdout
-    r = cli(
+    r = run_cli_here(
         "info",
         "--encoder",
         files["onnx_enc"],
@@ -50,22 +51,24 @@ def test_info_says_formats_layout_and_ranges(files):
 def test_lambda_vae_needs_trust_on_every_command(files, tmp_path):
     root = files["root"]
     pair = ["--encoder", root / "lambda_enc.h5", "--decoder", root / "tanh_dec.h5"]
-    for run, args in (
-        (cli, ["info", *pair]),
-        (run_cli_here, ["encode", *pair, "--out", tmp_path / "z.npz"]),
-        (run_cli_here, ["sample", *pair, "--out", tmp_path / "g.png"]),
+    for args in (
+        ["info", *pair],
+        ["encode", *pair, "--out", tmp_path / "z.npz"],
+        ["sample", *pair, "--out", tmp_path / "g.png"],
     ):
-        r = run(*args)
+        r = run_cli_here(*args)
         assert r.returncode == 2, r.stderr
         lines = r.stderr.strip().splitlines()
         assert len(lines) == 1 and "runs Python code when loaded" in lines[0], r.stderr
         assert "--trust-model-code" in lines[0]
     assert not any(tmp_path.iterdir())  # nothing written
-    r = cli("encode", *pair, "--trust-model-code", "--out", tmp_path / "z.npz")
+    r = run_cli_here("encode", *pair, "--trust-model-code", "--out", tmp_path / "z.npz")
     assert r.returncode == 0, r.stderr
     with np.load(tmp_path / "z.npz") as f:
         assert f["z"].shape == (5000, 4) and f["mu"].shape == (5000, 4)
-    r = cli("sample", *pair, "--trust-model-code", "--grid", "2x3", "--out", tmp_path / "g.png")
+    r = run_cli_here(
+        "sample", *pair, "--trust-model-code", "--grid", "2x3", "--out", tmp_path / "g.png"
+    )
     assert r.returncode == 0, r.stderr
     side = json.loads((tmp_path / "g.json").read_text())
     assert side["grid"] == {"rows": 2, "cols": 3, "padding": 2}
@@ -73,7 +76,7 @@ def test_lambda_vae_needs_trust_on_every_command(files, tmp_path):
 
 def test_compare_takes_encoder_decoder_pairs(files, tmp_path):
     root = files["root"]
-    r = cli(
+    r = run_cli_here(
         "compare",
         "models/mnist_vae_z2",
         "--encoder-b",

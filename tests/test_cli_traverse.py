@@ -17,12 +17,10 @@ VAE = shipped_model("mnist_vae")
 
 
 @pytest.fixture(scope="module")
-def encodings():
+def encodings(shipped_models):
     from explorer.commands.common import encode
-    from explorer.core.model.store import load_model
 
-    model = load_model(str(VAE))
-    return encode(model, "mnist-5k", quiet=True)[1]
+    return encode(shipped_models["mnist_vae"], "mnist-5k", quiet=True)[1]
 
 
 def test_sample_traverse_is_the_formula_over_mu(tmp_path, encodings):

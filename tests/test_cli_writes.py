@@ -1,5 +1,6 @@
-"""``--out`` of every command, as a user runs them: the exact file written, wrong kinds of
-output refused before any work, read-only places, and two ``encode`` runs at once."""
+"""``--out`` of every command: the exact file written, wrong kinds of output refused before
+any work, read-only places (in this process), and two ``encode`` processes at once (as a user
+runs them)."""
 
 import shutil
 from concurrent.futures import ThreadPoolExecutor
@@ -9,7 +10,7 @@ import pytest
 
 from explorer.core.latent.encoding import load_cached
 from explorer.core.util.paths import shipped_model
-from tests.helpers import read_only
+from tests.helpers import read_only, run_cli_here
 from tests.helpers import run_cli as cli
 
 VAE = shipped_model("mnist_vae_z2")
@@ -24,7 +25,7 @@ def _one_error_line(r, *fragments) -> str:
 
 
 def test_encode_adds_npz_to_a_name_without_a_suffix(tmp_path):
-    r = cli("encode", VAE, "--out", tmp_path / "foo")
+    r = run_cli_here("encode", VAE, "--out", tmp_path / "foo")
     assert r.returncode == 0, r.stderr
     said = [line for line in r.stderr.splitlines() if "foo.npz" in line]
     assert said == [f"latent-explorer encode: --out has no suffix; writing {tmp_path / 'foo.npz'}"]
@@ -35,7 +36,7 @@ def test_encode_adds_npz_to_a_name_without_a_suffix(tmp_path):
 
 
 def test_encode_refuses_another_suffix(tmp_path):
-    _one_error_line(cli("encode", VAE, "--out", tmp_path / "z.txt"), "z.txt", ".npz")
+    _one_error_line(run_cli_here("encode", VAE, "--out", tmp_path / "z.txt"), "z.txt", ".npz")
     assert list(tmp_path.iterdir()) == []
 
 
@@ -51,7 +52,7 @@ def test_an_existing_npz_survives_a_failing_encode(tmp_path, monkeypatch, capsys
     assert main(["encode", str(VAE), "--out", str(target)]) == 2
     assert "z.npz" in capsys.readouterr().err
     monkeypatch.undo()
-    _one_error_line(cli("encode", VAE, "--dataset", tmp_path / "none", "--out", target))
+    _one_error_line(run_cli_here("encode", VAE, "--dataset", tmp_path / "none", "--out", target))
     assert target.read_bytes() == good
     assert sorted(p.name for p in tmp_path.iterdir()) == ["z.npz"]
 
@@ -80,14 +81,16 @@ def test_a_wrong_kind_of_output_is_one_line_before_any_work(tmp_path, args, kind
     (tmp_path / "dir.png").mkdir()
     (tmp_path / "grid.npy").mkdir()
     argv = [a.format(file=tmp_path / "f.txt", folder=tmp_path / "dir", root=tmp_path) for a in args]
-    assert MISSING not in _one_error_line(cli(*argv), kind)
+    assert MISSING not in _one_error_line(run_cli_here(*argv), kind)
     assert (tmp_path / "f.txt").read_text() == "mine"
 
 
 def test_train_into_a_read_only_place_fails_before_training(tmp_path):
     (tmp_path / "ro").mkdir()
     with read_only(tmp_path / "ro"):
-        r = cli("train", "--kind", "ae", "--epochs", "1", "--out", tmp_path / "ro" / "bundle")
+        r = run_cli_here(
+            "train", "--kind", "ae", "--epochs", "1", "--out", tmp_path / "ro" / "bundle"
+        )
     _one_error_line(r, "cannot be written", "not writable")
     assert "training" not in r.stderr and list((tmp_path / "ro").iterdir()) == []
 

@@ -13,6 +13,7 @@ import pytest
 from tests.helpers import ROOT
 
 ROUNDS = 25  # per seed: about 15 s each, two seeds side by side under xdist
+pytestmark = pytest.mark.slow  # started first under xdist
 
 
 @pytest.mark.parametrize("seed", [0, 1])

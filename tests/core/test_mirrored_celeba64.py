@@ -1,8 +1,9 @@
 """Multi-device (issue 6): the ``celeba64`` VAE trained on the stand-in faces with a
 ``MirroredStrategy`` over two logical CPUs follows the same loss curve as on one device.
 
-Each run is a fresh subprocess: logical CPUs must be configured before TensorFlow
-initialises its devices.
+The two-CPU run is a fresh subprocess (logical CPUs must be configured before TensorFlow
+initialises its devices); the one-device run is the same code in this process, at the same
+time.
 """
 
 from __future__ import annotations
@@ -33,33 +34,40 @@ OPTIONS = {"preset": "celeba64", "kind": "vae", "epochs": 4, "batch_size": 32, "
 TRAIN = textwrap.dedent(
     """
     import json, sys
-    replicas, images, out, options = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4]
-    strategy = None
-    if replicas > 1:  # first thing in the process, before TensorFlow sets up its devices
-        from explorer.core.runtime.devices import configure_logical_cpus, strategy_for
-        strategy = strategy_for(configure_logical_cpus(replicas))
-    from explorer.core.model.training import TrainConfig, train
-    started, batches = {}, []
-    def on_event(event):
-        if event["type"] == "started":
-            started.update(event)
-        elif event["type"] == "batch":
-            batches.append(event["logs"]["batch_total_loss"])
-    config = TrainConfig.from_options(dataset=images, out=out, **json.loads(options))
-    result = train(config, on_event=on_event, strategy=strategy)
-    print(json.dumps({
-        "status": result.status,
-        "replicas": started["replicas"],
-        "n_train": started["n_train"],
-        "n_val": started["n_val"],
-        "history": result.history,
-        "batches": batches,
-    }))
+    def run(replicas, images, out, options):
+        strategy = None
+        if replicas > 1:  # first thing in the process, before TensorFlow sets up its devices
+            from explorer.core.runtime.devices import configure_logical_cpus, strategy_for
+            strategy = strategy_for(configure_logical_cpus(replicas))
+        from explorer.core.model.training import TrainConfig, train
+        started, batches = {}, []
+        def on_event(event):
+            if event["type"] == "started":
+                started.update(event)
+            elif event["type"] == "batch":
+                batches.append(event["logs"]["batch_total_loss"])
+        config = TrainConfig.from_options(dataset=images, out=out, **options)
+        result = train(config, on_event=on_event, strategy=strategy)
+        return {
+            "status": result.status,
+            "replicas": started["replicas"],
+            "n_train": started["n_train"],
+            "n_val": started["n_val"],
+            "history": result.history,
+            "batches": batches,
+        }
+    if __name__ == "__main__":
+        replicas, images, out, options = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4]
+        print(json.dumps(run(replicas, images, out, json.loads(options))))
     """
 )
 
 
 def _train(images: Path, out: Path, replicas: int) -> dict:
+    if replicas == 1:  # no devices to configure: in this process, where TensorFlow is loaded
+        script: dict = {"__name__": "one_device"}
+        exec(TRAIN, script)
+        return script["run"](1, str(images), str(out), OPTIONS)
     return run_python_json(TRAIN, replicas, images, out, json.dumps(OPTIONS))
 
 

@@ -10,10 +10,8 @@ import pytest
 from explorer.core.data.dataset import Dataset
 from explorer.core.data.sources import open_dataset
 from explorer.core.errors import InvalidParameter
-from explorer.core.model.store import load_model
 from explorer.core.stats import quality
 from explorer.core.stats.quality_metrics import METRICS
-from explorer.core.util.paths import shipped_model
 
 
 @pytest.fixture(scope="module")
@@ -23,8 +21,8 @@ def mnist():
 
 
 @pytest.fixture(scope="module")
-def models():
-    return {name: load_model(shipped_model(name)) for name in ("mnist_vae", "mnist_ae")}
+def models(shipped_models):
+    return {name: shipped_models[name] for name in ("mnist_vae", "mnist_ae")}
 
 
 def test_vae_normal_decodes_score_far_above_the_ae(mnist, models):

@@ -31,8 +31,8 @@ MODELS = {kind: ROOT / "models" / f"mnist_{kind}" for kind in ("ae", "vae")}
 
 
 @pytest.fixture(scope="module")
-def shipped():
-    return {kind: load_model(path) for kind, path in MODELS.items()}
+def shipped(shipped_models):
+    return {kind: shipped_models[path.name] for kind, path in MODELS.items()}
 
 
 @pytest.fixture(scope="module")
