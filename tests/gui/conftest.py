@@ -44,6 +44,11 @@ def window(qapp):
     """The window with the shipped models, loaded once per test module."""
     from explorer.gui.app import create_window
 
+    # settings of its own: a module's window never starts from the sampler, models or layout
+    # an earlier module's window saved when it closed
+    os.environ["LATENT_EXPLORER_SETTINGS_DIR"] = tempfile.mkdtemp(
+        prefix="latent-explorer-settings-"
+    )
     _, win = create_window([])
     assert win.wait_idle(LOAD_TIMEOUT_MS), "the shipped models did not load in time"
     yield win
