@@ -71,11 +71,11 @@ EXPECTED = {
 # most 256 images; the same phases run once, on fewer points).
 ARGS = {
     "bench_training.py": ["--max-images", "256", "--repeats", "1"],
-    "bench_gui_scale.py": ["--points", "2000", "--map-points", "2000", "--tsne-points", "200"],
+    "bench_gui_scale.py": ["--points", "1000", "--map-points", "1000", "--tsne-points", "100"],
     "bench_projection.py": ["--sizes", "300", "--frame-points", "300"],
 }
-# Still run as a user runs them, in a fresh interpreter: bench_gui_latency is being rewritten
-# (its real-time witness, the switch interval and its window to be checked for this process).
+# Still run as a user runs them, in a fresh interpreter: bench_gui_latency measures a window's
+# start-up, TensorFlow's import included, with a real-time witness process beside it.
 SUBPROCESS = {"bench_gui_latency.py"}
 QT = {"bench_training.py", "bench_map_view.py", "bench_gui_scale.py"}  # need a QApplication
 pytestmark = pytest.mark.slow
