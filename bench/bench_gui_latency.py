@@ -220,6 +220,17 @@ def _print_stacks(probe, phase: str) -> None:
         print(f"-- stacks {sample.late_ms:.0f} ms into the gap:")
         for thread, lines in sample.stacks.items():
             print(f"   {thread}: " + " <- ".join(reversed(lines[-6:])))
+    start = worst["at"] - worst["gap_ms"] / 1000
+    for c in probe.watch.collections:
+        if c.at >= start and c.at - c.ms / 1000 <= worst["at"]:
+            print(
+                f"-- garbage collection in the gap: generation {c.generation} on "
+                f"{c.thread}, {c.ms:.0f} ms, {c.collected} collected"
+            )
+    slow = sorted(probe.watch.collections, key=lambda c: -c.ms)[:5]
+    print("slowest collections: " + ", ".join(
+        f"{c.ms:.0f} ms (gen {c.generation}, {c.thread})" for c in slow
+    ))
 
 
 class _Training:

@@ -19,6 +19,23 @@ NO_DISPLAY = (
     "QT_QPA_PLATFORM=offscreen, or use the sub-commands, e.g. latent-explorer sample --help"
 )
 DEFAULT_MODELS = ("mnist_ae", "mnist_vae")
+# The libraries the window's analyses and plots use, imported with Keras on the first model
+# load (tf_setup.import_with_keras): about 120k objects that a full garbage collection
+# would otherwise walk, holding the GIL, each time one runs (100 ms stalls while training).
+WINDOW_LIBRARIES = (
+    "sklearn.cluster",
+    "sklearn.decomposition",
+    "sklearn.mixture",
+    "sklearn.neighbors",
+    "sklearn.utils.extmath",
+    "openTSNE",
+    "umap",
+    "matplotlib.figure",
+    "matplotlib.backends.backend_agg",
+    "matplotlib.backends.backend_pdf",
+    "matplotlib.backends.backend_svg",
+    "fontTools.subset",
+)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -116,11 +133,12 @@ def create_window(argv: Sequence[str]):
     args = build_parser().parse_args(list(argv))
     from PySide6.QtWidgets import QApplication
 
-    from explorer.core.runtime.tf_setup import import_gil_bound_modules
+    from explorer.core.runtime.tf_setup import import_gil_bound_modules, import_with_keras
     from explorer.gui.main_window import MainWindow
     from explorer.gui.settings import APPLICATION, ORGANISATION, open_settings, read_json
 
     import_gil_bound_modules()  # before the event loop runs (see there)
+    import_with_keras(WINDOW_LIBRARIES)  # frozen with Keras: never walked by a collection
     app = QApplication.instance() or QApplication([sys.argv[0] if sys.argv else "latent-explorer"])
     app.setOrganizationName(ORGANISATION)
     app.setApplicationName(APPLICATION)

@@ -103,6 +103,7 @@ class StallProbe(QObject):
             ],
             "long_gaps": self.long_gaps,
             "samples": [s.as_dict() for s in self.watch.samples],
+            "collections": [c.as_dict() for c in self.watch.collections],
         }
 
     def write(self, path: str | Path) -> None:

@@ -2,7 +2,9 @@
 
 Each training is a :class:`~explorer.gui.workers.Task` of the worker API, run by a
 :class:`~explorer.gui.training_worker.TrainingWorker` on a thread of its own
-(:func:`explorer.gui.workers.start_thread`); the task's outcome becomes ``finished``,
+(:func:`explorer.gui.workers.start_thread`), which by default runs it as a
+``latent-explorer train`` process and follows its events (see ``in_child`` below); the
+task's outcome becomes ``finished``,
 ``cancelled`` or ``failed`` here, its batch and epoch events are forwarded. Settings are
 checked with :meth:`TrainConfig.validate` before anything is queued, so invalid settings
 never start a thread. The window connects the signals below and calls :meth:`shutdown` when
@@ -59,6 +61,14 @@ class TrainingController(TrainingEvents):
 
     ``strategy``: how every training uses the devices (``None``: as its options' ``strategy``
     says; see :class:`TrainingWorker`).
+
+    ``in_child`` (default): a training runs as the command in a child process, not in a
+    thread of the window's process. A training traces and builds graphs in Python for
+    seconds and leaves garbage whose collection holds the interpreter lock for 0.1 s at a
+    time (and TensorFlow keeps each training's graphs for good, about 27k objects, which
+    every later collection walks): in the window's process that stalled the event loop;
+    in a process of its own it cannot. The events are the same JSON lines other machines
+    send. A training with ``callbacks`` or ``devices`` (Python objects) runs in-process.
     """
 
     finished = Signal(object)
@@ -67,9 +77,12 @@ class TrainingController(TrainingEvents):
     queueChanged = Signal(list)  # noqa: N815
     busyChanged = Signal(bool)  # noqa: N815
 
-    def __init__(self, parent: QObject | None = None, strategy: Any = None) -> None:
+    def __init__(
+        self, parent: QObject | None = None, strategy: Any = None, in_child: bool = True
+    ) -> None:
         super().__init__(parent)
         self._strategy = strategy
+        self.in_child = in_child
         self._queue: list[_Job] = []
         self._current: tuple[_Job, QThread, TrainingWorker, Task] | None = None
         self._next_id = 0
@@ -190,7 +203,9 @@ class TrainingController(TrainingEvents):
         thread = start_thread(f"training-{job.id}")
         strategy = job.strategy if job.strategy is not None else self._strategy
         task = self._task_of(job)
-        worker = TrainingWorker(job.options, task, job.id, job.callbacks, strategy)
+        worker = TrainingWorker(
+            job.options, task, job.id, job.callbacks, strategy, in_child=self.in_child
+        )
         worker.moveToThread(thread)
         thread.started.connect(worker.run)
         worker.done.connect(thread.quit, Qt.ConnectionType.DirectConnection)

@@ -133,6 +133,7 @@ class TrainingPanel(QWidget):
     def _connect(self) -> None:
         self._validate_soon = Later(self.validate_now, 150, self)
         self._pending_progress: dict | None = None
+        self._started_job: int | None = None  # the job whose "started" event came last
         self._progress_timer = QTimer(self, interval=100)
         self._progress_timer.timeout.connect(self._show_progress)
         self.form.edited.connect(self._schedule_validation)
@@ -291,6 +292,7 @@ class TrainingPanel(QWidget):
 
     # ------------------------------------------------------------------ controller events
     def _on_started(self, e: dict) -> None:
+        self._started_job = e.get("job")
         self._pending_progress = None
         self._progress_timer.start()
         self.cancel_button.setEnabled(True)
@@ -372,4 +374,11 @@ class TrainingPanel(QWidget):
             "queued: " + "; ".join(f"{r['what']} → {r['out']}" for r in waiting) if waiting else ""
         )
         self.queue_label.setVisible(bool(waiting))
-        self.cancel_button.setEnabled(any(r["running"] for r in rows))
+        running = [r for r in rows if r["running"]]
+        self.cancel_button.setEnabled(bool(running))
+        if running and running[0]["job"] != self._started_job:  # until its "started" event
+            self.status.setStyleSheet("")
+            self.status.setText(
+                f"starting {running[0]['what']} → {running[0]['out']}: "
+                "loading TensorFlow and the data…"
+            )

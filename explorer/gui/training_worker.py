@@ -63,9 +63,12 @@ class TrainingWorker(TrainingEvents):
     a stopped training still delivers its result (its last checkpoint).
 
     ``strategy``: ``None`` (the options' ``strategy``, see
-    :func:`explorer.core.runtime.devices.strategy_for`; ``multi-worker`` runs the training as
-    the ``latent-explorer train`` command, see :mod:`explorer.core.model.training_process`),
-    a strategy's name, ``"default"``, a list of device names, or a ``tf.distribute.Strategy``.
+    :func:`explorer.core.runtime.devices.strategy_for`), a strategy's name, ``"default"``, a
+    list of device names, or a ``tf.distribute.Strategy``. With ``in_child`` (and neither
+    ``callbacks`` nor a ``strategy`` given) the training runs as the ``latent-explorer train``
+    command in a child process (:mod:`explorer.core.model.training_process`; the window's
+    default, see :class:`~explorer.gui.training_controller.TrainingController`); a
+    ``multi-worker`` training always does.
     """
 
     done = Signal()
@@ -78,6 +81,7 @@ class TrainingWorker(TrainingEvents):
         callbacks: list | None = None,
         strategy: Any = None,
         tf_lock: Any = None,
+        in_child: bool = False,
     ) -> None:
         super().__init__()
         self.options = dict(options)
@@ -87,6 +91,7 @@ class TrainingWorker(TrainingEvents):
         self._callbacks = list(callbacks or [])
         self._strategy = strategy
         self._lock = tf_lock if tf_lock is not None else TF_LOCK
+        self.in_child = in_child and not self._callbacks and strategy is None
         self.t_started: float | None = None
 
     def cancel(self) -> None:
@@ -102,8 +107,9 @@ class TrainingWorker(TrainingEvents):
         try:
             task.run(self._train)
         finally:
-            with self._lock:
-                heap.collect_here()
+            if not self.in_child:
+                with self._lock:
+                    heap.collect_here()
             self.done.emit()
 
     def _train(self, state: TaskState) -> dict:
@@ -111,7 +117,7 @@ class TrainingWorker(TrainingEvents):
 
         config = TrainConfig.from_options(**self.options)
         strategy = self._strategy
-        if strategy is None and config.strategy == "multi-worker":
+        if strategy is None and (self.in_child or config.strategy == "multi-worker"):
             return self._train_as_command(config, state)
         if strategy is None or isinstance(strategy, (str, list, tuple)):
             from explorer.core.runtime.devices import strategy_for
@@ -129,8 +135,10 @@ class TrainingWorker(TrainingEvents):
                            result.history)  # fmt: skip
 
     def _train_as_command(self, config, state: TaskState) -> dict:
-        """A multi-worker training: TensorFlow makes that strategy only before any other
-        work in a process, so this worker of the cluster runs as the command."""
+        """The training as the command in a child process: the window's default (see
+        :class:`~explorer.gui.training_controller.TrainingController`), and a multi-worker
+        training always (TensorFlow makes that strategy only before any other work in a
+        process)."""
         from explorer.core.model.training_process import train_in_process
 
         out = train_in_process(config, state, self._on_event)

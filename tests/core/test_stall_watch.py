@@ -34,3 +34,30 @@ def test_a_late_beat_is_sampled_with_the_stacks_of_every_thread():
     assert any("_busy_in_a_named_function" in line for line in watched)
     assert "stall-watch" not in first.stacks  # the watchdog leaves itself out
     assert set(first.as_dict()) == {"at", "late_ms", "stacks"}
+
+
+def test_a_long_garbage_collection_is_recorded_with_its_thread():
+    import gc
+
+    class Node:
+        def __init__(self) -> None:
+            self.me = self  # a cycle: only the collector frees it
+
+    watch = StallWatch(threading.get_ident(), gc_ms=0.0)
+    watch.start()
+    try:
+        garbage = [Node() for _ in range(20_000)]
+        del garbage
+
+        def collect() -> None:
+            gc.collect()
+
+        worker = threading.Thread(target=collect, name="collector")
+        worker.start()
+        worker.join()
+    finally:
+        watch.stop()
+    mine = [c for c in watch.collections if c.thread == "collector"]
+    assert mine and mine[-1].generation == 2 and mine[-1].collected >= 20_000
+    assert set(mine[-1].as_dict()) == {"at", "ms", "generation", "thread", "collected"}
+    assert watch._on_gc not in gc.callbacks  # stop() removes its callback

@@ -35,7 +35,18 @@ def no_training_thread_survives(qapp):
 
 @pytest.fixture
 def controller(qapp):
+    """Trainings in a thread (the in-process path, cheaper to start); the window's default,
+    a child process, is what ``child_controller``, the shutdown test and the window's tests
+    use."""
+    c = TrainingController(in_child=False)
+    yield c
+    assert c.shutdown(10_000), "the training worker did not stop"
+
+
+@pytest.fixture
+def child_controller(qapp):
     c = TrainingController()
+    assert c.in_child
     yield c
     assert c.shutdown(10_000), "the training worker did not stop"
 
@@ -87,7 +98,9 @@ def test_one_epoch_signals_in_order_and_bundle_loads(controller, tmp_path):
     assert rec.last("queue") == []
 
 
-def test_cancel_mid_epoch_then_resume(controller, tmp_path):
+def test_cancel_mid_epoch_then_resume(child_controller, tmp_path):
+    """In a child process: the stop is its SIGTERM; the resumed run's history is whole."""
+    controller = child_controller
     out = tmp_path / "c"
     rec = Recorder(controller)
     asked: list[float] = []

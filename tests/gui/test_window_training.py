@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
+from PySide6.QtWidgets import QProgressBar
 
 from explorer.core.errors import InvalidParameter
 from explorer.core.model.store import read_meta
@@ -12,7 +15,12 @@ TINY = {"preset": "mnist", "filters": [8, 16, 16], "max_images": 256, "batch_siz
 
 
 def test_train_from_window_then_explore_checkpoint(window, tmp_path, qtbot):
+    """The window trains in a child process (``latent-explorer train --events-json``): its
+    events arrive as from a thread, its garbage and TensorFlow graphs stay out of the window."""
     out = tmp_path / "w_ae"
+    started, epochs = [], []
+    window.training.controller.started.connect(started.append)
+    window.training.controller.epochCompleted.connect(epochs.append)
     action = window.findChild(type(window.actions_by_key["train"]), "actionTrain")
     assert action.isEnabled()
     action.trigger()
@@ -30,9 +38,26 @@ def test_train_from_window_then_explore_checkpoint(window, tmp_path, qtbot):
     assert panel.message.styleSheet() == ERROR_STYLE  # a real problem is red
     panel.strides.setText(strides)
     assert read_meta(out)["training"]["epochs_done"] == 1
+    assert started and started[0]["pid"] != os.getpid()
+    assert [e["epoch"] for e in epochs] == [0] and "total_loss" in epochs[0]["row"]
+    assert panel.findChild(QProgressBar, "trainProgress").value() == 1000
     window.training.panel.exploreCheckpoint.emit(str(out), "B")
     assert window.wait_idle(120_000)
     assert window.slots["B"].source == {"spec": str(out)}
+
+
+def test_a_stop_before_the_process_started_is_a_cancel(window, tmp_path):
+    """Stop while the child still imports TensorFlow: it is killed, and the outcome is a
+    cancelled training (no error line), the window free for the next one."""
+    out = tmp_path / "stopped"
+    cancelled, failed = [], []
+    window.training.controller.cancelled.connect(cancelled.append)
+    window.training.controller.failed.connect(failed.append)
+    window.start_training(kind="ae", epochs=1, out=str(out), **TINY)
+    window.cancel_training()
+    assert window.wait_training(60_000)
+    assert not failed and [c["status"] for c in cancelled] == ["cancelled"]
+    assert not window.training.controller.busy()
 
 
 def test_invalid_training_options_are_refused_before_a_thread(window, tmp_path):

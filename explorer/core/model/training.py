@@ -9,6 +9,7 @@ re-exported here); the per-epoch work (events, checks, checkpoints) is the callb
 from __future__ import annotations
 
 import math
+import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -308,6 +309,7 @@ def _started_event(
 ) -> Event:  # fmt: skip
     return {
         "type": "started",
+        "pid": os.getpid(),  # the window runs trainings as a process of their own
         "bundle": str(out),
         "kind": run.meta["kind"],
         "epochs": target,

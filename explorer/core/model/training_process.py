@@ -31,12 +31,15 @@ def train_in_process(
 ) -> dict[str, Any]:
     """Train ``config`` with the command in a child process; returns its ``finished``
     event (``status``, ``bundle``, ``epochs_done``) with the ``history`` of its epochs.
-    Raises :class:`ExplorerError` with the command's own message when it fails."""
+    A stop that had to kill the process (before it started, or 30 s after SIGTERM) returns
+    status ``cancelled`` with the epochs it completed. Raises :class:`ExplorerError` with
+    the command's own message when it fails."""
     state = ensure_state(state)
     state.check()
     emit = on_event or (lambda event: None)
     history: list[dict] = []
     finished: dict[str, Any] | None = None
+    last_epoch: int | None = None  # the last completed epoch's number
     # Until it has started a stop is a kill (it still waits for the other workers: nothing
     # to keep); after that SIGTERM (it stops after the current batch), a kill 30 s later.
     with ChildProcess("explorer.cli", stop_grace_s=0.0) as child:
@@ -46,18 +49,37 @@ def train_in_process(
                 continue
             if event["type"] == "epoch":
                 history.append(event["row"])
+                last_epoch = int(event["epoch"])
             elif event["type"] == "started":
-                history, child.stop_grace_s = [], KILL_AFTER_S
+                history, child.stop_grace_s = _earlier_history(event), KILL_AFTER_S
             if event["type"] == "finished":
                 finished = event
             else:
                 emit(event)
         code = child.wait()
         errors = child.stderr_lines
+    if finished is None and state.stop_requested:  # killed on the user's stop
+        done = None if last_epoch is None else last_epoch + 1
+        return {"status": "cancelled", "bundle": str(config.out), "epochs_done": done,
+                "history": history}  # fmt: skip
     if code != 0 or finished is None:
         raise ExplorerError(_failure(errors, code))
     finished = {k: v for k, v in finished.items() if k != "type"}
     return {**finished, "history": history}
+
+
+def _earlier_history(started: dict) -> list[dict]:
+    """A resumed training's history before this run (as the in-process ``train`` returns
+    the bundle's whole history): the bundle's rows of its first ``initial_epoch`` epochs."""
+    if not started.get("initial_epoch"):
+        return []
+    from explorer.core.model.store import read_meta
+
+    try:
+        rows = read_meta(started["bundle"]).get("history", [])
+    except ExplorerError:
+        return []
+    return list(rows[: int(started["initial_epoch"])])
 
 
 def _failure(errors: list[str], code: int) -> str:

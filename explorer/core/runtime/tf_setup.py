@@ -7,7 +7,7 @@ import ctypes
 import importlib.util
 import os
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from functools import lru_cache
 from types import ModuleType
 
@@ -98,13 +98,34 @@ def import_gil_bound_modules() -> list[str]:
     return done
 
 
+# Modules imported together with Keras, inside the same :func:`heap.paused` (see
+# :func:`import_with_keras`).
+_WITH_KERAS: list[str] = []
+
+
+def import_with_keras(names: Iterable[str]) -> None:
+    """Import ``names`` right after Keras, the first time Keras is imported.
+
+    Whatever is alive when Keras' import ends is frozen for good (:mod:`heap`): modules
+    imported then are never walked by a full collection, while modules imported later (as a
+    first use needs them) add their objects to every full collection, on whatever thread
+    triggers it. Only a moment when no model exists yet may freeze (a frozen model is never
+    collected), so the window names the libraries its analyses use here, before its first
+    load. Once Keras is imported this only records the names (they load on first use)."""
+    _WITH_KERAS.extend(n for n in names if n not in _WITH_KERAS)
+
+
 @lru_cache(maxsize=1)
 def keras() -> ModuleType:
-    """Return the ``keras`` module (TensorFlow backend), configuring TensorFlow first."""
+    """Return the ``keras`` module (TensorFlow backend), configuring TensorFlow first; the
+    modules named by :func:`import_with_keras` are imported with it."""
     with heap.paused():  # TensorFlow and Keras stay loaded: keep collections out of the way
         tensorflow()
         import keras as _keras
 
+        for name in _WITH_KERAS:
+            if importlib.util.find_spec(name.partition(".")[0]) is not None:
+                importlib.import_module(name)
     return _keras
 
 
