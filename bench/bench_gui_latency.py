@@ -228,9 +228,10 @@ def _print_stacks(probe, phase: str) -> None:
                 f"{c.thread}, {c.ms:.0f} ms, {c.collected} collected"
             )
     slow = sorted(probe.watch.collections, key=lambda c: -c.ms)[:5]
-    print("slowest collections: " + ", ".join(
-        f"{c.ms:.0f} ms (gen {c.generation}, {c.thread})" for c in slow
-    ))
+    print(
+        "slowest collections: "
+        + ", ".join(f"{c.ms:.0f} ms (gen {c.generation}, {c.thread})" for c in slow)
+    )
 
 
 class _Training:

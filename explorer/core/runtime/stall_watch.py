@@ -109,9 +109,7 @@ class StallWatch:
         if ms >= self.gc_ms:
             name = next((t.name for t in threading.enumerate() if t.ident == ident), str(ident))
             self.collections.append(
-                Collection(
-                    time.monotonic(), ms, info["generation"], name, info.get("collected", 0)
-                )
+                Collection(time.monotonic(), ms, info["generation"], name, info.get("collected", 0))
             )
             del self.collections[: -self.keep]
 
