@@ -118,7 +118,7 @@ def report_phase(phase, wall: float, machine: float, ok: bool = True) -> tuple:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="smaller t-SNE and k-means")
+    parser.add_argument("--quick", action="store_true", help="smaller t-SNE, k-means and training")
     parser.add_argument(
         "--stacks", action="store_true", help="print the stack samples of the worst gap"
     )
@@ -189,14 +189,14 @@ def _run(app, args, witness: Witness) -> None:
         phase(window, f"resample + decode + histograms: {method}", resample)
     panel = window.projection
     panel.method.setCurrentIndex(panel.method.findData("tsne"))
-    panel.points.setValue(1000 if args.quick else 5000)
+    panel.points.setValue(500 if args.quick else 5000)
     panel.fields["tsne"]["iterations"].setText("250" if args.quick else "500")
     phase(window, f"t-SNE {panel.points.value()} points (live map)", panel.run)
     window.clusters.ks.setText("2:10:2" if args.quick else "2:40:2")
     phase(window, f"k-means k = {window.clusters.ks.text()}", window.clusters.run)
     with tempfile.TemporaryDirectory() as out:
         window.docks["Training"].raise_()  # the loss curves on screen while it trains
-        images = 512 if args.quick else 4500
+        images = 256 if args.quick else 4500  # the tests train on at most 256 images
         train = _Training(window, preset="mnist", epochs=1, max_images=images, out=out + "/vae")
         phase(train, f"training 1 epoch, {images} images", train.start)
         phase(window, "export every plot and the map", lambda: menus.export_plots(window, out))
