@@ -17,7 +17,7 @@ from explorer.core.stats.projection import (
     tsne,
 )
 
-FAST = {"early_exaggeration_iter": 100, "n_iter": 150, "n_jobs": 2}
+FAST = {"early_exaggeration_iter": 100, "n_iter": 150, "n_jobs": 1}
 
 
 @pytest.fixture(scope="module")

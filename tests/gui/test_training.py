@@ -195,7 +195,9 @@ def test_invalid_settings_never_start_a_thread(controller, tmp_path):
 
 
 def test_shutdown_during_training_stops_the_worker(qtbot, tmp_path):
-    c = TrainingController()
+    # in-process (a thread to stop); the window's close stops a child process, see
+    # test_window_training.test_close_during_training_asks_then_stops
+    c = TrainingController(in_child=False)
     rec = Recorder(c)
     c.start_training(**tiny(tmp_path / "s1", epochs=5))
     c.start_training(**tiny(tmp_path / "s2", epochs=5))
@@ -304,7 +306,7 @@ def test_panel_flags_invalid_settings(qtbot, tmp_path, renderer):
 def test_panel_trains_and_offers_the_checkpoint(qtbot, tmp_path, renderer):
     from explorer.gui.training_panel import TrainingPanel
 
-    panel = TrainingPanel(renderer)
+    panel = TrainingPanel(renderer, controller=TrainingController(in_child=False))
     qtbot.addWidget(panel)
     panel.set_options(**tiny(tmp_path / "pt", kind="ae"))
     explored = []
