@@ -83,3 +83,27 @@ def test_sample_attribute_is_the_formula_over_mu(tmp_path, encodings):
     np.testing.assert_allclose(z, expected.reshape(6, -1), rtol=1e-5, atol=1e-5)
     again = sample(**info["sampler_description"], data=LatentData.of(encodings))
     np.testing.assert_array_equal(again.z, z)
+
+
+def test_compare_pca_axis_gives_each_model_points_on_its_own_axis(tmp_path):
+    """A data-derived sampler: B's points lie on B's first principal axis, not on A's."""
+    from explorer.commands.common import encode
+    from explorer.core.model.store import load_model
+
+    r = run_cli_here(
+        "compare", shipped_model("mnist_ae"), VAE,
+        *("--sampler", "pca", "--axis", "0", "--grid", "2x4", "--out", tmp_path),
+    )  # fmt: skip
+    assert r.returncode == 0, r.stderr
+    summary = json.loads((tmp_path / "summary.json").read_text())
+    assert summary["same_z_points"] is False
+    assert json.loads((tmp_path / "B.json").read_text())["z_points"] == "own"
+    for slot, name in (("A", "mnist_ae"), ("B", "mnist_vae")):
+        z = np.load(tmp_path / f"{slot}.npy").astype(np.float64)
+        codes = np.asarray(encode(load_model(shipped_model(name)), "mnist-5k", quiet=True)[1].z)
+        centred = codes - codes.mean(axis=0)
+        axis = np.linalg.svd(centred, full_matrices=False)[2][0]  # the model's own first axis
+        steps = z - codes.mean(axis=0)
+        # every point is the model's mean plus a multiple of its own first axis
+        residual = steps - np.outer(steps @ axis, axis)
+        assert np.abs(residual).max() < 1e-3 * np.abs(steps).max(), slot

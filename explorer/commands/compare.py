@@ -1,5 +1,7 @@
-"""``latent-explorer compare``: the same z-points decoded by two models, side by side, and
-overlaid radius histograms of both encodings."""
+"""``latent-explorer compare``: two models' grids of one sampler side by side, and overlaid
+radius histograms of both encodings. A data-free sampler (normal, uniform, 2-D grid, ...)
+gives both models of one z_dim the very same z-points; a sampler that derives its points from
+encodings gives each model points from its own encodings, with the same seed."""
 
 from __future__ import annotations
 
@@ -17,7 +19,8 @@ def add_parser(sub) -> None:
         "compare",
         add_slot_arguments,
         "output folder",
-        help="decode the same z-points with two models; overlay their radius histograms",
+        help="one sampler's grids of two models side by side (the same z-points for a "
+        "data-free sampler, else each model's own); overlay their radius histograms",
         description="Writes OUT/A.png and OUT/B.png (with sidecars and z-points), "
         "OUT/side_by_side.png, OUT/radius_overlay.png and OUT/summary.json.",
     )
@@ -27,10 +30,9 @@ def add_parser(sub) -> None:
 def run(args: argparse.Namespace) -> int:
     import numpy as np
 
-    from explorer.commands.sample import laid_out, prepare
+    from explorer.commands.sample import prepare
     from explorer.core.latent.grids import export_grid, render, sample_z
     from explorer.core.latent.samplers import get_sampler
-    from explorer.core.latent.sampling import LatentData
     from explorer.core.output.report import write_radius_overlay
     from explorer.core.stats.analysis import AnalysisOptions, analyze
     from explorer.core.stats.hits import expected_radius, hit_rate
@@ -41,25 +43,31 @@ def run(args: argparse.Namespace) -> int:
     dataset = args.dataset or "mnist-5k"
     args.dataset = dataset
     encodings = {slot: encode(m, dataset, args.data_range)[1] for slot, m in models.items()}
-    same = models["A"].z_dim == models["B"].z_dim
-    spec, _ = prepare(args, models["A"])
+    # The very same z-points only from a data-free sampler and one z_dim; a sampler that
+    # derives points from encodings (PCA, fitted, traverse, image indices, ...) gives each
+    # model points from its own encodings, with the same seed.
+    same = models["A"].z_dim == models["B"].z_dim and get_sampler(args.sampler).data_free
     grids, analyses = {}, {}
-    summary = {"same_z_points": same, "sampler": args.sampler, "models": {}}
-    uses_data = get_sampler(args.sampler).uses_data
-    latent = {s: LatentData.of(e) if uses_data else None for s, e in encodings.items()}
-    first = sample_z(spec, models["A"].z_dim, latent["A"])
+    summary = {
+        "same_z_points": same,
+        "z_points": "shared" if same else "each model's own (same seed)",
+        "sampler": args.sampler,
+        "models": {},
+    }
+    spec, first = None, None  # A's grid spec and z-points
     for slot, model in models.items():
         data = np.asarray(encodings[slot].z)
-        # Same z_dim: B decodes exactly A's z-points. Otherwise B gets its own, same seed
-        # (and its own layout when the sampler lays out the grid from B's z_dim).
-        slot_spec = (
-            spec if same or slot == "A" else laid_out(args, spec.params, model.z_dim, latent[slot])
-        )
-        shared = first if same or slot == "A" else sample_z(slot_spec, model.z_dim, latent[slot])
+        if same and first is not None:
+            slot_spec, shared = spec, first
+        else:  # its own image vectors, layout and encodings
+            slot_spec, latent = prepare(args, model)
+            shared = sample_z(slot_spec, model.z_dim, latent)
+        if spec is None:
+            spec, first = slot_spec, shared
         grid = render(model, shared, slot_spec)
         export_grid(
-            grid, slot_spec, out / f"{slot}.png", dataset=dataset, extra={"slot": slot},
-            gif=args.gif,
+            grid, slot_spec, out / f"{slot}.png", dataset=dataset, gif=args.gif,
+            extra={"slot": slot, "z_points": "A's" if same and slot == "B" else "own"},
         )  # fmt: skip
         grids[slot] = grid
         analyses[f"{slot}: {model.name}"] = analyze(
@@ -73,6 +81,7 @@ def run(args: argparse.Namespace) -> int:
             "hit_rate": hit_rate(shared.z, data),
         }
     _side_by_side(grids, args.sampler, same, out / "side_by_side.png")
+    assert spec is not None
     exp = expected_radius(args.sampler, models["A"].z_dim, **spec.params)
     expected = [(f"expected {args.sampler}", exp["mean"], exp["std"])] if exp else []
     write_radius_overlay(analyses, out, expected)
@@ -98,6 +107,6 @@ def _side_by_side(grids: dict, sampler: str, same: bool, path) -> None:
     fig.suptitle(
         f"The same {sampler} z-points decoded by both models"
         if same
-        else f"{sampler} z-points (z_dim differs: sampled separately with the same seed)"
+        else f"{sampler} z-points of each model's own (same seed)"
     )
     save_figure(fig, path)

@@ -13,6 +13,10 @@ from explorer.gui.grid_view import GridView, to_qimage
 from explorer.gui.object_names import named
 
 THUMB = 120  # 4x a 28x28 tile
+TILE_HINT = (
+    "Click a tile: it appears here enlarged, with its z-vector, radius and the nearest "
+    "encoded image."
+)
 
 
 def nearest_row(z: np.ndarray, point: np.ndarray) -> tuple[int, float]:
@@ -27,16 +31,10 @@ class GridsArea(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.views = {n: GridView(f"slot {n}", f"gridView{n}") for n in ("A", "B")}
+        self.shown_tile: tuple[str, int] | None = None  # (slot, tile index) described
         for view in self.views.values():
             view.set_message("loading…")
-        self.tile_text = named(
-            QLabel(
-                "Click a tile: it appears here enlarged, with its z-vector, radius and the nearest "
-                "encoded image.",
-                wordWrap=True,
-            ),
-            "tileInfo",
-        )
+        self.tile_text = named(QLabel(TILE_HINT, wordWrap=True), "tileInfo")
         self.tile_text.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.tile_text.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
         self.zoom = _framed(named(QLabel(), "tileZoom"))  # the clicked tile, enlarged
@@ -68,6 +66,7 @@ class GridsArea(QWidget):
 
     def show_tile(self, slot: str, index: int, z: np.ndarray, enc: Any, dataset: Any) -> None:
         """Describe tile ``index`` of ``slot``: z, radius, nearest encoded image."""
+        self.shown_tile = (slot, index)
         z = np.asarray(z, dtype=np.float64)
         values = ", ".join(f"{v:.2f}" for v in z)
         text = (
@@ -85,6 +84,13 @@ class GridsArea(QWidget):
                 _enlarged(QPixmap.fromImage(to_qimage(dataset.image(image_index))))
             )
         self.tile_text.setText(text)
+
+    def clear_tile(self) -> None:
+        """No tile described (its grid was replaced by one without it, or cleared)."""
+        self.shown_tile = None
+        self.zoom.clear()
+        self.thumb.clear()
+        self.tile_text.setText(TILE_HINT)
 
 
 def _framed(label: QLabel) -> QLabel:

@@ -62,11 +62,17 @@ class SamplerPanel(QWidget):
         self.seed = self._spin("samplerSeed", 0, 2**31 - 1, 0)
         self.same_z = named(QCheckBox("same z-points for A and B"), "sameZ")
         self.same_z.setChecked(True)
+        self._same_possible = True  # one z_dim loaded (set_limits)
+        self._same_wanted = True  # the user's choice, kept while the box does not apply
+        self.same_z.toggled.connect(self._same_toggled)
         self.same_z.toggled.connect(self.changed)
         self.error = named(QLabel(wordWrap=True), "samplerError")
         self.error.setStyleSheet("color: #c00;")
         self.resample_button = named(QPushButton("Resample"), "resampleButton")
-        self.resample_button.setToolTip("Draw new z-points and decode them (R)")
+        self.resample_button.setToolTip(
+            "Draw new z-points (the next seed) and decode them (R); an edit of the fields "
+            "redraws with the seed shown"
+        )
         self.resample_button.clicked.connect(self.resampleRequested)
         form = QFormLayout()
         form.addRow("method", self.method)
@@ -80,6 +86,7 @@ class SamplerPanel(QWidget):
         layout.addWidget(self.error)
         layout.addWidget(self.resample_button)
         layout.addStretch(1)
+        self._update_same_z()
 
     def _spin(self, name: str, low: int, high: int, value: int) -> QSpinBox:
         spin = named(QSpinBox(minimum=low, maximum=high, value=value), name)
@@ -96,11 +103,21 @@ class SamplerPanel(QWidget):
         return page
 
     # ------------------------------------------------------------------ state
+    def advance_seed(self) -> int:
+        """The next seed (after the largest, 0 again), set without emitting ``changed``."""
+        seed = self.seed.value() + 1
+        seed = self.seed.minimum() if seed > self.seed.maximum() else seed
+        blocked = self.seed.blockSignals(True)
+        self.seed.setValue(seed)
+        self.seed.blockSignals(blocked)
+        return seed
+
     def sampler(self) -> str:
         return self.method.currentData()
 
     def _method_changed(self) -> None:
         self.stack.setCurrentIndex(self.method.currentIndex())
+        self._update_same_z()
         own_layout = SAMPLERS[self.sampler()].layout is not None  # rows x cols from its params
         for spin in (self.rows, self.cols):
             spin.setEnabled(not own_layout)
@@ -162,10 +179,29 @@ class SamplerPanel(QWidget):
     def set_limits(self, z_dim: int, images: int, same_possible: bool) -> None:
         """Bounds of PCA axes and image indices; same-z only when the z_dims match."""
         self.limits = Limits(z_dim=z_dim, images=images)
-        self.same_z.setEnabled(same_possible)
-        if not same_possible:
-            self.same_z.setChecked(False)
+        self._same_possible = same_possible
+        self._update_same_z()
         self._validate_all()
+
+    def _update_same_z(self) -> None:
+        """ "Same z-points" applies to data-free samplers of slots of one z_dim only; the
+        check box says why when it does not (the user's choice is kept for later)."""
+        data_free = SAMPLERS[self.sampler()].data_free
+        self.same_z.setEnabled(self._same_possible and data_free)
+        if not data_free:
+            why = "this sampler derives each model's z-points from that model's own encodings"
+        elif not self._same_possible:
+            why = "the two models' z_dims differ: each gets its own z-points (same seed)"
+        else:
+            why = "A and B decode the very same z-points (data-free samplers only)"
+        self.same_z.setToolTip(why)
+        blocked = self.same_z.blockSignals(True)  # shown off while it does not apply
+        self.same_z.setChecked(self._same_wanted and self.same_z.isEnabled())
+        self.same_z.blockSignals(blocked)
+
+    def _same_toggled(self, checked: bool) -> None:
+        if self.same_z.isEnabled():
+            self._same_wanted = checked
 
     def same_points(self) -> bool:
         return self.same_z.isEnabled() and self.same_z.isChecked()
@@ -179,7 +215,7 @@ class SamplerPanel(QWidget):
             "rows": self.rows.value(),
             "cols": self.cols.value(),
             "seed": self.seed.value(),
-            "same_z": self.same_z.isChecked(),
+            "same_z": self._same_wanted,
         }
 
     def restore(self, values: dict[str, Any] | None) -> None:
@@ -193,8 +229,9 @@ class SamplerPanel(QWidget):
         self.rows.setValue(int(values.get("rows", 8)))
         self.cols.setValue(int(values.get("cols", 8)))
         self.seed.setValue(int(values.get("seed", 0)))
-        self.same_z.setChecked(bool(values.get("same_z", True)))
+        self._same_wanted = bool(values.get("same_z", True))
         index = self.method.findData(values.get("method"))
         if index >= 0:
             self.method.setCurrentIndex(index)
+        self._update_same_z()
         self._validate_all()

@@ -31,13 +31,27 @@ class SamplingMixin(WindowHost):  # WindowHost: object at run time, declarations
         )
 
     def resample(self) -> bool:
-        """Draw new z-points and decode them with A and B; False if parameters are invalid."""
+        """New z-points (Resample, ``R``): the next seed, shown in the seed box (which
+        reproduces the grid), drawn and decoded by A and B; False if the parameters are
+        invalid or no model is loaded (the seed then stays)."""
+        if not self._can_draw():
+            return False
+        self.sampler.advance_seed()  # quietly: drawn here, not again by the edit's redraw
+        self.summarise_soon()
+        return self.draw_samples()
+
+    def _can_draw(self) -> bool:
         if not self.sampler.is_valid():
             self.statusBar().showMessage("fix the sampler parameters first", 5000)
             return False
-        slots = {s.name: s.data() for s in self.loaded()}
-        if not slots:
+        return bool(self.loaded())
+
+    def draw_samples(self) -> bool:
+        """Draw the z-points of the sampler's current values and seed and decode them with A
+        and B (after a load, an edit of the sampler); False if the parameters are invalid."""
+        if not self._can_draw():
             return False
+        slots = {s.name: s.data() for s in self.loaded()}
         self.runner.start(
             "samples",
             slot_tasks.grid_samples,
@@ -82,7 +96,7 @@ class SamplingMixin(WindowHost):  # WindowHost: object at run time, declarations
         self.statusBar().showMessage(
             f"interpolating from image #{first} to #{last} (picked on the map of {slot})", 8000
         )
-        self.resample()
+        self.draw_samples()
 
     def _sampler_error(self, text: str) -> None:
         self.sampler.show_error(text)
@@ -91,6 +105,8 @@ class SamplingMixin(WindowHost):  # WindowHost: object at run time, declarations
     def _render(self, out: dict) -> None:
         self.sampler.show_error("")
         for name, (spec, samples) in out.items():
+            # shared z-points are one array object (slot_tasks.grid_samples)
+            self.slots[name].points_from = next(n for n, (_, o) in out.items() if o is samples)
             self._render_slot(
                 self.slots[name], replace(spec, sharpen=self.sharpen_params()), samples
             )
@@ -124,6 +140,18 @@ class SamplingMixin(WindowHost):  # WindowHost: object at run time, declarations
     def _rendered(self, s: Slot, spec: Any, grid: Any) -> None:
         s.spec, s.grid = spec, grid
         self._show_grid(s, grid)
+        self._follow_tile(s)
+
+    def _follow_tile(self, s: Slot) -> None:
+        """The enlarged tile and its z-vector show the new grid's tile at the same place,
+        or nothing when the new grid has no such tile."""
+        shown = self.grids.shown_tile
+        if shown is None or shown[0] != s.name or s.grid is None:
+            return
+        if shown[1] < len(s.grid.samples.z):
+            self.show_tile(s.name, shown[1])
+        else:
+            self.grids.clear_tile()
 
     def _show_grid(self, s: Slot, grid: Any) -> None:
         h, w = grid.images.shape[1:3]
@@ -192,7 +220,10 @@ class SamplingMixin(WindowHost):  # WindowHost: object at run time, declarations
         s = self._with_grid(slot)
         spec = s.spec if sharpened else replace(s.spec, sharpen=None)
         grid = s.grid if sharpened else replace(s.grid, sharpened=None)
-        return export_grid(grid, spec, path, dataset=self.dataset_name, gif=gif)
+        # which z-points: "own" (drawn from this slot's data and the seed) or another slot's
+        points = "own" if s.points_from in ("", s.name) else f"{s.points_from}'s"
+        extra = {"slot": slot, "z_points": points}
+        return export_grid(grid, spec, path, dataset=self.dataset_name, gif=gif, extra=extra)
 
     def export_gif(self, slot: str, path: str | Path) -> Path:
         """Write the slot's grid as an animation: frame k shows column k of every row."""

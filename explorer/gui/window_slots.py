@@ -38,6 +38,7 @@ class Slot:
     summary: dict | None = None  # slot_tasks.data_summary of the encodings
     spec: Any = None
     grid: Any = None
+    points_from: str = ""  # whose z-points its grid decodes: its own name, or "A" (shared)
 
     def data(self) -> slot_tasks.SlotData:
         enc = self.encodings
@@ -118,6 +119,9 @@ if TYPE_CHECKING:
         # SamplingMixin's
         @abstractmethod
         def resample(self) -> bool: ...
+
+        @abstractmethod
+        def draw_samples(self) -> bool: ...
 
         @abstractmethod
         def draw_plots(self) -> None: ...
@@ -240,7 +244,7 @@ class SlotsMixin(WindowHost):  # WindowHost: object at run time, declarations fo
             on_done=lambda summary: self._summarised(s, summary),
             on_error=self.error,
         )
-        self.resample()
+        self.draw_samples()
 
     def _ask_trust(self, s: Slot, source: dict, out: dict) -> None:
         """A file that runs code when loaded: ask, naming the file; load it only on Yes."""
@@ -311,6 +315,9 @@ class SlotsMixin(WindowHost):  # WindowHost: object at run time, declarations fo
         s.controller.cancel()
         s.controller.request("clear")
         s.source = s.model = s.dataset = s.encodings = s.summary = s.spec = s.grid = None
+        s.points_from = ""
+        if self.grids.shown_tile is not None and self.grids.shown_tile[0] == slot:
+            self.grids.clear_tile()
         self._show_slot(s)
         self._update_limits()
         self.draw_plots()
@@ -321,6 +328,7 @@ class SlotsMixin(WindowHost):  # WindowHost: object at run time, declarations fo
         self.slots = {"A": b, "B": a}
         for s in self.slots.values():
             self._show_slot(s)
+        self.grids.clear_tile()
         self.draw_plots()
         self.summarise_soon()
 

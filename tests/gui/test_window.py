@@ -107,6 +107,46 @@ def test_uniform_resample_changes_both_grids(window, qtbot):
         assert np.abs(grid.samples.z).max() <= 2.0
 
 
+def test_resample_draws_new_points_and_the_seed_box_reproduces_them(window, qtbot):
+    _select(window, qtbot, "Normal")
+    assert window.wait_idle(60_000)
+    seed = window.sampler.seed.value()
+    first = window.slots["A"].grid.samples.z.copy()
+    window.show_tile("A", 3)  # as a click on tile 3 (test_click_tile_shows_z_...)
+    assert window.grids.shown_tile == ("A", 3)
+    qtbot.mouseClick(child(window, QPushButton, "resampleButton"), Qt.MouseButton.LeftButton)
+    assert window.wait_idle(60_000)
+    assert window.sampler.seed.value() == seed + 1  # shown in the seed box
+    z = window.slots["A"].grid.samples.z
+    assert not np.array_equal(z, first)
+    # the enlarged tile's description follows the new grid
+    assert f"{z[3][0]:.2f}" in window.grids.tile_text.text()
+    window.sampler.seed.setValue(seed)  # typing the old seed draws the old grid again
+    assert window.wait_idle(60_000)
+    np.testing.assert_array_equal(window.slots["A"].grid.samples.z, first)
+    window.resample()  # the script API, as R
+    assert window.wait_idle(60_000) and window.sampler.seed.value() == seed + 1
+
+
+@pytest.mark.parametrize("method", ["PCA axis", "Fitted Gaussian"])
+def test_data_derived_samplers_draw_each_slots_points_from_its_own_encodings(window, qtbot, method):
+    from explorer.core.latent.grids import sample_z
+    from explorer.core.latent.sampling import LatentData
+
+    _select(window, qtbot, method)
+    assert window.wait_idle(60_000)
+    assert not window.sampler.same_z.isEnabled() and not window.sampler.same_points()
+    za, zb = (window.slots[s].grid.samples.z for s in "AB")
+    assert not np.allclose(za, zb)  # the AE's and the VAE's codes differ
+    for name in "AB":
+        s = window.slots[name]
+        own = sample_z(s.spec, s.model.z_dim, LatentData.of(s.encodings)).z
+        np.testing.assert_allclose(s.grid.samples.z, own, rtol=1e-5, atol=1e-5)
+        assert window.sampler_result[name]["shared"] is False
+    _select(window, qtbot, "Normal")
+    assert window.wait_idle(60_000)
+
+
 def test_same_z_points_reach_a_and_b(window):
     assert window.sampler.same_points()
     za, zb = (window.slots[s].grid.samples.z for s in "AB")
@@ -157,7 +197,14 @@ def test_export_grid_png_and_sidecar(window, tmp_path):
     info = json.loads((tmp_path / "a.json").read_text())
     assert info["sampler"] == spec.sampler and info["model"]["name"] == "mnist_ae"
     np.testing.assert_array_equal(np.load(tmp_path / "a.npy"), window.slots["A"].grid.samples.z)
+    assert (info["slot"], info["z_points"]) == ("A", "own")
     sharp = window.export_grid("B", tmp_path / "b.png", sharpened=True)
+    shared = window.sampler.same_points() and window.slots["B"].spec.sampler in (
+        "normal",
+        "uniform",
+    )
+    b_info = json.loads((tmp_path / "b.json").read_text())
+    assert b_info["z_points"] == ("A's" if shared else "own")  # the sidecar records which
     assert (tmp_path / "b.sharp.png") in sharp
     assert Image.open(tmp_path / "b.sharp.png").size == Image.open(tmp_path / "b.png").size
 
@@ -233,7 +280,7 @@ def test_attribute_sweep_in_the_window_uses_labels_and_mu(window, qtbot):
     _select(window, qtbot, "Attribute vector", "attributeTo", "8")
     _select(window, qtbot, "Attribute vector", "attributeBases", "1500,1501")
     assert not child(window, QSpinBox, "gridRows").isEnabled()  # the sampler lays out its grid
-    window.sampler.same_z.setChecked(False)  # each slot from its own encodings
+    assert not window.sampler.same_z.isEnabled()  # each slot from its own encodings
     qtbot.mouseClick(child(window, QPushButton, "resampleButton"), Qt.MouseButton.LeftButton)
     assert window.wait_idle(60_000)
     for name in "AB":
@@ -249,8 +296,8 @@ def test_attribute_sweep_in_the_window_uses_labels_and_mu(window, qtbot):
         z = s.grid.samples.z.reshape(2, s.spec.cols, -1)
         alphas = np.linspace(*d["alpha"], s.spec.cols)
         np.testing.assert_allclose(z[0], base + alphas[:, None] * vector, rtol=1e-4, atol=1e-4)
-    window.sampler.same_z.setChecked(True)
     _select(window, qtbot, "Uniform")
+    assert window.sampler.same_z.isEnabled() and window.sampler.same_points()
     assert child(window, QSpinBox, "gridRows").isEnabled()
     assert window.wait_idle(60_000)
 

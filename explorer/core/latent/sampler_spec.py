@@ -55,6 +55,14 @@ class SamplerSpec:
         return tuple(p for p in self.params if p.image_index is not None)
 
     @property
+    def data_free(self) -> bool:
+        """Draws its z-points from its parameters and the seed alone (normal, uniform, 2-D
+        grid, ...): two models of one z_dim can decode the very same points. Any other
+        sampler derives its points from a model's own encodings (PCA axes, traversals,
+        attribute vectors, image indices), so each model gets points of its own."""
+        return not self.uses_data and not self.index_params
+
+    @property
     def needs_dataset(self) -> bool:
         """Needs a data set: to encode, or for its image indices."""
         return self.needs_data or bool(self.index_params)

@@ -7,6 +7,8 @@ samples for A and B, the summary of a slot's encoded data, and the live summary 
 current sampler (radii, expected radius, hit rate, per-component histograms of a few
 thousand draws).
 
+Each slot's data-derived points come from that slot's own encodings; only a data-free sampler
+(normal, uniform, 2-D grid, ...) gives two slots of one z_dim the same z-points, when asked.
 A slot's data reach the samplers as :class:`~explorer.core.latent.sampling.LatentData` (z, a
 VAE's mu, labels, image indices); image indices given for vectors become the image's mu for a
 VAE (z for an AE), as on the command line. A sampler that fixes its own layout (traverse:
@@ -78,10 +80,18 @@ def grid_layout(req: SamplerRequest, data: SlotData, params: dict[str, Any]) -> 
     return fixed or (req.rows, req.cols)
 
 
+def shares_points(req: SamplerRequest, z_dims: list[int]) -> bool:
+    """Whether the slots decode the very same z-points: asked for (``same``), a data-free
+    sampler (one that derives points from a model's encodings gives each model its own,
+    :attr:`SamplerSpec.data_free`) and one z_dim."""
+    return req.same and get_sampler(req.sampler).data_free and len(set(z_dims)) == 1
+
+
 def _owners(req: SamplerRequest, slots: dict[str, SlotData]) -> dict[str, str]:
-    """Which slot's data each slot samples from (the first slot when sharing z-points)."""
+    """Whose z-points each slot decodes: the first slot's when they share (see
+    :func:`shares_points`), else its own, drawn from its own data with the same seed."""
     names = sorted(slots)
-    share = req.same and len({slots[n].z_dim for n in names}) == 1
+    share = shares_points(req, [slots[n].z_dim for n in names])
     return {n: (names[0] if share else n) for n in names}
 
 
