@@ -54,16 +54,14 @@ def run(args: argparse.Namespace) -> int:
         "sampler": args.sampler,
         "models": {},
     }
-    spec, first = None, None  # A's grid spec and z-points
+    spec, latent = prepare(args, models["A"])
+    first = sample_z(spec, models["A"].z_dim, latent)  # A's z-points
     for slot, model in models.items():
         data = np.asarray(encodings[slot].z)
-        if same and first is not None:
-            slot_spec, shared = spec, first
-        else:  # its own image vectors, layout and encodings
+        slot_spec, shared = spec, first
+        if slot != "A" and not same:  # its own image vectors, layout and encodings
             slot_spec, latent = prepare(args, model)
             shared = sample_z(slot_spec, model.z_dim, latent)
-        if spec is None:
-            spec, first = slot_spec, shared
         grid = render(model, shared, slot_spec)
         export_grid(
             grid, slot_spec, out / f"{slot}.png", dataset=dataset, gif=args.gif,
@@ -81,7 +79,6 @@ def run(args: argparse.Namespace) -> int:
             "hit_rate": hit_rate(shared.z, data),
         }
     _side_by_side(grids, args.sampler, same, out / "side_by_side.png")
-    assert spec is not None
     exp = expected_radius(args.sampler, models["A"].z_dim, **spec.params)
     expected = [(f"expected {args.sampler}", exp["mean"], exp["std"])] if exp else []
     write_radius_overlay(analyses, out, expected)
