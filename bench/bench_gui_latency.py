@@ -195,7 +195,7 @@ def _run(app, args, witness: Witness) -> None:
     window.clusters.ks.setText("2:10:2" if args.quick else "2:40:2")
     phase(window, f"k-means k = {window.clusters.ks.text()}", window.clusters.run)
     with tempfile.TemporaryDirectory() as out:
-        window.docks["Training"].raise_()  # the loss curves on screen while it trains
+        window.show_view("training")  # the loss curves on screen while it trains
         images = 256 if args.quick else 4500  # the tests train on at most 256 images
         train = _Training(window, preset="mnist", epochs=1, max_images=images, out=out + "/vae")
         phase(train, f"training 1 epoch, {images} images", train.start)

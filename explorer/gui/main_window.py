@@ -12,7 +12,7 @@ from typing import Any
 
 from PySide6.QtCore import QCoreApplication, QTimer, Signal
 from PySide6.QtGui import QCloseEvent
-from PySide6.QtWidgets import QMainWindow, QTabWidget, QWidget
+from PySide6.QtWidgets import QMainWindow, QWidget
 
 from explorer.gui import menus, window_layout
 from explorer.gui.cluster_panel import ClusterPanel
@@ -22,13 +22,13 @@ from explorer.gui.histogram_panel import HistogramPanel
 from explorer.gui.later import Later
 from explorer.gui.model_slot import ModelsPanel
 from explorer.gui.model_thread import ModelController
-from explorer.gui.object_names import named
 from explorer.gui.plot_renderer import PlotRenderer, RenderedPlot
 from explorer.gui.projection_panel import ProjectionPanel
 from explorer.gui.quality_panel import QualityPanel
 from explorer.gui.reconstruction_panel import ReconstructionPanel
 from explorer.gui.sampler_panel import SamplerPanel
 from explorer.gui.settings import open_settings, read_json, write_json
+from explorer.gui.stage import Stage
 from explorer.gui.training_dock import TrainingDock
 from explorer.gui.window_sampling import SamplingMixin
 from explorer.gui.window_slots import Slot, SlotsMixin, untrusted_source
@@ -65,16 +65,14 @@ class MainWindow(SlotsMixin, SamplingMixin, QMainWindow):
         self.draw_plots_soon = self._soon("plots", self._draw_plots_now, PLOTS_DEBOUNCE_MS)
         self.draw_samples_soon = self._soon("samples", self.draw_samples, DEBOUNCE_MS)
         self.grids = GridsArea(self)
-        self.setCentralWidget(self.grids)
+        self.stage = Stage(self)
+        self.setCentralWidget(self.stage)
         self.models_panel = ModelsPanel()
         self.sampler = SamplerPanel()
         self.renderer = PlotRenderer(self)
         self.histograms = HistogramPanel(self.renderer)
         self.diagnostics = DiagnosticsPanel()
         self.quality = QualityPanel(self.runner, self.renderer, self.quality_inputs)
-        self.diagnostics_tabs = named(QTabWidget(), "diagnosticsTabs")
-        self.diagnostics_tabs.addTab(self.diagnostics, "Diagnostics")
-        self.diagnostics_tabs.addTab(self.quality, "Quality")
         self.projection = ProjectionPanel(
             self.runner, self._data_for, self.reconstruct, self._on_model_thread
         )
@@ -87,18 +85,19 @@ class MainWindow(SlotsMixin, SamplingMixin, QMainWindow):
             lambda slot: self.slots[slot].model,
         )
         self.training = TrainingDock(self)
+        for title, widget, scroll in (
+            ("Samples", self.grids, False),
+            ("Map", self.projection, False),
+            ("Histograms", self.histograms, True),
+            ("Reconstructions", self.reconstructions, True),
+            ("Clusters", self.clusters, True),
+            ("Diagnostics", self.diagnostics, True),
+            ("Quality", self.quality, True),
+            ("Training", self.training.widget, False),
+        ):
+            self.stage.add_view(title, widget, scroll)
         self.docks = window_layout.add_docks(
-            self,
-            {
-                "Models": self.models_panel,
-                "Sampler": self.sampler,
-                "Histograms": self.histograms,
-                "Diagnostics": self.diagnostics_tabs,
-                "Projection": self.projection,
-                "Clusters": self.clusters,
-                "Reconstructions": self.reconstructions,
-                "Training": self.training.widget,
-            },
+            self, {"Models": self.models_panel, "Sampler": self.sampler}
         )
         menus.build(self)
         self._connect()
@@ -222,9 +221,9 @@ class MainWindow(SlotsMixin, SamplingMixin, QMainWindow):
         geometry, state = settings.value("window/geometry"), settings.value("window/state")
         if geometry is not None:
             self.restoreGeometry(geometry)
-        # panels arranged for a screen of the other kind (short/tall) keep today's arrangement
-        if state is not None and read_json(settings, "window/short") == window_layout.short(self):
-            self.restoreState(state)
+        if state is not None:  # a state of the old layout (version 1) is ignored
+            self.restoreState(state, window_layout.STATE_VERSION)
+        self.show_view(str(read_json(settings, "window/view") or "samples"))
         window_layout.clamp_to_screen(self)  # saved on a larger screen: fit this one
         self.sampler.restore(read_json(settings, "sampler"))
         self.quality_sampler_changed()
@@ -232,8 +231,8 @@ class MainWindow(SlotsMixin, SamplingMixin, QMainWindow):
     def save_settings(self) -> None:
         settings = open_settings()
         settings.setValue("window/geometry", self.saveGeometry())
-        settings.setValue("window/state", self.saveState())
-        write_json(settings, "window/short", window_layout.short(self))
+        settings.setValue("window/state", self.saveState(window_layout.STATE_VERSION))
+        write_json(settings, "window/view", self.stage.current_view())
         write_json(settings, "sampler", self.sampler.values())
         write_json(
             settings, "models", {n: untrusted_source(s.source) for n, s in self.slots.items()}
@@ -241,6 +240,13 @@ class MainWindow(SlotsMixin, SamplingMixin, QMainWindow):
         write_json(settings, "dataset", self.dataset_name)
         write_json(settings, "data_range", self.data_range)
         settings.sync()
+
+    # ------------------------------------------------------------------ views
+    def show_view(self, name: str) -> QWidget:
+        """Put a view on the stage by its lower-case name: ``"samples"``, ``"map"``,
+        ``"histograms"``, ``"reconstructions"``, ``"clusters"``, ``"diagnostics"``,
+        ``"quality"``, ``"training"``; returns its page."""
+        return self.stage.show_view(name)
 
     # ------------------------------------------------------------------ training
     def start_training(self, **options: Any) -> int:

@@ -8,6 +8,7 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QFileDialog, QInputDialog, QMessageBox
 
@@ -101,6 +102,13 @@ def build(w: WindowHost) -> None:
     for key in ("open", "pair", "data", None, "grid", "plots", "z", None, "train", None, "quit"):
         file_menu.addSeparator() if key is None else file_menu.addAction(a[key])
     view = bar.addMenu("&View")
+    for n, name in enumerate(w.stage.views(), start=1):
+        action = view.addAction(name.capitalize())
+        action.triggered.connect(partial(w.stage.show_view, name))
+        action.setObjectName(f"actionView{name.capitalize()}")
+        action.setShortcut(f"Ctrl+{n}")  # also the stage's shortcut: shown here
+        action.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)  # the stage's fires
+    view.addSeparator()
     for dock in w.docks.values():
         view.addAction(dock.toggleViewAction())
     view.addSeparator()

@@ -1,4 +1,4 @@
-"""The training dock of the main window: panel, controller, and the close-while-training
+"""The training view of the main window: panel, controller, and the close-while-training
 question. Kept apart so that main_window.py stays about exploring."""
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ if TYPE_CHECKING:
     from abc import abstractmethod
     from pathlib import Path
 
-    from PySide6.QtWidgets import QDockWidget
+    from PySide6.QtWidgets import QDockWidget, QWidget
 
     from explorer.gui.plot_renderer import PlotRenderer
 
@@ -28,6 +28,9 @@ if TYPE_CHECKING:
 
         @abstractmethod
         def load_model(self, slot: str, path: str | Path | None = None) -> None: ...
+
+        @abstractmethod
+        def show_view(self, name: str) -> QWidget: ...
 
 
 class TrainingDock:
@@ -54,9 +57,7 @@ class TrainingDock:
         )
 
     def show(self) -> None:
-        dock = self.window.docks["Training"]
-        dock.show()
-        dock.raise_()
+        self.window.show_view("training")
 
     def start(self, **options: Any) -> int:
         """Start (or queue) a training from a script; the form shows what was asked."""

@@ -59,6 +59,7 @@ if TYPE_CHECKING:
     from explorer.gui.projection_panel import ProjectionPanel
     from explorer.gui.quality_panel import QualityPanel
     from explorer.gui.sampler_panel import SamplerPanel
+    from explorer.gui.stage import Stage
     from explorer.gui.training_dock import DockHost, TrainingDock
     from explorer.gui.workers import Runner
 
@@ -75,6 +76,8 @@ if TYPE_CHECKING:
         sharpening: dict | None
         summarise_soon: Callable[[], None]
         draw_plots_soon: Callable[[], None]
+        draw_samples_soon: Callable[[], None]
+        stage: Stage
         grids: GridsArea
         models_panel: ModelsPanel
         sampler: SamplerPanel

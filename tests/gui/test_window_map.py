@@ -9,7 +9,7 @@ from PySide6.QtCore import QPoint, QPointF, Qt
 
 
 def _run(window, panel, method: str, points: int, **fields) -> None:
-    window.docks["Projection"].raise_()
+    window.show_view("map")
     panel.method.setCurrentIndex(panel.method.findData(method))
     panel.points.setValue(points)
     for key, text in fields.items():
@@ -19,7 +19,7 @@ def _run(window, panel, method: str, points: int, **fields) -> None:
 
 def test_tsne_forms_live_then_a_cancel_keeps_the_map(window, qtbot):
     panel = window.projection
-    window.docks["Projection"].raise_()
+    window.show_view("map")
     _run(window, panel, "tsne", 400, iterations=250)
     assert window.wait_idle(120_000)
     assert panel.controls.status.text().startswith("done"), panel.controls.status.text()
@@ -96,14 +96,13 @@ def _point_pos(view, xy) -> QPoint:
 
 
 def _scroll_to(window, widget, pos: QPoint) -> None:
-    """Scroll the Projection dock so that ``pos`` of ``widget`` is on screen (mouse events
-    reach only what is)."""
-    from PySide6.QtWidgets import QApplication, QScrollArea
+    """The map view on the stage, so that ``pos`` of ``widget`` is on screen (mouse events
+    reach only what is): the view fills its page, nothing to scroll."""
+    from PySide6.QtWidgets import QApplication
 
-    scroll = window.findChild(QScrollArea, "projectionScroll")
-    at = widget.mapTo(scroll.widget(), pos)
-    scroll.ensureVisible(at.x(), at.y(), 60, 60)
+    window.show_view("map")
     QApplication.processEvents()
+    assert widget.visibleRegion().contains(pos)
 
 
 def test_hover_click_neighbours_and_colours(window, qtbot):

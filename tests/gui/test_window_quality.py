@@ -37,9 +37,7 @@ def resample(window) -> None:
 def quality(window):
     """The Quality tab on screen with N samples."""
     child(window, QSpinBox, "qualityN").setValue(N)
-    window.docks["Diagnostics"].raise_()
-    tabs = child(window, type(window.diagnostics_tabs), "diagnosticsTabs")
-    tabs.setCurrentWidget(window.quality)
+    window.show_view("quality")
     assert window.wait_idle(120_000)
     return window.quality
 
@@ -106,13 +104,12 @@ def test_uniform_with_a_large_limit_lowers_precision(window, quality):
 
 
 def test_a_resample_while_the_tab_is_hidden_recomputes_when_it_is_shown(window, quality):
-    tabs = window.diagnostics_tabs
-    tabs.setCurrentWidget(window.diagnostics)
+    window.show_view("diagnostics")
     set_sampler(window, "normal", mean="0", std="0.5")
     shown = window.quality.report
     resample(window)
-    assert window.quality.report is shown  # no TensorFlow work for a hidden tab
-    tabs.setCurrentWidget(window.quality)
+    assert window.quality.report is shown  # no TensorFlow work for a hidden view
+    window.show_view("quality")
     assert window.wait_idle(120_000)
     assert window.quality.report is not shown
 

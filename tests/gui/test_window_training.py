@@ -24,7 +24,7 @@ def test_train_from_window_then_explore_checkpoint(window, tmp_path, qtbot):
     action = window.findChild(type(window.actions_by_key["train"]), "actionTrain")
     assert action.isEnabled()
     action.trigger()
-    assert window.docks["Training"].isVisible()
+    assert window.stage.current_view() == "training" and window.training.panel.isVisible()
     window.start_training(kind="ae", epochs=1, out=str(out), **TINY)
     panel = window.training.panel
     panel.out.setText(str(out))
