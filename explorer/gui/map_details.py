@@ -106,7 +106,9 @@ class MapDetails(QWidget):
         self.set_selection_size(0)
 
     def _lay_out(self) -> None:
-        point = QGroupBox("point")
+        """Two parts, ``point_box`` and ``selection_box``, one below the other here; the
+        map's panel shows each in a tab of its own."""
+        self.point_box = point = named(QGroupBox("point"), "mapPoint")
         pics = QHBoxLayout()
         pics.addWidget(self.original)
         pics.addWidget(self.rebuilt)
@@ -120,7 +122,7 @@ class MapDetails(QWidget):
         column.addWidget(self.point_info)
         column.addLayout(k_row)
         column.addWidget(self.neighbours, 1)
-        chosen = QGroupBox("selection")
+        self.selection_box = chosen = named(QGroupBox("selection"), "mapSelection")
         buttons = QHBoxLayout()
         for button in (self.decode_button, self.endpoints_button, self.export_button):
             buttons.addWidget(button)

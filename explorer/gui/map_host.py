@@ -39,7 +39,6 @@ if TYPE_CHECKING:
         _marked: np.ndarray
         _mode: str
         _contours_on: bool
-        _legend_corner: int
         _render_job: tuple | None
         _selecting: int
         _hover: int

@@ -133,7 +133,6 @@ class MapPainting(MapHost):  # MapHost: object at run time, declarations for myp
         image = QImage(buffer.data, w, h, 4 * w, QImage.Format.Format_ARGB32_Premultiplied)
         image.setDevicePixelRatio(ratio)
         self._buffer, self._image, self._image_key = buffer, image, key
-        self._pick_legend_corner(self.plot_rect(), ratio)
         self.last_render_ms = ms
         self.rendered.emit(ms)
 
@@ -306,7 +305,7 @@ class MapPainting(MapHost):  # MapHost: object at run time, declarations for myp
             painter.restore()
             return
         legend = self._colours.legend if self._colours is not None else ()
-        layout = self._legend_layout(rect)
+        layout = self._legend_layout(rect.height())
         if layout is None:
             return
         names, rows, title = layout
@@ -330,50 +329,40 @@ class MapPainting(MapHost):  # MapHost: object at run time, declarations for myp
             painter.drawText(QPointF(box.left() + 10 + line * 0.55, y + fm.ascent()), name)
             y += line
 
-    def _legend_layout(self, rect: QRectF) -> tuple[list[str], int, str] | None:
-        """(names shown, rows, title) of the legend, None without one."""
+    def _legend_layout(self, height: float) -> tuple[list[str], int, str] | None:
+        """(names shown, rows, title) of the legend beside a plot ``height`` pixels tall,
+        None without one."""
         colours = self._colours
         if colours is None or not colours.legend or self._bar() is not None:
             return None
         legend = colours.legend
         line = self.fontMetrics().height()
-        rows = min(len(legend), max(1, int((rect.height() - 10) // line) - 1))
+        rows = min(len(legend), max(1, int((height - 10) // line) - 1))
         names = [name for name, _ in legend[:rows]]
         if rows < len(legend):
             names[-1] = f"… {len(legend) - rows + 1} more"
         return names, rows, colours.legend_title
 
-    def _legend_box(self, rect: QRectF, corner: int | None = None) -> QRectF:
-        """The legend's box in ``corner`` (0 top right, 1 top left, 2 bottom right,
-        3 bottom left; default: the emptiest, picked at each render)."""
-        layout = self._legend_layout(rect)
+    def legend_width(self, height: float) -> float:
+        """The width of the legend's box (0 without one): the plot area leaves it room at
+        its right, so the legend never covers a dot."""
+        layout = self._legend_layout(height)
+        if layout is None:
+            return 0.0
+        names, _, title = layout
+        fm = self.fontMetrics()
+        width = max(fm.horizontalAdvance(n) for n in names) + fm.height() + 14
+        return float(max(width, fm.horizontalAdvance(title) + 12))
+
+    def _legend_box(self, rect: QRectF) -> QRectF:
+        """The legend's box, right of the plot area ``rect``, at its top."""
+        layout = self._legend_layout(rect.height())
         if layout is None:
             return QRectF()
-        names, rows, title = layout
-        fm = self.fontMetrics()
-        line = fm.height()
-        width = max(fm.horizontalAdvance(n) for n in names) + line + 14
-        width = max(width, fm.horizontalAdvance(title) + 12)
+        _, rows, title = layout
+        line = self.fontMetrics().height()
         height = (rows + (1 if title else 0)) * line + 8
-        corner = self._legend_corner if corner is None else corner
-        x = rect.left() + 6 if corner in (1, 3) else rect.right() - width - 6
-        y = rect.bottom() - height - 6 if corner in (2, 3) else rect.top() + 6
-        if corner == 1 and len(self._selection):
-            y += line  # below the "n selected" note
-        return QRectF(x, y, width, height)
-
-    def _pick_legend_corner(self, rect: QRectF, ratio: float) -> None:
-        """The corner whose legend box covers the fewest drawn pixels (of the new image)."""
-        if self._legend_layout(rect) is None or self._buffer is None:
-            return
-        words = self._buffer.view(np.uint32)[..., 0]
-        covered = []
-        for corner in range(4):
-            box = self._legend_box(rect, corner).translated(-rect.left(), -rect.top())
-            r0, r1 = int(box.top() * ratio), int(box.bottom() * ratio) + 1
-            c0, c1 = int(box.left() * ratio), int(box.right() * ratio) + 1
-            covered.append(int(np.count_nonzero(words[max(0, r0) : r1, max(0, c0) : c1] != WHITE)))
-        self._legend_corner = int(np.argmin(covered))
+        return QRectF(rect.right() + 8, rect.top(), self.legend_width(rect.height()), height)
 
     def _paint_drag(self, painter: QPainter) -> None:
         drag = self._drag

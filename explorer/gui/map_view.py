@@ -109,7 +109,6 @@ class MapView(MapPainting, MapInput, QWidget):
         self._marked = np.zeros(0, dtype=np.int64)
         self._mode = "pan"
         self._contours_on = False
-        self._legend_corner = 0
         self._contours: list[tuple[float, QPainterPath]] | None = None
         self._index: map_geometry.PointIndex | None = None
         self._index_version = -1  # the positions an index is being built for in a job
@@ -312,11 +311,13 @@ class MapView(MapPainting, MapInput, QWidget):
         """The area of the dots, in widget coordinates."""
         fm = self.fontMetrics()
         line = fm.height()
-        right = 12 + (fm.horizontalAdvance("-0.000") + fm.height() + 36 if self._bar() else 0)
+        right = 12.0 + (fm.horizontalAdvance("-0.000") + fm.height() + 36 if self._bar() else 0)
         top = line + 10 if self.title else 10
         left = fm.horizontalAdvance("-00.00") + line + 12
         bottom = 2 * line + 12
-        w, h = max(10, self.width() - left - right), max(10, self.height() - top - bottom)
+        h = max(10, self.height() - top - bottom)
+        right += self.legend_width(h)  # the legend beside the dots, never over them
+        w = max(10, self.width() - left - right)
         return QRectF(left, top, w, h)
 
     def _scale(self) -> tuple[float, float]:

@@ -20,18 +20,19 @@ from functools import partial
 from typing import Any
 
 import numpy as np
-from PySide6.QtCore import QEvent, QObject, Qt, Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
-    QBoxLayout,
     QCheckBox,
     QComboBox,
     QFormLayout,
+    QFrame,
     QHBoxLayout,
     QLabel,
+    QScrollArea,
     QSizePolicy,
     QSpinBox,
-    QSplitter,
     QStackedWidget,
+    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -57,11 +58,7 @@ from explorer.gui.task_controls import TaskControls, encoded_slot
 from explorer.gui.workers import Runner
 
 COLOURINGS = ("label", "radius", "component")
-WIDE_PX = 900  # from this width options, map and details sit side by side
-NARROW_MAP_PX = 300  # the map's height range when they are stacked
-MAX_NARROW_MAP_PX = 560
-QWIDGETSIZE_MAX = 16777215
-NARROW_DETAILS_PX = 420
+SIDE_PX = 330  # the options and picks column beside the map (at least)
 FRAME_MS = 40  # live frames are shown at most this often (25 a second)
 DRAG_MODES = {"pan": "drag pans", "lasso": "drag: lasso", "rect": "drag: rectangle"}
 
@@ -126,17 +123,14 @@ def colour_map(state, *args) -> MapColours:
     return rows_colours(*args)
 
 
-class _Body(QWidget):
-    """The panel's body. Its wrapped labels give it a height for each width, and a scroll
-    area makes a widget with one that tall (its preferred height, not its minimum): side by
-    side, the map would run off the bottom of the dock. So when ``fills`` (side by side)
-    it has none: it fills the dock and scrolls only below its minimum size; stacked, it
-    keeps it (the labels need their lines; the dock scrolls)."""
-
-    fills = False
-
-    def hasHeightForWidth(self) -> bool:  # noqa: N802 - Qt's name
-        return not self.fills and super().hasHeightForWidth()
+def _vertical_scroll(widget: QWidget, name: str) -> QScrollArea:
+    """``widget`` in a scroll area that scrolls vertically only (it gets the area's width)."""
+    area = named(QScrollArea(), name)
+    area.setWidget(widget)
+    area.setWidgetResizable(True)
+    area.setFrameShape(QFrame.Shape.NoFrame)
+    area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+    return area
 
 
 class ProjectionPanel(MapPicks, QWidget):
@@ -230,6 +224,8 @@ class ProjectionPanel(MapPicks, QWidget):
         self._options_changed()
 
     def _lay_out(self) -> None:
+        """The map fills the view; beside it a column of tabs: the options (with Run), the
+        clicked point (to the front on a click) and the selection (on a lasso)."""
         form = QFormLayout()
         for label, widget in (("slot", self.slot), ("method", self.method)):
             form.addRow(label, widget)
@@ -246,52 +242,38 @@ class ProjectionPanel(MapPicks, QWidget):
         form.addRow("colour by", colour)
         form.addRow(self.contours)
         form.addRow("mouse", self.mode)
-        side = QVBoxLayout()
+        options = QWidget()
+        side = QVBoxLayout(options)
         side.addLayout(form)
         side.addWidget(self.controls)
         side.addStretch(1)
-        self.split = QSplitter(Qt.Orientation.Horizontal)
-        self.split.addWidget(self.map)
-        self.split.addWidget(self.details)
-        self.split.setStretchFactor(0, 3)
-        self.split.setStretchFactor(1, 2)
-        self.split.setChildrenCollapsible(False)
-        self.body = body = _Body()
-        self.box = QBoxLayout(QBoxLayout.Direction.LeftToRight, body)
-        self.box.addLayout(side)
-        self.box.addWidget(self.split, 1)
-        outer = QVBoxLayout(self)
-        outer.setContentsMargins(0, 0, 0, 0)
-        outer.addWidget(body)
-        self._watched: QWidget | None = None
+        self.side = named(QTabWidget(), "mapSide")
+        self.side.setDocumentMode(True)
+        self.side.tabBar().setElideMode(Qt.TextElideMode.ElideNone)
+        self.side.addTab(_vertical_scroll(options, "mapOptionsScroll"), "Options")
+        self.details.setParent(self)  # its two parts go to tabs of their own
+        self.details.hide()
+        self.side.addTab(_vertical_scroll(self.details.point_box, "mapPointScroll"), "Point")
+        self.side.addTab(
+            _vertical_scroll(self.details.selection_box, "mapSelectionScroll"), "Selection"
+        )
+        self.side.setMinimumWidth(SIDE_PX)
+        self.side.setMaximumWidth(SIDE_PX + 40)
+        self.map.setMinimumSize(320, 240)
+        outer = QHBoxLayout(self)
+        outer.setContentsMargins(4, 4, 4, 4)
+        outer.addWidget(self.map, 1)
+        outer.addWidget(self.side)
+        self.map.clicked.connect(self._point_picked)
+        self.map.selectionChanged.connect(self._rows_picked)
 
-    # ------------------------------------------------------------------ wide or narrow
-    def showEvent(self, event) -> None:
-        super().showEvent(event)
-        room = self.parentWidget()  # the dock's scroll area: how wide the panel may be
-        if room is not None and room is not self._watched:
-            room.installEventFilter(self)
-            self._watched = room
-        self.arrange((room or self).width())
+    def _point_picked(self, row: int) -> None:
+        if row >= 0:
+            self.side.setCurrentIndex(1)
 
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        if watched is self._watched and event.type() == QEvent.Type.Resize:
-            self.arrange(watched.width())
-        return False
-
-    def arrange(self, width: int) -> None:
-        """Options, map and details side by side when there is room (a bottom dock), else
-        one below the other (a tab of the right-hand column on a short screen)."""
-        wide = width >= WIDE_PX
-        direction = QBoxLayout.Direction.LeftToRight if wide else QBoxLayout.Direction.TopToBottom
-        self.box.setDirection(direction)
-        self.body.fills = wide
-        self.body.updateGeometry()
-        self.split.setOrientation(Qt.Orientation.Horizontal if wide else Qt.Orientation.Vertical)
-        square = min(max(width - 20, NARROW_MAP_PX), MAX_NARROW_MAP_PX)  # about square
-        self.map.setMinimumHeight(200 if wide else square)
-        self.map.setMaximumHeight(QWIDGETSIZE_MAX if wide else square)
-        self.details.setMinimumHeight(0 if wide else NARROW_DETAILS_PX)
+    def _rows_picked(self, rows: Any) -> None:
+        if len(rows):
+            self.side.setCurrentIndex(2)
 
     # ------------------------------------------------------------------ options
     def method_name(self) -> str:
