@@ -210,7 +210,6 @@ class TrainingController(TrainingEvents):
         thread.started.connect(worker.run)
         worker.done.connect(thread.quit, Qt.ConnectionType.DirectConnection)
         worker.forward_to(self)
-        thread.finished.connect(worker.deleteLater)  # runs in the thread as it ends
         thread.finished.connect(self._on_thread_finished)
         self._current = (job, thread, worker, task)
         self._emit_queue()
@@ -246,9 +245,10 @@ class TrainingController(TrainingEvents):
         # notification after shutdown() cleaned up finds a running thread or none)
         if self._current is None or not self._current[1].isFinished():
             return
-        thread = self._current[1]
+        thread, worker = self._current[1], self._current[2]
         thread.wait()
         self._current = None
+        worker.deleteLater()  # on this (GUI) thread: the worker moved here as it ended
         thread.deleteLater()
         self._emit_queue()
         if self._queue and not self._closing:

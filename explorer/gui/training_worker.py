@@ -17,7 +17,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from PySide6.QtCore import QObject, Signal, Slot
+from PySide6.QtCore import QCoreApplication, QObject, Signal, Slot
 
 from explorer.core.progress import TaskState
 from explorer.core.util import heap
@@ -110,6 +110,14 @@ class TrainingWorker(TrainingEvents):
             if not self.in_child:
                 with self._lock:
                     heap.collect_here()
+            # Back to the GUI thread before this thread ends: the controller deletes us
+            # there. Deleted here, our QObject destructor (holding Qt's connection locks)
+            # asks PySide for Python overrides, which needs the GIL, while the GUI thread
+            # may hold the GIL and wait for one of those locks: a deadlock the stress run
+            # met after 215 trainings.
+            app = QCoreApplication.instance()
+            if app is not None:
+                self.moveToThread(app.thread())
             self.done.emit()
 
     def _train(self, state: TaskState) -> dict:
