@@ -21,6 +21,7 @@ and ``stress: N rounds, no crash``.
 from __future__ import annotations
 
 import argparse
+import faulthandler
 import os
 import random
 import sys
@@ -151,6 +152,7 @@ class Stress:
 
 
 _POLYGON = ((-1, -1), (1, -1), (1, 1), (0, 0.2), (-1, 1))
+HANG_S = 300  # a round (with its waits of up to 2 x 120 s) that takes longer is a hang
 
 
 def _run_events(seconds: float) -> None:
@@ -186,11 +188,14 @@ def run(rounds: int, seed: int, out: Path, stall_log: str = os.devnull) -> int:
     actions = stress.actions()
     t1 = time.perf_counter()
     for i in range(rounds):
+        # a hang (a deadlock) is a failure with every thread's stack, not a silent time-out
+        faulthandler.dump_traceback_later(HANG_S, exit=True)
         stress.do(rng.choice(actions))
         _run_events(rng.uniform(0.0, 0.06))
         if i % 10 == 9:
             window.wait_training(120_000)
             window.wait_idle(120_000)
+    faulthandler.cancel_dump_traceback_later()
     print(f"{rounds} rounds in {time.perf_counter() - t1:.1f} s", flush=True)
     window.stall_probe.mark("close with work in flight")
     stress.train_and_cancel = lambda: None  # leave the last one running
