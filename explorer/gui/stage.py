@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
-from PySide6.QtWidgets import QFrame, QScrollArea, QTabWidget, QWidget
+from PySide6.QtWidgets import QFrame, QScrollArea, QTabWidget, QVBoxLayout, QWidget
 
 from explorer.core.errors import InvalidParameter
 from explorer.gui.object_names import named
@@ -39,7 +39,7 @@ class Stage(QTabWidget):
     def add_view(self, title: str, widget: QWidget, scroll: bool = True) -> QWidget:
         """Add ``widget`` as the view ``title`` (in a vertical-only scroll area unless
         ``scroll`` is False: a view that fills the stage itself, such as the map)."""
-        page = _scrolling(widget) if scroll else widget
+        page = _scrolling(widget) if scroll else _holding(widget)
         named(page, f"view{title}")
         self.addTab(page, title)
         name = title.lower()
@@ -67,6 +67,15 @@ class Stage(QTabWidget):
     def current_view(self) -> str:
         page = self.currentWidget()
         return next((name for name, p in self.pages.items() if p is page), "")
+
+
+def _holding(widget: QWidget) -> QWidget:
+    """A page that holds ``widget`` edge to edge (the widget keeps its own objectName)."""
+    page = QWidget()
+    layout = QVBoxLayout(page)
+    layout.setContentsMargins(0, 0, 0, 0)
+    layout.addWidget(widget)
+    return page
 
 
 def _scrolling(widget: QWidget) -> QScrollArea:

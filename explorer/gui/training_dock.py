@@ -5,9 +5,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtWidgets import QMainWindow, QMessageBox, QScrollArea
+from PySide6.QtWidgets import QMainWindow, QMessageBox
 
-from explorer.gui.object_names import named
 from explorer.gui.training_controller import TrainingController
 from explorer.gui.training_panel import TrainingPanel
 
@@ -40,10 +39,7 @@ class TrainingDock:
         self.window = window
         self.controller = TrainingController(window)
         self.panel = TrainingPanel(window.renderer, self.controller)
-        # The form is tall: scroll it rather than forcing the window taller than the screen.
-        self.widget = named(QScrollArea(), "trainingScroll")
-        self.widget.setWidget(self.panel)
-        self.widget.setWidgetResizable(True)
+        self.widget = self.panel  # the training view (its form scrolls in a column of its own)
         # "Explore latest checkpoint" loads a separate copy of the bundle into A or B: the
         # slot's own model thread loads it from disk, never the model being trained.
         self.panel.exploreCheckpoint.connect(lambda path, slot: window.load_model(slot, path))

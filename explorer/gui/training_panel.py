@@ -15,22 +15,25 @@ from __future__ import annotations
 import contextlib
 from typing import Any
 
-from PySide6.QtCore import QTimer, Signal, Slot
+from PySide6.QtCore import Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
+    QFrame,
+    QHBoxLayout,
     QLabel,
     QLineEdit,
     QPlainTextEdit,
     QProgressBar,
     QPushButton,
+    QScrollArea,
     QVBoxLayout,
     QWidget,
 )
 
 from explorer.core.errors import ExplorerError
-from explorer.core.model.train_start import OutputInUse
+from explorer.core.model.train_start import BundleThere, OutputInUse
 from explorer.core.util.clock import format_duration
 from explorer.gui.later import Later
 from explorer.gui.loss_plot import LossPlot
@@ -40,6 +43,7 @@ from explorer.gui.training_controller import TrainingController
 from explorer.gui.training_form import TrainingForm, hbox
 
 ERROR_STYLE = "color: #c00;"
+FORM_PX = 430  # the settings column's width (at least; 140 more at most)
 
 
 class TrainingPanel(QWidget):
@@ -114,21 +118,38 @@ class TrainingPanel(QWidget):
         )
         self.cluster_box.setMaximumHeight(90)
         self.copy_commands = named(QPushButton("Copy"), "trainCopyClusterCommands")
-        layout = QVBoxLayout(self)
-        layout.addWidget(self.form)
-        layout.addLayout(hbox(self.cluster_label, self.copy_commands))
-        layout.addWidget(self.cluster_box)
-        layout.addWidget(self.message)
-        layout.addLayout(
+        # The settings at the left (they scroll, vertically only); at the right what a run
+        # shows: Start / Cancel / Resume first, so that nothing below them (a status line
+        # that wraps, the queue) moves them under the mouse, then progress and the curves.
+        settings = QWidget()
+        left = QVBoxLayout(settings)
+        left.setContentsMargins(0, 0, 4, 0)
+        left.addWidget(self.form)
+        left.addLayout(hbox(self.cluster_label, self.copy_commands))
+        left.addWidget(self.cluster_box)
+        left.addStretch(1)
+        self.form_scroll = named(QScrollArea(), "trainingFormScroll")
+        self.form_scroll.setWidget(settings)
+        self.form_scroll.setWidgetResizable(True)
+        self.form_scroll.setFrameShape(QFrame.Shape.NoFrame)
+        self.form_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.form_scroll.setMinimumWidth(FORM_PX)
+        self.form_scroll.setMaximumWidth(FORM_PX + 140)
+        run = QVBoxLayout()
+        run.addLayout(
             hbox(self.start_button, self.cancel_button, self.resume_button, stretch_first=False)
         )
-        layout.addWidget(self.progress)
-        layout.addWidget(self.status)
-        layout.addWidget(self.queue_label)
-        layout.addLayout(hbox(self.device, self.log_scale))
-        layout.addWidget(self.plot, 1)
-        layout.addLayout(hbox(self.explore_button, QLabel("into slot"), self.explore_slot))
-        layout.addWidget(self.tensorboard_button)
+        run.addWidget(self.message)
+        run.addWidget(self.progress)
+        run.addWidget(self.status)
+        run.addWidget(self.queue_label)
+        run.addLayout(hbox(self.device, self.log_scale))
+        run.addWidget(self.plot, 1)
+        run.addLayout(hbox(self.explore_button, QLabel("into slot"), self.explore_slot))
+        run.addWidget(self.tensorboard_button)
+        layout = QHBoxLayout(self)
+        layout.addWidget(self.form_scroll)
+        layout.addLayout(run, 1)
 
     def _connect(self) -> None:
         self._validate_soon = Later(self.validate_now, 150, self)
@@ -149,6 +170,7 @@ class TrainingPanel(QWidget):
         c = self.controller
         c.started.connect(self._on_started)
         c.progress.connect(self._on_progress)
+        c.busyChanged.connect(self._busy_changed)
         c.epochCompleted.connect(self._on_epoch)
         c.finished.connect(self._on_finished)
         c.cancelled.connect(self._on_cancelled)
@@ -179,11 +201,12 @@ class TrainingPanel(QWidget):
             self.controller.validate(**self.options())
         except ExplorerError as exc:
             problem = str(exc)
-            in_use = isinstance(exc, OutputInUse)
+            note = isinstance(exc, (OutputInUse, BundleThere))
         else:
-            problem, in_use = "", False
-        # the output folder of a running training: a note in the normal colour, not an error
-        self.message.setStyleSheet("" if in_use else ERROR_STYLE)
+            problem, note = "", False
+        # the output folder of a running training, or the bundle a training wrote there: a
+        # note in the normal colour (Resume continues it), not an error
+        self.message.setStyleSheet("" if note else ERROR_STYLE)
         self.message.setText(problem)
         self.message.setVisible(bool(problem))
         self.start_button.setEnabled(not problem)
@@ -291,6 +314,10 @@ class TrainingPanel(QWidget):
         self.message.setVisible(True)
 
     # ------------------------------------------------------------------ controller events
+    def _busy_changed(self, busy: bool) -> None:
+        if not busy:  # the last run ended: its output folder is free (or holds its bundle)
+            self.validate_now()
+
     def _on_started(self, e: dict) -> None:
         self._started_job = e.get("job")
         self._pending_progress = None

@@ -32,6 +32,10 @@ def test_train_from_window_then_explore_checkpoint(window, tmp_path, qtbot):
     assert "already running" in panel.message.text()
     assert panel.message.styleSheet() == ""  # ... shown as a note, not in red
     assert window.wait_training(120_000)
+    assert window.wait_idle(60_000)
+    # its own finished bundle in the output field: a note (Resume continues it), not red
+    assert "already there" in panel.message.text() and panel.message.styleSheet() == ""
+    assert panel.resume_button.isEnabled() and not panel.start_button.isEnabled()
     strides = panel.strides.text()
     panel.strides.setText("3,3,3")
     assert not panel.validate_now()

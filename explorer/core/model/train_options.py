@@ -385,7 +385,9 @@ class TrainConfig:
                 if cluster is not None and (out / WORKER_BACKUP).is_dir():
                     pass  # a multi-worker training stopped halfway: the same command resumes it
                 elif not self.overwrite:
-                    raise InvalidParameter(
+                    from explorer.core.model.train_start import BundleThere
+
+                    raise BundleThere(
                         f"{out}: a model bundle is already there; use --resume to continue it or --overwrite"
                     )
             elif any(out.iterdir()):
