@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtCore import QPoint, QRect, QRectF, QSize, Qt, Signal
+from PySide6.QtCore import Property, QPoint, QRect, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QImage, QMouseEvent, QPainter, QPaintEvent, QPixmap
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
@@ -37,6 +37,8 @@ class GridView(QWidget):
         self.captions: tuple[str, ...] = ("decoded", "sharpened")  # below each grid
         self.selected: int | None = None
         self._rects: list[QRectF] = []
+        self._shown_scale = 1.0  # of the grids painted last (a fraction below 1x)
+        self._scale = 0  # its whole part: the Qt property ``scale`` (0: below 1x, or none)
         self.setMinimumSize(240, 200)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         self.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
@@ -76,16 +78,23 @@ class GridView(QWidget):
         p = QPainter(self)
         p.fillRect(self.rect(), self.palette().window())
         p.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, False)
-        title_h = self.fontMetrics().height() + 6
+        title_h = self.fontMetrics().height() + 4
         p.drawText(QRect(0, 0, self.width(), title_h), Qt.AlignmentFlag.AlignCenter, self.title)
         images = self.shown_images()
         self._rects = []
-        if images:
-            for target, caption in self._placements(images, title_h):
-                p.drawPixmap(target, self.pixmaps[len(self._rects)], QRectF(self.pixmaps[0].rect()))
+        if images and self.layout_info is not None:
+            for i, (target, caption) in enumerate(self._placements(images, title_h)):
+                self._paint_tiles(p, self.pixmaps[i], target)
                 self._rects.append(target)
-                below = QRectF(target.x(), target.bottom(), target.width(), title_h)
-                p.drawText(below, Qt.AlignmentFlag.AlignCenter, caption)
+                if caption:  # beside the grid, read bottom to top
+                    p.save()
+                    p.translate(target.left() - 4, target.center().y())
+                    p.rotate(-90)
+                    w = self.fontMetrics().horizontalAdvance(caption) + 8
+                    p.drawText(
+                        QRectF(-w / 2, -title_h, w, title_h), Qt.AlignmentFlag.AlignCenter, caption
+                    )
+                    p.restore()
             self._draw_selection(p)
         if self.message:
             p.setPen(QColor("#a00") if self.message.startswith("error") else QColor("#444"))
@@ -94,41 +103,87 @@ class GridView(QWidget):
             )
         p.end()
 
+    def _paint_tiles(self, p: QPainter, pixmap: QPixmap, target: QRectF) -> None:
+        """Every tile of ``pixmap`` (a grid with its padding) into its place in ``target``."""
+        assert self.layout_info is not None
+        rows, cols, pad, h, w = self.layout_info
+        for index in range(rows * cols):
+            r, c = divmod(index, cols)
+            source = QRectF(pad + c * (w + pad), pad + r * (h + pad), w, h)
+            p.drawPixmap(self._tile_rect(target, index, self.layout_info), pixmap, source)
+
+    def _gap(self, scale: float) -> float:
+        """Screen pixels between tiles: the grid's own padding at 1x and below (scaled),
+        one pixel from 2x on (whole-pixel tiles get the room)."""
+        pad = self.layout_info[2] if self.layout_info is not None else 2
+        return 1.0 if scale >= 2 else pad * min(scale, 1.0)
+
+    def _extent(self, scale: float) -> tuple[float, float]:
+        """Width and height of one grid drawn at ``scale``."""
+        assert self.layout_info is not None
+        rows, cols, _, h, w = self.layout_info
+        gap = self._gap(scale)
+        return cols * w * scale + (cols - 1) * gap, rows * h * scale + (rows - 1) * gap
+
+    def _fit(self, width: float, height: float) -> float:
+        """The largest scale at which one grid fits ``width`` x ``height``: a whole number
+        from 1 on (every image pixel the same number of screen pixels), else a fraction."""
+        assert self.layout_info is not None
+        rows, cols, _, h, w = self.layout_info
+        s = 1
+        while True:
+            gw, gh = self._extent(s + 1)
+            if gw > width or gh > height:
+                break
+            s += 1
+        gw, gh = self._extent(s)
+        if gw <= width and gh <= height:
+            return float(s)
+        pad = self.layout_info[2]  # below 1x the padding shrinks with the tiles
+        return max(0.05, min(width / (cols * (w + pad) - pad), height / (rows * (h + pad) - pad)))
+
     def _placements(self, images: list[QImage], title_h: int) -> list[tuple[QRectF, str]]:
-        """Target rectangles side by side or stacked, whichever shows the grids larger."""
-        n, gap = len(images), 8
-        iw, ih = images[0].width(), images[0].height()
-        W, H = self.width(), self.height() - title_h
-        side = min((W - gap * (n - 1)) / n / iw, (H - title_h) / ih)
-        stack = min(W / iw, (H - n * title_h) / n / ih)
-        scale = max(side, stack, 0.05)
-        if scale >= 1:
-            scale = float(int(scale))  # whole-pixel zoom: every tile gets the same pixels
-        w, h = iw * scale, ih * scale
+        """Where each grid goes, side by side or one below the other, whichever shows them
+        larger, at :meth:`_fit`'s scale; captions (when not empty) go at each grid's left."""
+        n, sep = len(images), 6
+        captioned = any(self.captions)
+        cap_w = self.fontMetrics().height() + 4 if captioned else 0
+        W, H = self.width() - cap_w, self.height() - title_h
+        side = self._fit((W - sep * (n - 1) - cap_w * (n - 1)) / n, H)
+        stack = self._fit(W, (H - sep * (n - 1)) / n)
+        scale = max(side, stack)
+        self._shown_scale = scale
+        self._scale = int(scale) if scale >= 1 else 0
+        gw, gh = self._extent(scale)
         out = []
-        x: float
-        y: float
         for i in range(n):
             if side >= stack:
-                cell_w = (W - gap * (n - 1)) / n
-                x, y = i * (cell_w + gap) + (cell_w - w) / 2, title_h
+                cell = (W - (n - 1) * (sep + cap_w)) / n
+                x = cap_w + i * (cell + sep + cap_w) + (cell - gw) / 2
+                y = title_h + (H - gh) / 2 if n == 1 else title_h
             else:
-                x, y = (W - w) / 2, title_h + i * (h + title_h)
-            out.append((QRectF(x, y, w, h), self.captions[min(i, len(self.captions) - 1)]))
+                x = cap_w + (W - gw) / 2
+                y = title_h + i * (gh + sep)
+            caption = self.captions[min(i, len(self.captions) - 1)] if captioned else ""
+            out.append((QRectF(round(x), round(y), gw, gh), caption))
         return out
+
+    def _get_scale(self) -> int:
+        return self._scale
+
+    scale = Property(int, _get_scale)  # whole-pixel scale of the grids on screen (0: below 1x)
 
     def _tile_rect(
         self, target: QRectF, index: int, layout: tuple[int, int, int, int, int]
     ) -> QRectF:
-        rows, cols, pad, h, w = layout
-        s = target.width() / (cols * (w + pad) + pad)
+        """Tile ``index``'s rectangle in a grid drawn at ``target``."""
+        _, cols, _, h, w = layout
+        scale, gap = self._shown_scale, self._gap(self._shown_scale)
         r, c = divmod(index, cols)
         return QRectF(
-            target.x() + (pad + c * (w + pad)) * s,
-            target.y() + (pad + r * (h + pad)) * s,
-            w * s,
-            h * s,
-        )
+            target.x() + c * (w * scale + gap), target.y() + r * (h * scale + gap),
+            w * scale, h * scale,
+        )  # fmt: skip
 
     def tile_image(self, index: int) -> QImage | None:
         """Tile ``index`` of the decoded grid at its own pixels (``None`` without a grid)."""
@@ -152,9 +207,9 @@ class GridView(QWidget):
         rows, cols, pad, h, w = self.layout_info
         for target in self._rects:
             if target.contains(x, y):
-                s = target.width() / (cols * (w + pad) + pad)
-                gx, gy = (x - target.x()) / s - pad, (y - target.y()) / s - pad
-                c, r = int(gx // (w + pad)), int(gy // (h + pad))
+                step_x = w * self._shown_scale + self._gap(self._shown_scale)
+                step_y = h * self._shown_scale + self._gap(self._shown_scale)
+                c, r = int((x - target.x()) // step_x), int((y - target.y()) // step_y)
                 if 0 <= r < rows and 0 <= c < cols:
                     return r * cols + c
         return None

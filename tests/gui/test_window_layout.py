@@ -29,6 +29,7 @@ SCRIPT = textwrap.dedent(
         "screen": [screen.x(), screen.y(), screen.width(), screen.height()],
         "frame": [frame.x(), frame.y(), frame.width(), frame.height()],
         "grids": [[r.width(), r.height()] for v in views.values() for r in v._rects],
+        "scales": [v.property("scale") for v in views.values()],
         "grids_area": window.grids.width() * window.grids.height(),
         "largest_dock": max(docks.values()),
     }
@@ -64,7 +65,7 @@ def test_window_fits_1366x768_and_grids_show_at_1x(tmp_path):
     assert (sw, sh) == (1366, 768)
     for x, y, w, h in (out["frame"], out["restored"]):
         assert sx <= x and sy <= y and x + w <= sx + sw and y + h <= sy + sh, (x, y, w, h)
-    # both slots' grids (decoded and sharpened) at 1x or larger: 8x8 tiles of 28 + padding 2
-    assert len(out["grids"]) == 4
-    assert all(w >= 242 and h >= 242 for w, h in out["grids"]), out["grids"]
+    # both slots' grids (decoded and sharpened) at 1x or larger: 8x8 tiles of 28, 2 px apart
+    assert len(out["grids"]) == 4 and all(s >= 1 for s in out["scales"]), out
+    assert all(w >= 238 and h >= 238 for w, h in out["grids"]), out["grids"]
     assert out["grids_area"] > out["largest_dock"]
