@@ -1,4 +1,5 @@
-"""Every view of the real window fits and reads on 1366x768 and 1920x1080 (issue 25).
+"""Every view of the real window fits and reads on 1366x768 and 1920x1080 (issue 25), and
+the window fits the screen, also when the settings saved a geometry of a larger one.
 
 The window runs in a fresh interpreter whose offscreen screen has the size under test (Qt's
 offscreen platform takes its screens from a JSON file), on the shipped models. The script
@@ -78,7 +79,21 @@ SCRIPT = textwrap.dedent(
         if name == "map":
             m = window.projection.map
             report["map"] = [m.width(), m.height()]
+    screen = window.screen().availableGeometry()
+    frame = window.frameGeometry()
+    report["screen"] = [screen.x(), screen.y(), screen.width(), screen.height()]
+    report["frame"] = [frame.x(), frame.y(), frame.width(), frame.height()]
+    # a geometry saved on a larger screen is clamped to this one
+    window.resize(2400, 1500)
+    window.move(300, 200)
+    window.save_settings()
     window.shutdown()
+    window.close()
+    _, again = create_window([])
+    frame = again.frameGeometry()
+    report["restored"] = [frame.x(), frame.y(), frame.width(), frame.height()]
+    report["restored_view"] = again.stage.current_view()
+    again.shutdown()
     print(json.dumps(report))
     """
 )
@@ -95,6 +110,11 @@ def test_every_view_fits_and_reads(size, tmp_path):
     )
     assert proc.returncode == 0, proc.stderr[-3000:]
     report = json.loads(proc.stdout.strip().splitlines()[-1])
+    sx, sy, sw, sh = report["screen"]
+    assert f"{sw}x{sh}" == size
+    for x, y, w, h in (report["frame"], report["restored"]):  # the window fits the screen
+        assert sx <= x and sy <= y and x + w <= sx + sw and y + h <= sy + sh, (x, y, w, h)
+    assert report["restored_view"] == "training"  # the view on the stage comes back
     assert report["views"] and all(not p for p in report["views"].values()), report["views"]
     assert report["resampled"]
     width, height = report["map"]
