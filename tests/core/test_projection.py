@@ -119,7 +119,10 @@ def test_tsne_progress_covers_both_phases(blobs) -> None:
     assert "affinities" in reports[0][1]
     assert fractions == sorted(fractions)
     assert fractions[-1] == 1.0
-    assert any("iteration 40/40" in m for _, m in reports)
+    # counted as the options say: 20 early-exaggeration iterations, then "iterations" 20
+    assert any("early exaggeration 20/20" in m for _, m in reports)
+    assert any("iteration 20/20" in m and "exaggeration" not in m for _, m in reports)
+    assert not any("/40" in m for _, m in reports)
 
 
 def test_tsne_cancel_is_quick(blobs) -> None:

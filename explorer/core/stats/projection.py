@@ -150,7 +150,9 @@ def tsne(
 
     state.set_progress(0.0, f"t-SNE: computing affinities of {n_points} points")
     neighbors = "exact" if n_points * z.shape[1] <= EXACT_KNN_MAX_SIZE else "annoy"
-    progress = _ProgressCallback(state, early_exaggeration_iter + n_iter, started, on_frame)
+    progress = _ProgressCallback(
+        state, early_exaggeration_iter + n_iter, started, on_frame, early=early_exaggeration_iter
+    )
     model = TSNE(
         n_components=2,
         perplexity=float(perplexity),
@@ -232,9 +234,11 @@ class _ProgressCallback:
         total_iter: int,
         started: float,
         on_frame: Callable[[np.ndarray, int], None] | None = None,
+        early: int = 0,
     ) -> None:
         self.state = state
         self.total_iter = max(total_iter, 1)
+        self.early = early  # early-exaggeration iterations, counted apart in the message
         self.offset = 0
         self.started = started
         self.trace: list[tuple[int, float, float]] = []
@@ -245,9 +249,12 @@ class _ProgressCallback:
         done = self.offset + iteration
         self.trace.append((done, time.perf_counter() - self.started, float(error)))
         fraction = AFFINITY_SHARE + (1.0 - AFFINITY_SHARE) * done / self.total_iter
-        self.state.set_progress(
-            fraction, f"t-SNE: iteration {done}/{self.total_iter}, KL {error:.3f}"
-        )
+        # as the options say it: the early-exaggeration phase, then "iterations" of the rest
+        if done <= self.early and self.offset == 0:
+            phase = f"early exaggeration {done}/{self.early}"
+        else:
+            phase = f"iteration {done - self.early}/{self.total_iter - self.early}"
+        self.state.set_progress(fraction, f"t-SNE: {phase}, KL {error:.3f}")
         if self.on_frame is not None and (self.frames == 0 or done % FRAME_EVERY == 0):
             self.frames += 1
             self.on_frame(np.array(embedding, dtype=np.float32, copy=True), done)
