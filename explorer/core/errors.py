@@ -11,6 +11,12 @@ class InvalidParameter(ExplorerError, ValueError):
     """A parameter is out of range or inconsistent (e.g. ``b <= 0``, a 0x3 grid)."""
 
 
+class BundleThere(InvalidParameter):
+    """A training's output folder holds a model bundle (e.g. the one a training just wrote):
+    the window's form shows it as a note (Resume continues it), the command line as its error
+    line."""
+
+
 class NeedsDataError(InvalidParameter):
     """A sampler or analysis needs encoded data and none was given."""
 

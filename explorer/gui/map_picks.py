@@ -17,6 +17,7 @@ from PySide6.QtWidgets import QFileDialog
 from explorer.core.errors import ExplorerError, InvalidParameter
 from explorer.core.output.map_colours import classes_of
 from explorer.core.stats.maps import map_codes
+from explorer.gui import dialog_folders
 from explorer.gui.grid_view import to_qimage
 from explorer.gui.workers import report_error
 
@@ -231,8 +232,9 @@ class MapPicks(_Panel):  # _Panel: object at run time, declarations for mypy
 
     def export_dialog(self) -> None:
         path, _ = QFileDialog.getSaveFileName(
-            self, "Export selection", "selection.npz", "NumPy archive (*.npz)"
+            self, "Export selection", dialog_folders.start("selection.npz"), "NumPy archive (*.npz)"
         )
+        dialog_folders.chosen(path)
         if not path:
             return
         try:

@@ -31,6 +31,7 @@ from PySide6.QtWidgets import QFileDialog, QMenu, QMessageBox, QSizePolicy, QWid
 
 from explorer.core.output.map_colours import MapColours
 from explorer.core.stats import map_geometry
+from explorer.gui import dialog_folders
 from explorer.gui.map_input import MapInput
 from explorer.gui.map_paint import MapPainting, dot_diameter
 from explorer.gui.workers import jobs, report_error
@@ -549,7 +550,8 @@ class MapView(MapPainting, MapInput, QWidget):
         """Ask for a file and export; a failure (e.g. an unwritable folder) is a message."""
         from explorer.core.errors import ExplorerError
 
-        path, _ = QFileDialog.getSaveFileName(self, "Export map", "", FILTER)
+        path, _ = QFileDialog.getSaveFileName(self, "Export map", dialog_folders.start(), FILTER)
+        dialog_folders.chosen(path)
         if not path:
             return
         try:

@@ -14,6 +14,7 @@ from PySide6.QtWidgets import QFileDialog, QInputDialog, QMessageBox
 
 import explorer
 from explorer.core.data.builtin import BUILTIN
+from explorer.gui import dialog_folders
 from explorer.gui.object_names import named
 
 if TYPE_CHECKING:
@@ -128,7 +129,11 @@ def _slot(w: WindowHost, title: str) -> str | None:
 
 
 def open_model_dialog(w: WindowHost, slot: str | None = None) -> None:
-    folder = QFileDialog.getExistingDirectory(w, "Open model bundle (folder with model.keras)")
+    folder = dialog_folders.chosen(
+        QFileDialog.getExistingDirectory(
+            w, "Open model bundle (folder with model.keras)", dialog_folders.start()
+        )
+    )
     if folder and (slot or (slot := _slot(w, "Load into slot"))):
         w.load_model(slot, folder)
 
@@ -148,7 +153,8 @@ def model_path(chosen: str) -> str:
 def open_pair_dialog(w: WindowHost, slot: str | None = None) -> None:
     """Pick an encoder and a decoder file (.keras, .h5, .onnx, or a SavedModel folder's
     saved_model.pb), then the slot."""
-    enc, _ = QFileDialog.getOpenFileName(w, "Encoder file", "", MODEL_FILTER)
+    enc, _ = QFileDialog.getOpenFileName(w, "Encoder file", dialog_folders.start(), MODEL_FILTER)
+    dialog_folders.chosen(enc)
     if not enc:
         return
     dec, _ = QFileDialog.getOpenFileName(w, "Decoder file", str(Path(enc).parent), MODEL_FILTER)
@@ -162,9 +168,14 @@ def open_dataset_dialog(w: WindowHost) -> None:
     if not ok:
         return
     if choice.startswith("a folder"):
-        choice = QFileDialog.getExistingDirectory(w, "Folder of images")
+        choice = dialog_folders.chosen(
+            QFileDialog.getExistingDirectory(w, "Folder of images", dialog_folders.start())
+        )
     elif choice.startswith("a .npz"):
-        choice, _ = QFileDialog.getOpenFileName(w, "Image array", "", "Arrays (*.npz *.npy)")
+        choice, _ = QFileDialog.getOpenFileName(
+            w, "Image array", dialog_folders.start(), "Arrays (*.npz *.npy)"
+        )
+        dialog_folders.chosen(choice)
         if choice:
             picked = _data_range(w)
             if picked is not False:
@@ -204,8 +215,9 @@ def export_grid_dialog(w: WindowHost, slot: str | None = None) -> None:
     if not slot:
         return
     path, _ = QFileDialog.getSaveFileName(
-        w, f"Export grid {slot}", f"grid_{slot}.png", "PNG image (*.png)"
+        w, f"Export grid {slot}", dialog_folders.start(f"grid_{slot}.png"), "PNG image (*.png)"
     )
+    dialog_folders.chosen(path)
     if path:
         sharp = w.actions_by_key["sharp"].isChecked()
         _guard(
@@ -279,14 +291,20 @@ def _sharpen(w: WindowHost, params: dict) -> None:
 
 def export_gif_dialog(w: WindowHost, slot: str) -> None:
     path, _ = QFileDialog.getSaveFileName(
-        w, f"Export animation {slot}", f"grid_{slot}.gif", "GIF animation (*.gif)"
-    )
+        w, f"Export animation {slot}", dialog_folders.start(f"grid_{slot}.gif"),
+        "GIF animation (*.gif)",
+    )  # fmt: skip
+    dialog_folders.chosen(path)
     if path:
         _guard(w, lambda: w.statusBar().showMessage(f"wrote {w.export_gif(slot, path)}", 8000))
 
 
 def export_plots_dialog(w: WindowHost) -> None:
-    folder = QFileDialog.getExistingDirectory(w, "Folder for the plots (PNG, SVG, PDF each)")
+    folder = dialog_folders.chosen(
+        QFileDialog.getExistingDirectory(
+            w, "Folder for the plots (PNG, SVG, PDF each)", dialog_folders.start()
+        )
+    )
     if folder:
         _guard(w, lambda: export_plots(w, folder))
 
@@ -315,7 +333,10 @@ def export_z_dialog(w: WindowHost) -> None:
     s = w.slots.get(slot) if slot else None
     if s is None or s.grid is None:
         return
-    path, _ = QFileDialog.getSaveFileName(w, "Export z-points", f"z_{slot}.npy", "NumPy (*.npy)")
+    path, _ = QFileDialog.getSaveFileName(
+        w, "Export z-points", dialog_folders.start(f"z_{slot}.npy"), "NumPy (*.npy)"
+    )
+    dialog_folders.chosen(path)
     if path:
         _guard(w, lambda: save_npy(path, s.grid.samples.z))
 

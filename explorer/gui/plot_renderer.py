@@ -33,7 +33,7 @@ from PySide6.QtCore import QObject, QPointF, QSize, Qt, Signal
 from PySide6.QtGui import QImage, QPainter
 from PySide6.QtWidgets import QFileDialog, QMenu, QMessageBox, QSizePolicy, QWidget
 
-from explorer.gui import mpl_guard
+from explorer.gui import dialog_folders, mpl_guard
 from explorer.gui.later import Later
 from explorer.gui.workers import Task, register_executor, report_error, start_thread, wait_until
 
@@ -329,7 +329,10 @@ class RenderedPlot(QWidget):
         """Ask for a file and export; a failure (e.g. an unwritable folder) is a message."""
         from explorer.core.errors import ExplorerError
 
-        path, _ = QFileDialog.getSaveFileName(self, f"Export {self.title}", "", FILTER)
+        path, _ = QFileDialog.getSaveFileName(
+            self, f"Export {self.title}", dialog_folders.start(), FILTER
+        )
+        dialog_folders.chosen(path)
         if not path:
             return
         try:

@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from explorer.gui import dialog_folders
 from explorer.gui.grid_view import to_qimage
 from explorer.gui.object_names import named
 
@@ -243,8 +244,9 @@ class ReconstructionPanel(QWidget):
         from explorer.core.errors import ExplorerError
 
         path, _ = QFileDialog.getSaveFileName(
-            self, "Export reconstructions", "rec.png", "PNG (*.png)"
+            self, "Export reconstructions", dialog_folders.start("rec.png"), "PNG (*.png)"
         )
+        dialog_folders.chosen(path)
         if not path:
             return
         try:

@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
 
 from explorer.core.model.config import PRESETS
 from explorer.core.model.train_options import OPTIONS, Option
+from explorer.gui import dialog_folders
 from explorer.gui.object_names import named
 
 SECTIONS = {"model": "Model", "data": "Data and training"}  # the form's groups, in order
@@ -227,20 +228,25 @@ class TrainingForm(QWidget):
 
     # ------------------------------------------------------------------ dialogs
     def _browse_folder(self) -> None:
-        path = QFileDialog.getExistingDirectory(self, "Image folder")
+        path = dialog_folders.chosen(
+            QFileDialog.getExistingDirectory(self, "Image folder", dialog_folders.start())
+        )
         if path:
             self._combo("dataset").setCurrentText(path)
 
     def _browse_arrays(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "Images array file", "", "Arrays (*.npz *.npy)")
+        path, _ = QFileDialog.getOpenFileName(
+            self, "Images array file", dialog_folders.start(), "Arrays (*.npz *.npy)"
+        )
+        dialog_folders.chosen(path)
         if path:
             self._combo("dataset").setCurrentText(path)
 
     def browse_out_folder(self, existing: bool = False) -> None:
         """Ask for the output folder (``existing``: a bundle to resume)."""
-        start = str(Path(self.out.text()).parent) if self.out.text() else ""
+        start = str(Path(self.out.text()).parent) if self.out.text() else dialog_folders.start()
         title = "Bundle to resume" if existing else "Output bundle folder"
-        path = QFileDialog.getExistingDirectory(self, title, start)
+        path = dialog_folders.chosen(QFileDialog.getExistingDirectory(self, title, start))
         if path:
             self.out.setText(path)
 

@@ -32,8 +32,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from explorer.core.errors import ExplorerError
-from explorer.core.model.train_start import BundleThere, OutputInUse
+from explorer.core.errors import BundleThere, ExplorerError
+from explorer.core.model.train_start import OutputInUse
 from explorer.core.util.clock import format_duration
 from explorer.gui.later import Later
 from explorer.gui.loss_plot import LossPlot

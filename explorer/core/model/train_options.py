@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from explorer.core.data.builtin import BUILTIN
-from explorer.core.errors import InvalidParameter
+from explorer.core.errors import BundleThere, InvalidParameter
 from explorer.core.model.config import (
     ACTIVATIONS,
     KINDS,
@@ -385,8 +385,6 @@ class TrainConfig:
                 if cluster is not None and (out / WORKER_BACKUP).is_dir():
                     pass  # a multi-worker training stopped halfway: the same command resumes it
                 elif not self.overwrite:
-                    from explorer.core.model.train_start import BundleThere
-
                     raise BundleThere(
                         f"{out}: a model bundle is already there; use --resume to continue it or --overwrite"
                     )

@@ -17,11 +17,6 @@ class OutputInUse(InvalidParameter):
     the settings: the form shows it as a note, not as an error)."""
 
 
-class BundleThere(InvalidParameter):
-    """The output folder holds a model bundle (e.g. the one a training just wrote): the
-    form shows it as a note (Resume continues it), the command line as its error line."""
-
-
 def check_start(options: dict[str, Any], pending_outs: set[str] | None = None) -> None:
     """Raise :class:`InvalidParameter` (one sentence) if ``options`` cannot start a training.
 
