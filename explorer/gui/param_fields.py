@@ -43,6 +43,8 @@ def field_page(
             widget.currentIndexChanged.connect(on_choice)
         else:
             widget = named(QLineEdit(p.text_default), object_name(p))
+            if not p.text_default:  # a value to give (no default): say what it is, in grey
+                widget.setPlaceholderText(p.help or "required")
             widget.textChanged.connect(lambda _t, q=p: on_text(q))
         widget.setToolTip(p.help)
         form.addRow(p.label or p.key, widget)

@@ -151,3 +151,20 @@ def test_attribute_is_in_the_menu_with_its_page(panel):
         "steps": 7,
         "alpha": [0.0, 2.0],
     }
+
+
+def test_fields_without_a_default_say_what_to_give(panel):
+    """A required field (no default: the attribute, the traverse's components) is not a bare
+    blank box: its placeholder says what goes there; fields with a value have none."""
+    blank = 0
+    for method, spec in SAMPLERS.items():
+        for p in spec.params:
+            widget = panel.fields[method][p.key]
+            if p.form == "choice":
+                continue
+            if p.text_default:
+                assert widget.placeholderText() == ""
+            else:
+                blank += 1
+                assert widget.placeholderText() == (p.help or "required"), p.key
+    assert blank >= 2  # the attribute and the traverse's components at least
