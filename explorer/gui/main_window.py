@@ -142,6 +142,7 @@ class MainWindow(SlotsMixin, SamplingMixin, QMainWindow):
         self.projection.endpointsChosen.connect(self.interpolate_between)
         self.sampler.changed.connect(self.summarise_soon)
         self.sampler.changed.connect(self.draw_samples_soon)
+        self.stage.viewChanged.connect(self._view_shown)
         self.sampler.changed.connect(self._mark_busy)
         self.sampler.changed.connect(self.quality_sampler_changed)
         self.quality.changed.connect(self._work_changed)
@@ -242,6 +243,10 @@ class MainWindow(SlotsMixin, SamplingMixin, QMainWindow):
         settings.sync()
 
     # ------------------------------------------------------------------ views
+    def _view_shown(self, name: str) -> None:
+        if name == "reconstructions":  # never an empty view: the first images
+            self.reconstructions.show_first()
+
     def show_view(self, name: str) -> QWidget:
         """Put a view on the stage by its lower-case name: ``"samples"``, ``"map"``,
         ``"histograms"``, ``"reconstructions"``, ``"clusters"``, ``"diagnostics"``,

@@ -118,6 +118,12 @@ class ReconstructionPanel(QWidget):
         self._asked: list[str] = []
 
     # ------------------------------------------------------------------ picking images
+    def show_first(self) -> None:
+        """The split's first images, when nothing is shown yet and a model is loaded (the
+        window calls it when the view comes on the stage, or a model loads while it is)."""
+        if self.images is None and self.slots():
+            self.step(0)
+
     def _pool(self) -> tuple[Any, np.ndarray] | None:
         """The data set of the first loaded slot and the indices of the chosen split, split
         as the models' training split it (their ``meta.json``; else 10%, seed 0)."""

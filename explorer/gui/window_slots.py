@@ -58,6 +58,7 @@ if TYPE_CHECKING:
     from explorer.gui.plot_renderer import RenderedPlot
     from explorer.gui.projection_panel import ProjectionPanel
     from explorer.gui.quality_panel import QualityPanel
+    from explorer.gui.reconstruction_panel import ReconstructionPanel
     from explorer.gui.sampler_panel import SamplerPanel
     from explorer.gui.stage import Stage
     from explorer.gui.training_dock import DockHost, TrainingDock
@@ -84,6 +85,7 @@ if TYPE_CHECKING:
         histograms: HistogramPanel
         diagnostics: DiagnosticsPanel
         quality: QualityPanel
+        reconstructions: ReconstructionPanel
         projection: ProjectionPanel
         training: TrainingDock
         actions_by_key: dict[str, QAction]  # set by menus.build
@@ -248,6 +250,8 @@ class SlotsMixin(WindowHost):  # WindowHost: object at run time, declarations fo
             on_error=self.error,
         )
         self.draw_samples()
+        if self.stage.current_view() == "reconstructions":  # loaded while on the stage
+            self.reconstructions.show_first()
 
     def _ask_trust(self, s: Slot, source: dict, out: dict) -> None:
         """A file that runs code when loaded: ask, naming the file; load it only on Yes."""

@@ -45,6 +45,9 @@ def test_reconstruction_view_data_set_images_and_dropped_files(window, tmp_path)
     from explorer.core.latent.reconstruct import tile_rows
 
     panel = window.findChild(QWidget, "reconstructionView")
+    window.show_view("reconstructions")  # shown the first time: the split's first images
+    assert window.wait_idle(60_000)
+    assert panel.images is not None and len(panel.chosen["indices"]) == panel.count.value()
     panel.count.setValue(5)
     panel.step(1)
     assert window.wait_idle(60_000)
