@@ -42,11 +42,6 @@ class TaskState:
         if self._on_partial is not None:
             self._on_partial(value)
 
-    @property
-    def wants_partial(self) -> bool:
-        """Whether anyone watches intermediate results (else they need not be made)."""
-        return self._on_partial is not None
-
     def request_stop(self) -> None:
         """Ask the running work to stop at its next check (thread-safe)."""
         self._stop.set()

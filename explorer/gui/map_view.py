@@ -265,11 +265,6 @@ class MapView(MapPainting, MapInput, QWidget):
         x0, x1, y0, y1 = self._view or (0.0, 1.0, 0.0, 1.0)
         return (x0, x1), (y0, y1)
 
-    def set_view(self, limits: Limits) -> None:
-        """Show ``((x0, x1), (y0, y1))``; the view then stays on new positions."""
-        (x0, x1), (y0, y1) = limits
-        self._set_view((float(x0), float(x1), float(y0), float(y1)), user=True)
-
     def _set_view(self, view: tuple[float, float, float, float], user: bool) -> None:
         x0, x1, y0, y1 = view
         if not all(map(math.isfinite, view)) or x1 - x0 <= 1e-12 * max(1.0, abs(x0)):

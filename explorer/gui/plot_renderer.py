@@ -281,14 +281,6 @@ class RenderedPlot(QWidget):
         self.update()
         self.imageShown.emit()
 
-    # ------------------------------------------------------------------ coordinates
-    def figure_pixel(self, pos: QPointF) -> tuple[float, float]:
-        """Widget position -> figure display coordinates (pixels from the bottom left)."""
-        if self._image is None:
-            return 0.0, 0.0
-        ratio = self._image.devicePixelRatio()
-        return pos.x() * ratio, self._image.height() - pos.y() * ratio
-
     # ------------------------------------------------------------------ Qt
     def paintEvent(self, event) -> None:
         painter = QPainter(self)

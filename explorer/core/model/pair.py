@@ -21,7 +21,6 @@ from explorer.core.model.net import Net, Shape
 from explorer.core.ranges import check_range
 
 DEFAULT_RANGE = (0.0, 1.0)
-COMMON_RANGES = {"0:1": (0.0, 1.0), "-1:1": (-1.0, 1.0), "0:255": (0.0, 255.0)}
 ENCODER_OUTPUTS = {1: "z", 2: "mu_logvar", 3: "mu_logvar_z"}
 
 

@@ -8,13 +8,13 @@ re-exported here); the per-epoch work (events, checks, checkpoints) is the callb
 
 from __future__ import annotations
 
+import contextlib
 import math
 import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from types import TracebackType
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -130,13 +130,15 @@ def train(
     acc.tensorboard = place.tensorboard(acc.tensorboard)
     plan = restored_plan(place)  # a multi-worker training killed halfway, started again
     place.forget_stale_backup()
-    scope = strategy.scope() if strategy is not None else _null_scope()
+    scope = strategy.scope() if strategy is not None else contextlib.nullcontext()
     with dtype_policy(acc.policy):
         new = not config.resume
         run = _new_run(config, scope, k, out) if new else _resumed_run(config, scope, k)
         if plan is not None:
             _restore_progress(run, plan["epoch"], out)
-        with strategy.scope() if strategy is not None else _null_scope():  # a scope enters once
+        with (
+            strategy.scope() if strategy is not None else contextlib.nullcontext()
+        ):  # a scope enters once
             run.model.compile(
                 optimizer=optimizer_for(run.model.optimizer, acc.policy),
                 jit_compile=acc.jit_compile,
@@ -371,19 +373,6 @@ def _raise_if_diverged(watcher: _Watcher, out: Path) -> None:
         raise TrainingDiverged(
             f"the loss became NaN or infinite at epoch {epoch + 1}, batch {batch + 1}; {kept} in {out}"
         )
-
-
-class _null_scope:
-    def __enter__(self) -> _null_scope:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> Literal[False]:
-        return False
 
 
 def _recorded_range(ds: Dataset) -> list[float] | None:

@@ -37,7 +37,6 @@ METRICS = (
     "coverage",
 )
 CLASSIFIER_METRICS = ("confident", "confidence_mean", "class_coverage")
-FEATURE_METRICS = ("fd", "precision", "recall", "density", "coverage")
 CONFIDENT = (
     0.9  # top class probability at or above which an image counts as confidently recognisable
 )
