@@ -22,6 +22,9 @@ DEFAULT_MODELS = ("mnist_ae", "mnist_vae")
 # The libraries the window's analyses and plots use, imported with Keras on the first model
 # load (tf_setup.import_with_keras): about 120k objects that a full garbage collection
 # would otherwise walk, holding the GIL, each time one runs (100 ms stalls while training).
+# Not umap: its import takes 3.7 s (it imports TensorFlow's parametric UMAP and numba), and
+# on a fresh install numba compiles pynndescent's functions for another 15-20 s: the first
+# model would wait for that; it is imported when a UMAP map is first asked for.
 WINDOW_LIBRARIES = (
     "sklearn.cluster",
     "sklearn.decomposition",
@@ -29,7 +32,6 @@ WINDOW_LIBRARIES = (
     "sklearn.neighbors",
     "sklearn.utils.extmath",
     "openTSNE",
-    "umap",
     "matplotlib.figure",
     "matplotlib.backends.backend_agg",
     "matplotlib.backends.backend_pdf",
