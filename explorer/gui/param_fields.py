@@ -11,7 +11,14 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from PySide6.QtWidgets import QComboBox, QFormLayout, QLineEdit, QWidget
+from PySide6.QtWidgets import (
+    QComboBox,
+    QFormLayout,
+    QLineEdit,
+    QSizePolicy,
+    QStackedWidget,
+    QWidget,
+)
 
 from explorer.core.latent.params import Param
 from explorer.gui.object_names import named
@@ -51,6 +58,19 @@ def field_page(
         fields[p.key] = widget
     page.setLayout(form)
     return page, fields
+
+
+def show_page(stack: QStackedWidget, index: int) -> None:
+    """Show page ``index`` of ``stack`` at its own height: a stacked widget is otherwise as
+    tall as its tallest page (a sampler with eight fields), which leaves a blank under a
+    short one and takes room the panels around it need on a small screen."""
+    pages = [stack.widget(i) for i in range(stack.count())]
+    for i, page in enumerate(pages):
+        policy = QSizePolicy.Policy.Preferred if i == index else QSizePolicy.Policy.Ignored
+        if page is not None:
+            page.setSizePolicy(policy, policy)
+    stack.setCurrentIndex(index)
+    stack.adjustSize()
 
 
 def field_text(widget: Field) -> str:

@@ -53,7 +53,7 @@ from explorer.gui.map_paint import RENDER_IN_THREAD
 from explorer.gui.map_picks import MapPicks, point_labels
 from explorer.gui.map_view import MapPoints, MapView
 from explorer.gui.object_names import named
-from explorer.gui.param_fields import Field, field_page, field_text, mark
+from explorer.gui.param_fields import Field, field_page, field_text, mark, show_page
 from explorer.gui.task_controls import TaskControls, encoded_slot
 from explorer.gui.workers import Runner
 
@@ -317,7 +317,7 @@ class ProjectionPanel(MapPicks, QWidget):
 
     def _method_changed(self, index: int) -> None:
         """Show the method's page; hidden pages take no room (PCA has no fields)."""
-        self.stack.setCurrentIndex(index)
+        show_page(self.stack, index)
         for i in range(self.stack.count()):
             policy = QSizePolicy.Policy.Preferred if i == index else QSizePolicy.Policy.Ignored
             page = self.stack.widget(i)

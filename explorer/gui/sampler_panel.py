@@ -30,7 +30,14 @@ from explorer.core.latent.params import Limits, Param, to_json
 from explorer.core.latent.sampler_spec import SamplerSpec
 from explorer.core.latent.samplers import SAMPLERS
 from explorer.gui.object_names import named
-from explorer.gui.param_fields import Field, field_page, field_text, mark, set_field_text
+from explorer.gui.param_fields import (
+    Field,
+    field_page,
+    field_text,
+    mark,
+    set_field_text,
+    show_page,
+)
 
 
 def object_name(spec: SamplerSpec, p: Param) -> str:
@@ -86,6 +93,7 @@ class SamplerPanel(QWidget):
         layout.addWidget(self.error)
         layout.addWidget(self.resample_button)
         layout.addStretch(1)
+        show_page(self.stack, self.method.currentIndex())
         self._update_same_z()
 
     def _spin(self, name: str, low: int, high: int, value: int) -> QSpinBox:
@@ -116,7 +124,7 @@ class SamplerPanel(QWidget):
         return self.method.currentData()
 
     def _method_changed(self) -> None:
-        self.stack.setCurrentIndex(self.method.currentIndex())
+        show_page(self.stack, self.method.currentIndex())
         self._update_same_z()
         own_layout = SAMPLERS[self.sampler()].layout is not None  # rows x cols from its params
         for spin in (self.rows, self.cols):

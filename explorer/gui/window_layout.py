@@ -50,6 +50,12 @@ def size_to_screen(window: QMainWindow, docks: dict[str, QDockWidget]) -> None:
     window.resize(width, height)
     side = min(max(SIDE_PX[0], width // 6), SIDE_PX[1])
     window.resizeDocks(list(docks.values()), [side] * len(docks), Qt.Orientation.Horizontal)
+    # the last dock (the sampler) as tall as it needs, the first (the models) the rest
+    *first, last = docks.values()
+    inner = last.widget()
+    need = (inner.sizeHint().height() if inner is not None else 300) + 30  # + its title bar
+    rest = max(200, height - need - 60)
+    window.resizeDocks([*first, last], [rest, need], Qt.Orientation.Vertical)
 
 
 def _scrolling(widget: QWidget, name: str) -> QWidget:
