@@ -9,6 +9,7 @@ from explorer.commands.common import encode, load
 from explorer.commands.options import add_data_range_argument, add_model_arguments, str_list
 from explorer.commands.outputs import output_folder
 from explorer.commands.progressbar import ProgressBar
+from explorer.core.data.builtin import DEFAULT_DATASET
 from explorer.core.stats.maps import MAP_METHODS
 
 
@@ -20,7 +21,7 @@ def add_parser(sub) -> None:
         description="Writes every plot to OUT and OUT/summary.json.",
     )
     add_model_arguments(p)
-    p.add_argument("--dataset", default="mnist-5k")
+    p.add_argument("--dataset", default=DEFAULT_DATASET)
     add_data_range_argument(p)
     p.add_argument("--out", required=True, help="output folder")
     p.add_argument("--json", action="store_true", help="also print summary.json")

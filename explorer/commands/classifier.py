@@ -8,6 +8,7 @@ import time
 from explorer.commands.options import add_data_range_argument
 from explorer.commands.outputs import output_folder
 from explorer.commands.progressbar import ProgressBar
+from explorer.core.data.builtin import DEFAULT_DATASET
 from explorer.core.errors import InvalidParameter
 from explorer.core.util.clock import format_duration
 
@@ -19,7 +20,9 @@ def add_parser(sub) -> None:
         description="Train a small CNN classifier on a labelled data set and write a classifier "
         "bundle (model.keras + meta.json); prints its held-out accuracy.",
     )
-    p.add_argument("--dataset", default="mnist-5k", help="labelled data set (default mnist-5k)")
+    p.add_argument(
+        "--dataset", default=DEFAULT_DATASET, help=f"labelled data set (default {DEFAULT_DATASET})"
+    )
     add_data_range_argument(p)
     p.add_argument(
         "--epochs",

@@ -11,6 +11,7 @@ from explorer.commands.common import encode, load
 from explorer.commands.options import add_slot_arguments
 from explorer.commands.outputs import output_folder
 from explorer.commands.sampler_options import add_sampling_parser
+from explorer.core.data.builtin import DEFAULT_DATASET
 
 
 def add_parser(sub) -> None:
@@ -40,7 +41,7 @@ def run(args: argparse.Namespace) -> int:
 
     out = output_folder(args.out)
     models = {"A": load(args, "a"), "B": load(args, "b")}
-    dataset = args.dataset or "mnist-5k"
+    dataset = args.dataset or DEFAULT_DATASET
     args.dataset = dataset
     encodings = {slot: encode(m, dataset, args.data_range)[1] for slot, m in models.items()}
     # The very same z-points only from a data-free sampler and one z_dim; a sampler that

@@ -9,6 +9,7 @@ from pathlib import Path
 from explorer.commands.common import encode, load
 from explorer.commands.options import add_data_range_argument, add_model_arguments
 from explorer.commands.outputs import output_file, output_folder
+from explorer.core.data.builtin import DEFAULT_DATASET
 
 
 def add_parser(sub) -> None:
@@ -17,7 +18,7 @@ def add_parser(sub) -> None:
         help="encode a data set into z-points (.npz, or TSV for the TensorBoard projector)",
     )
     add_model_arguments(p)
-    p.add_argument("--dataset", default="mnist-5k")
+    p.add_argument("--dataset", default=DEFAULT_DATASET)
     add_data_range_argument(p)
     p.add_argument(
         "--out",

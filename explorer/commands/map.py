@@ -14,6 +14,7 @@ from typing import Any
 from explorer.commands.common import encode, load
 from explorer.commands.options import add_data_range_argument, add_model_arguments, param_type
 from explorer.commands.outputs import output_folder
+from explorer.core.data.builtin import DEFAULT_DATASET
 from explorer.core.errors import InvalidParameter
 from explorer.core.latent.params import Param
 from explorer.core.stats.maps import MAP_METHODS, SHARED_PARAMS, check_map_options
@@ -37,7 +38,7 @@ def add_parser(sub) -> None:
         "mapped by its means mu. Large t-SNE and UMAP maps run in a child process.",
     )
     add_model_arguments(p)
-    p.add_argument("--dataset", default="mnist-5k")
+    p.add_argument("--dataset", default=DEFAULT_DATASET)
     add_data_range_argument(p)
     p.add_argument("--out", required=True, help="output folder")
     g = p.add_argument_group("map")

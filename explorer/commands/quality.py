@@ -12,6 +12,7 @@ from explorer.commands.common import encode, load
 from explorer.commands.options import add_slot_arguments
 from explorer.commands.outputs import output_folder
 from explorer.commands.sampler_options import add_sampler_arguments
+from explorer.core.data.builtin import DEFAULT_DATASET
 
 
 def add_parser(sub) -> None:
@@ -28,7 +29,7 @@ def add_parser(sub) -> None:
     )
     add_slot_arguments(p)
     add_sampler_arguments(p)
-    p.set_defaults(dataset="mnist-5k")
+    p.set_defaults(dataset=DEFAULT_DATASET)
     p.add_argument("--n", type=int, default=2000, help="samples per model (default 2000)")
     p.add_argument("--out", required=True, help="output folder")
     p.add_argument("--json", action="store_true", help="print only the JSON document on stdout")

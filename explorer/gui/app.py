@@ -11,6 +11,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from explorer.core.data.builtin import DEFAULT_DATASET
 from explorer.core.errors import InvalidParameter
 from explorer.core.ranges import parse_range
 
@@ -145,7 +146,7 @@ def create_window(argv: Sequence[str]):
     app.setOrganizationName(ORGANISATION)
     app.setApplicationName(APPLICATION)
     settings = open_settings()
-    dataset = args.dataset or read_json(settings, "dataset") or "mnist-5k"
+    dataset = args.dataset or read_json(settings, "dataset") or DEFAULT_DATASET
     window = MainWindow(dataset=dataset)
     window.data_range = args.data_range or (
         None if args.dataset else _pair(read_json(settings, "data_range"))

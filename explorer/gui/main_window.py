@@ -14,6 +14,7 @@ from PySide6.QtCore import QCoreApplication, QTimer, Signal
 from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import QMainWindow, QWidget
 
+from explorer.core.data.builtin import DEFAULT_DATASET
 from explorer.gui import menus, window_layout
 from explorer.gui.cluster_panel import ClusterPanel
 from explorer.gui.diagnostics_panel import DiagnosticsPanel
@@ -44,7 +45,7 @@ class MainWindow(SlotsMixin, SamplingMixin, QMainWindow):
 
     idle = Signal()
 
-    def __init__(self, dataset: str = "mnist-5k", parent: QWidget | None = None) -> None:
+    def __init__(self, dataset: str = DEFAULT_DATASET, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("MainWindow")
         self.setWindowTitle("Latent Explorer")

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
-from explorer.core.data.builtin import BUILTIN
+from explorer.core.data.builtin import BUILTIN, DEFAULT_DATASET
 from explorer.core.data.dataset import Dataset, check_shape
 from explorer.core.data.imagefiles import open_folder
 from explorer.core.data.keras_datasets import load_keras_dataset
@@ -43,7 +43,7 @@ def open_dataset(
     text = str(spec)
     if data_range is not None:
         data_range = check_range(data_range, "data range")
-    if text == "mnist-5k":
+    if text == DEFAULT_DATASET:
         ds = _mnist_5k()
     elif text in ("mnist", "fashion-mnist"):
         images, labels, names = load_keras_dataset(text)
@@ -78,7 +78,7 @@ def _mnist_5k() -> Dataset:
     with np.load(path, allow_pickle=False) as f:
         images, labels = f["images"], f["labels"]
     return Dataset(
-        "mnist-5k",
+        DEFAULT_DATASET,
         images.shape[1:],
         images=images,
         labels=labels,

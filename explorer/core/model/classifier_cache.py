@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from explorer.core.data.builtin import DEFAULT_DATASET
 from explorer.core.data.dataset import Dataset
 from explorer.core.errors import InvalidParameter, ModelLoadError
 from explorer.core.model.checkpoint import file_sha256
@@ -23,7 +24,7 @@ from explorer.core.util import atomic
 CLASSIFIER_FILE = "model.keras"
 META_FILE = "meta.json"
 FEATURES_LAYER = "features"
-SHIPPED_DATASET = "mnist-5k"
+SHIPPED_DATASET = DEFAULT_DATASET
 
 
 @dataclass

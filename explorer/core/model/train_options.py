@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from explorer.core.data.builtin import BUILTIN
+from explorer.core.data.builtin import BUILTIN, DEFAULT_DATASET
 from explorer.core.errors import BundleThere, InvalidParameter
 from explorer.core.model.config import (
     ACTIVATIONS,
@@ -223,7 +223,7 @@ class TrainConfig:
         label="reconstruction", widget="trainReconstruction", section="model",
     )  # fmt: skip
     dataset: str = option(
-        "mnist-5k", kind="dataset", choices=BUILTIN, strict=False,
+        DEFAULT_DATASET, kind="dataset", choices=BUILTIN, strict=False,
         help=f"{', '.join(BUILTIN)}, an image folder, or .npz/.npy",
         label="data set", widget="trainDataset",
     )  # fmt: skip
