@@ -12,8 +12,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from explorer.core.data.builtin import DEFAULT_DATASET
-from explorer.core.errors import InvalidParameter
-from explorer.core.ranges import parse_range
+from explorer.core.model.load_flags import add_data_range_argument, add_slot_arguments
 
 NO_DISPLAY = (
     "latent-explorer: no display found; set DISPLAY, or run headless with "
@@ -46,23 +45,11 @@ def build_parser() -> argparse.ArgumentParser:
         prog="latent-explorer",
         description="Open the Latent Explorer window with model A and model B side by side.",
     )
-    p.add_argument("a", nargs="?", metavar="A", help="model bundle (folder or shipped name) for A")
-    p.add_argument("b", nargs="?", metavar="B", help="model bundle (folder or shipped name) for B")
-    for slot in ("a", "b"):
-        p.add_argument(
-            f"--encoder-{slot}", metavar="E", help=f"encoder .keras file of {slot.upper()}"
-        )
-        p.add_argument(
-            f"--decoder-{slot}", metavar="D", help=f"decoder .keras file of {slot.upper()}"
-        )
-    p.add_argument("--dataset", default=None, help="data set to encode (default mnist-5k)")
+    add_slot_arguments(p)  # the same model flags as `compare` (trust, code, ranges)
     p.add_argument(
-        "--data-range",
-        type=_range_arg,
-        metavar="LO:HI",
-        help="float .npz/.npy data sets: the range of their values, e.g. 0:255 (default: "
-        "[0, 1] or [-1, 1], detected)",
+        "--dataset", default=None, help=f"data set to encode (default {DEFAULT_DATASET})"
     )
+    add_data_range_argument(p)
     dev = p.add_argument_group("development")
     dev.add_argument(
         "--stall-log",
@@ -77,13 +64,6 @@ def build_parser() -> argparse.ArgumentParser:
         "--stall-log: measure a start-up)",
     )
     return p
-
-
-def _range_arg(text: str) -> tuple[float, float]:
-    try:
-        return parse_range(text)
-    except InvalidParameter as exc:
-        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def _pair(value) -> tuple[float, float] | None:
@@ -107,10 +87,24 @@ def resolve_model(text: str) -> str:
     return str(path)
 
 
+def load_flags(args: argparse.Namespace) -> dict:
+    """The model-file flags of the command line as a slot source's keys (``trust``,
+    ``model_code``, ``input_range``, ``output_range``; only those given)."""
+    flags: dict = {}
+    if args.trust_model_code:
+        flags["trust"] = True
+    if args.model_code:
+        flags["model_code"] = args.model_code
+    for key in ("input_range", "output_range"):
+        if getattr(args, key) is not None:
+            flags[key] = list(getattr(args, key))
+    return flags
+
+
 def initial_models(args: argparse.Namespace, last: dict | None) -> dict[str, dict]:
     """``{slot: source}`` from the arguments, else the last session's models, else shipped."""
-    explicit = {}
-    for slot, spec in (("A", args.a), ("B", args.b)):
+    explicit: dict[str, dict] = {}
+    for slot, spec in (("A", args.model_a), ("B", args.model_b)):
         enc, dec = (
             getattr(args, f"encoder_{slot.lower()}"),
             getattr(args, f"decoder_{slot.lower()}"),
@@ -120,7 +114,8 @@ def initial_models(args: argparse.Namespace, last: dict | None) -> dict[str, dic
         elif spec:
             explicit[slot] = {"spec": resolve_model(spec)}
     if explicit:
-        return explicit
+        flags = load_flags(args)
+        return {slot: {**source, **flags} for slot, source in explicit.items()}
     chosen = {}
     for slot, name in zip(("A", "B"), DEFAULT_MODELS, strict=True):
         source = (last or {}).get(slot)

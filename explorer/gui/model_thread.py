@@ -52,8 +52,8 @@ def _load(state: TaskState, worker: ModelWorker, p: dict) -> dict:
 
 
 def load_options(source: dict):
-    """The core's load options from a slot's source (``trust``, ``input_range``,
-    ``output_range`` keys, each optional)."""
+    """The core's load options from a slot's source (``trust``, ``model_code``,
+    ``input_range``, ``output_range`` keys, each optional)."""
     from explorer.core.model.pair import LoadOptions
 
     def pair(key):
@@ -62,6 +62,7 @@ def load_options(source: dict):
 
     return LoadOptions(
         trust=bool(source.get("trust")),
+        code=source.get("model_code"),
         input_range=pair("input_range"),
         output_range=pair("output_range"),
     )

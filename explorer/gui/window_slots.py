@@ -373,5 +373,7 @@ class SlotsMixin(WindowHost):  # WindowHost: object at run time, declarations fo
 
 
 def untrusted_source(source: dict | None) -> dict | None:
-    """A slot's source without its trust: trust is never carried into another session."""
-    return None if source is None else {k: v for k, v in source.items() if k != "trust"}
+    """A slot's source without its trust or custom code (which runs when loaded): neither is
+    carried into another session."""
+    kept = ("trust", "model_code")
+    return None if source is None else {k: v for k, v in source.items() if k not in kept}

@@ -5,6 +5,8 @@ from __future__ import annotations
 import subprocess
 import sys
 
+import pytest
+
 from explorer.gui import app
 
 
@@ -37,6 +39,41 @@ def test_arguments_pick_the_models(tmp_path):
     defaults = app.initial_models(app.build_parser().parse_args([]), None)
     assert defaults["A"]["spec"].endswith("mnist_ae")
     assert defaults["B"]["spec"].endswith("mnist_vae")
+
+
+def test_the_window_takes_the_commands_model_flags(tmp_path):
+    """The window's command line is built from the commands' helpers: trust, custom code
+    and value ranges reach the slots' sources (and trust and code are never saved)."""
+    import argparse
+
+    from explorer.commands.options import add_slot_arguments
+    from explorer.gui.window_slots import untrusted_source
+
+    args = app.build_parser().parse_args(
+        ["mnist_vae", "--encoder-b", "e.h5", "--decoder-b", "d.h5", "--trust-model-code",
+         "--model-code", "layers.py", "--input-range=-1:1", "--output-range", "0:255",
+         "--data-range", "0:255"]
+    )  # fmt: skip
+    chosen = app.initial_models(args, None)
+    flags = {"trust": True, "model_code": "layers.py", "input_range": [-1.0, 1.0],
+             "output_range": [0.0, 255.0]}  # fmt: skip
+    assert chosen["B"] == {"encoder": "e.h5", "decoder": "d.h5", **flags}
+    assert chosen["A"]["spec"].endswith("mnist_vae") and chosen["A"]["trust"] is True
+    assert args.data_range == (0.0, 255.0)
+    assert untrusted_source(chosen["B"]) == {"encoder": "e.h5", "decoder": "d.h5",
+        "input_range": [-1.0, 1.0], "output_range": [0.0, 255.0]}  # fmt: skip
+    from explorer.gui.model_thread import load_options
+
+    options = load_options(chosen["B"])
+    assert (options.trust, options.code) == (True, "layers.py")
+    assert (options.input_range, options.output_range) == ((-1.0, 1.0), (0.0, 255.0))
+    # the same flags as the commands' (one declaration)
+    compare = argparse.ArgumentParser()
+    add_slot_arguments(compare)
+    window_flags = {a.dest for a in app.build_parser()._actions}
+    assert {a.dest for a in compare._actions} <= window_flags
+    with pytest.raises(SystemExit):  # argparse's one line for an unreadable range
+        app.build_parser().parse_args(["--input-range", "zero:one"])
 
 
 def test_close_with_work_pending_leaves_no_thread(qtbot):
