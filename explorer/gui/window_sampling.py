@@ -67,7 +67,7 @@ class SamplingMixin(WindowHost):  # WindowHost: object at run time, declarations
         """What the Quality tab computes with: the sampler, its parameters and seed, and
         the loaded slots (:class:`~explorer.gui.quality_panel.Inputs`); None when the
         sampler's parameters are invalid or no slot has encoded data."""
-        from explorer.gui.quality_panel import Inputs, SlotInput
+        from explorer.gui.quality_run import Inputs, SlotInput
 
         if not self.sampler.is_valid():
             return None
