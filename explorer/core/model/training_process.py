@@ -1,13 +1,14 @@
 """Run a training as a ``latent-explorer train --events-json`` process and follow its events.
 
-The window trains in a thread of its own process, where TensorFlow is already running (the
-slots' models): too late for a multi-worker strategy, which TensorFlow only makes before any
-other work in a process. Such a training runs as the command instead, exactly what the other
-machines run; its JSON lines become the same events as :func:`~explorer.core.model.training.train`
-sends. A stop request sends SIGTERM (the command stops after the current batch and keeps the
-last complete epoch); if the process has not ended 30 s later it is killed, and so it is at
-once while it still waits for the other workers (nothing to keep yet). The process
-starts itself again after a lost worker (a second ``started`` event). The child is run by
+The window trains this way: a training in a process of its own keeps its tracing garbage and
+TensorFlow's per-training graphs out of the window's process (their collection stalled the
+event loop), and a multi-worker strategy, which TensorFlow makes only before any other work
+in a process, needs it anyway: such a training runs exactly what the other machines run. The
+JSON lines become the same events as :func:`~explorer.core.model.training.train` sends. A
+stop request sends SIGTERM (the command stops after the current batch and keeps the last
+complete epoch); if the process has not ended 30 s later it is killed, and so it is at once
+while it still starts (nothing to keep yet). The process starts itself again after a lost
+worker (a second ``started`` event). The child is run by
 :class:`~explorer.core.runtime.child_process.ChildProcess` (it ends with the window too).
 """
 
