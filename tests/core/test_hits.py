@@ -112,3 +112,21 @@ def test_expected_radius_without_closed_form() -> None:
         expected_radius("uniform", 16)
     with pytest.raises(InvalidParameter):
         expected_radius("normal", 0)
+
+
+def test_the_expected_radius_is_a_fact_of_the_samplers_declaration(monkeypatch):
+    """``expected_radius`` asks the sampler's declaration (``SamplerSpec.radius``): a new
+    sampler declared with a closed form gets it everywhere, one without has none."""
+    from dataclasses import replace
+
+    from explorer.core.latent import samplers
+
+    assert samplers.SAMPLERS["uniform"].radius is not None
+    assert expected_radius("pca", 16) is None  # derived from data: no closed form
+    twice = replace(
+        samplers.SAMPLERS["pca"], name="pca2", radius=lambda n, **p: {"mean": 2.0 * n, "std": 0.0}
+    )
+    monkeypatch.setitem(samplers.SAMPLERS, "pca2", twice)
+    assert expected_radius("pca2", 3) == {"mean": 6.0, "std": 0.0}
+    with pytest.raises(InvalidParameter, match="z_dim"):
+        expected_radius("uniform", 0, limit=1.0)

@@ -28,6 +28,8 @@ class SamplerSpec:
     resolve: Callable[..., dict] | None = None  # (values, z_dim, data) -> values: defaults,
     # checks across parameters
     layout: Callable[[dict], tuple[int, int]] | None = None  # resolved values -> (rows, cols)
+    # (z_dim, **values) -> {"mean", "std"} of |z| of its draws, or None: a closed form
+    radius: Callable[..., dict[str, float] | None] | None = None
 
     def __post_init__(self) -> None:
         if self.data not in (None, "z", "mu"):

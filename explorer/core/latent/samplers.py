@@ -48,7 +48,7 @@ Grid samplers use ``cols`` columns and ``n // cols`` rows; ``n`` must be a multi
 from __future__ import annotations
 
 from explorer.core.errors import InvalidParameter
-from explorer.core.latent import draws
+from explorer.core.latent import draws, radius
 from explorer.core.latent.params import Param
 from explorer.core.latent.sampler_spec import SamplerSpec
 
@@ -90,12 +90,14 @@ SAMPLERS: dict[str, SamplerSpec] = {
                 Param("mean", "float", 0.0, "centre of every component", "mean", "normalMean"),
                 Param("std", "positive", 1.0, "spread of every component", "std", "normalStd"),
             ),
+            radius=radius.normal_radius,
         ),
         SamplerSpec(
             "uniform",
             "Uniform",
             draws.draw_uniform,
             (Param("limit", "positive", 2.0, "z_j in [-b, b]", "limit b", "uniformLimit"),),
+            radius=radius.uniform_radius,
         ),
         SamplerSpec(
             "pca",
