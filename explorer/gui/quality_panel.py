@@ -44,6 +44,7 @@ from PySide6.QtWidgets import (
 )
 
 from explorer.core.errors import InvalidParameter
+from explorer.core.latent.params import Param
 from explorer.core.latent.samplers import get_sampler
 from explorer.core.output.quality_plots import LABELS, draw_sweep
 from explorer.core.stats import quality
@@ -73,7 +74,6 @@ HELP = {
     "coverage": "Share of real images whose neighbourhood (k = 5) contains a decode; "
     "higher is better.",
 }
-DEFAULT_RANGES = {"limit": "0.5:8:0.5", "std": "0.25:3:0.25"}
 
 
 def fmt(metric: str, value: float | None) -> str:
@@ -83,10 +83,12 @@ def fmt(metric: str, value: float | None) -> str:
     return f"{value:.1f}" if metric == "fd" else f"{value:.3f}"
 
 
-def default_range(name: str, kind: str, value: Any) -> str:
-    """``LO:HI:STEP`` to sweep parameter ``name`` (of ``kind``) around its ``value``."""
-    if name in DEFAULT_RANGES:
-        return DEFAULT_RANGES[name]
+def default_range(p: Param, value: Any) -> str:
+    """``LO:HI:STEP`` to sweep parameter ``p``: its declaration's ``sweep``, else a range
+    around its ``value`` that suits its kind."""
+    if p.sweep:
+        return p.sweep
+    kind = p.kind
     try:
         v = float(value)
     except (TypeError, ValueError):
@@ -368,7 +370,7 @@ class QualityPanel(QWidget):
             return
         p = next(p for p in get_sampler(self._sampler).params if p.name == name)
         value = self._params.get(p.key, p.default)
-        self.range.setText(default_range(name, p.kind, value))
+        self.range.setText(default_range(p, value))
 
     def _sweep_clicked(self) -> None:
         self.run_sweep(self.param.currentText(), self.range.text())

@@ -181,6 +181,13 @@ def test_cells_and_ranges_are_formatted_without_the_window():
     assert list(parse_range("limit", " 1:2:0.5 ")) == [1.0, 1.5, 2.0]
     with pytest.raises(InvalidParameter, match="LO:HI:STEP"):
         parse_range("limit", "2:1:1")
-    assert default_range("limit", "positive", 2.0) == "0.5:8:0.5"
-    assert default_range("span", "positive", 3.0) == "0.75:6:0.75"
-    assert default_range("mean", "float", 0.0) == "-2:2:0.5"
+    from explorer.core.latent.samplers import get_sampler
+
+    def param(sampler, name):
+        return get_sampler(sampler).param(name)
+
+    # the declaration's own sweep, else one around the value that suits the kind
+    assert default_range(param("uniform", "limit"), 2.0) == "0.5:8:0.5"
+    assert default_range(param("normal", "std"), 1.0) == "0.25:3:0.25"
+    assert default_range(param("pca", "span"), 3.0) == "0.75:6:0.75"
+    assert default_range(param("normal", "mean"), 0.0) == "-2:2:0.5"

@@ -94,6 +94,7 @@ class Param:
     choices: tuple[str, ...] = ()
     image_index: int | None = None  # given as this data set image (the window's first value)
     alias: str = ""
+    sweep: str = ""  # LO:HI:STEP the quality sweep offers for it (else one around its value)
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:

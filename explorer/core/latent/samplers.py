@@ -88,7 +88,15 @@ SAMPLERS: dict[str, SamplerSpec] = {
             draws.draw_normal,
             (
                 Param("mean", "float", 0.0, "centre of every component", "mean", "normalMean"),
-                Param("std", "positive", 1.0, "spread of every component", "std", "normalStd"),
+                Param(
+                    "std",
+                    "positive",
+                    1.0,
+                    "spread of every component",
+                    "std",
+                    "normalStd",
+                    sweep="0.25:3:0.25",
+                ),
             ),
             radius=radius.normal_radius,
         ),
@@ -96,7 +104,17 @@ SAMPLERS: dict[str, SamplerSpec] = {
             "uniform",
             "Uniform",
             draws.draw_uniform,
-            (Param("limit", "positive", 2.0, "z_j in [-b, b]", "limit b", "uniformLimit"),),
+            (
+                Param(
+                    "limit",
+                    "positive",
+                    2.0,
+                    "z_j in [-b, b]",
+                    "limit b",
+                    "uniformLimit",
+                    sweep="0.5:8:0.5",
+                ),
+            ),
             radius=radius.uniform_radius,
         ),
         SamplerSpec(
