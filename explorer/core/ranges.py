@@ -7,6 +7,10 @@ from typing import Any
 
 from explorer.core.errors import InvalidParameter
 
+COMMON_RANGES: tuple[tuple[float, float], ...] = ((0.0, 1.0), (-1.0, 1.0), (0.0, 255.0))
+"""The value ranges images come in (sigmoid, tanh, 8-bit): the one list the window offers
+for a model's files and a float data set, and detection tries (the first two for floats)."""
+
 
 def check_range(value: Any, what: str = "range") -> tuple[float, float]:
     """``(lo, hi)`` as floats with lo < hi, both finite; one clear line otherwise."""

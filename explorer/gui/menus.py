@@ -14,6 +14,7 @@ from PySide6.QtWidgets import QFileDialog, QInputDialog, QMessageBox
 
 import explorer
 from explorer.core.data.builtin import BUILTIN
+from explorer.core.ranges import COMMON_RANGES, format_range
 from explorer.gui import dialog_folders
 from explorer.gui.object_names import named
 
@@ -185,11 +186,9 @@ def open_dataset_dialog(w: WindowHost) -> None:
         w.set_dataset(choice)
 
 
-DATA_RANGES = {
+DATA_RANGES: dict[str, tuple[float, float] | None] = {
     "detect: [0, 1] or [-1, 1] (uint8 images need nothing)": None,
-    "[0, 255]": (0.0, 255.0),
-    "[-1, 1]": (-1.0, 1.0),
-    "[0, 1]": (0.0, 1.0),
+    **{format_range(r): r for r in reversed(COMMON_RANGES)},
 }
 
 

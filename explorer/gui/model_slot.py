@@ -20,9 +20,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from explorer.core.ranges import COMMON_RANGES, format_range
 from explorer.gui.object_names import named
 
-RANGE_CHOICES = {"0:1": (0.0, 1.0), "-1:1": (-1.0, 1.0), "0:255": (0.0, 255.0)}
+RANGE_CHOICES = {format_range(r, ":"): r for r in COMMON_RANGES}
 """The value ranges the slot offers besides "auto" (detected from the file, else [0, 1])."""
 
 

@@ -15,10 +15,10 @@ from explorer.core.data.dataset import Dataset, check_shape
 from explorer.core.data.imagefiles import open_folder
 from explorer.core.data.keras_datasets import load_keras_dataset
 from explorer.core.errors import DatasetError
-from explorer.core.ranges import check_range, format_range
+from explorer.core.ranges import COMMON_RANGES, check_range, format_range
 from explorer.core.util.paths import resources_dir
 
-DETECTED_RANGES = ((0.0, 1.0), (-1.0, 1.0))
+DETECTED_RANGES = COMMON_RANGES[:2]  # of float values; 0..255 is tried for integers
 """Value ranges of float image arrays recognised without ``--data-range``, in this order."""
 
 
@@ -173,7 +173,7 @@ def _inside(lo: np.ndarray, hi: np.ndarray, value_range: tuple[float, float]) ->
 def _detect_range(lo: np.ndarray, hi: np.ndarray, integer: bool) -> tuple[float, float]:
     """The first of :data:`DETECTED_RANGES` (and 0..255 for integers) holding every value,
     else the one the data is nearest to (so the caller's check names the offenders)."""
-    candidates = DETECTED_RANGES + (((0.0, 255.0),) if integer else ())
+    candidates = DETECTED_RANGES + (COMMON_RANGES[2:] if integer else ())
     for candidate in candidates:
         if _inside(lo, hi, candidate).all():
             return candidate
