@@ -17,6 +17,7 @@ from explorer.commands.sampler_options import (
     sampler_params,
     sharpen_params,
 )
+from explorer.core.util.imaging import from_uint8
 
 
 def add_parser(sub) -> None:
@@ -39,7 +40,7 @@ def image_vectors(model, ds, indices: dict[str, int]) -> dict:
     for i in indices.values():
         if not 0 <= i < len(ds):
             raise InvalidParameter(f"image index {i} is outside the data set (0..{len(ds) - 1})")
-    x = np.stack([ds.image(i) for i in indices.values()]).astype(np.float32) / 255.0
+    x = from_uint8(np.stack([ds.image(i) for i in indices.values()]))
     out = encode_batch(model, x)
     vectors = out.get("mu", out["z"])
     return {name: vectors[k].tolist() for k, name in enumerate(indices)}

@@ -16,6 +16,7 @@ from explorer.core.data.imagefiles import open_folder
 from explorer.core.data.keras_datasets import load_keras_dataset
 from explorer.core.errors import DatasetError
 from explorer.core.ranges import COMMON_RANGES, check_range, format_range
+from explorer.core.util.imaging import to_uint8
 from explorer.core.util.paths import resources_dir
 
 DETECTED_RANGES = COMMON_RANGES[:2]  # of float values; 0..255 is tried for integers
@@ -143,7 +144,7 @@ def _as_uint8_images(
     _check_inside(lo, hi, value_range, path, hint)
     span = value_range[1] - value_range[0]
     scaled = (np.asarray(a, dtype=np.float32) - np.float32(value_range[0])) / np.float32(span)
-    images = np.round(np.clip(scaled, 0.0, 1.0) * 255.0).astype(np.uint8)
+    images = to_uint8(scaled)
     kind = "integer" if np.issubdtype(a.dtype, np.integer) else "float"
     note = f"{path.name}: {kind} values in {format_range(value_range)} ({how})"
     return images, value_range, note

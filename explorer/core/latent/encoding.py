@@ -21,6 +21,7 @@ from explorer.core.errors import DatasetError
 from explorer.core.model.store import LatentModel
 from explorer.core.progress import TaskState, ensure_state
 from explorer.core.util import atomic
+from explorer.core.util.imaging import from_uint8, to_uint8
 from explorer.core.util.paths import user_cache_dir
 
 CACHE_FORMAT = 1
@@ -83,8 +84,7 @@ def to_unit(model: LatentModel, y: np.ndarray) -> np.ndarray:
 def to_pixels(model: LatentModel, y: np.ndarray) -> np.ndarray:
     """Decoder output -> uint8 ``(n, h, w, c)``: mapped from its output range to [0, 1] (never
     clipped from the wrong range), then to 0..255."""
-    y = to_unit(model, y)
-    return np.round(np.clip(np.nan_to_num(y, nan=0.0), 0.0, 1.0) * 255.0).astype(np.uint8)
+    return to_uint8(to_unit(model, y))
 
 
 def encode_batch(
@@ -230,7 +230,7 @@ def _batches(ds: Dataset, batch_size: int) -> Iterator[tuple[np.ndarray, np.ndar
     if ds.images is not None:
         for start in range(0, len(ds), batch_size):
             x = np.asarray(ds.images[start : start + batch_size])
-            x = x.astype(np.float32) / 255.0 if x.dtype == np.uint8 else x.astype(np.float32)
+            x = from_uint8(x) if x.dtype == np.uint8 else x.astype(np.float32)
             yield x, np.arange(start, start + len(x))
         return
     for x, idx in make_tf_dataset(ds, batch_size, with_index=True):

@@ -27,6 +27,7 @@ import numpy as np
 from explorer.core.errors import InvalidParameter
 from explorer.core.latent.encoding import encode_batch, to_pixels, to_unit
 from explorer.core.model.latent_model import LatentModel
+from explorer.core.util.imaging import from_uint8
 
 if TYPE_CHECKING:
     from explorer.core.data.dataset import Dataset
@@ -117,7 +118,7 @@ def reconstruct(model: LatentModel, images: np.ndarray, batch_size: int = 256) -
     loss = np.empty(n, np.float64)
     used = "z"
     for start in range(0, n, batch_size):
-        x = images[start : start + batch_size].astype(np.float32) / 255.0
+        x = from_uint8(images[start : start + batch_size])
         parts = encode_batch(model, x)
         used = "mu" if "mu" in parts else "z"
         y = model.decoder(np.asarray(parts[used], np.float32))[0]

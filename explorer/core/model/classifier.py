@@ -35,6 +35,7 @@ from explorer.core.model.classifier_cache import (
 )
 from explorer.core.progress import TaskState, ensure_state
 from explorer.core.util import atomic
+from explorer.core.util.imaging import from_uint8
 from explorer.core.util.paths import shipped_model, user_cache_dir
 
 __all__ = [
@@ -147,7 +148,7 @@ def _batches(
                 images = np.asarray(ds.images[sel])
             else:
                 images = np.stack([ds.image(int(i)) for i in sel])
-            return images.astype(np.float32) / np.float32(255.0), y[sel]
+            return from_uint8(images), y[sel]
 
         def on_epoch_end(self) -> None:
             if shuffle:

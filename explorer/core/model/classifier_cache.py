@@ -20,6 +20,7 @@ from explorer.core.data.dataset import Dataset
 from explorer.core.errors import InvalidParameter, ModelLoadError
 from explorer.core.model.checkpoint import file_sha256
 from explorer.core.util import atomic
+from explorer.core.util.imaging import from_uint8
 
 CLASSIFIER_FILE = "model.keras"
 META_FILE = "meta.json"
@@ -96,7 +97,7 @@ def as_model_input(images: npt.ArrayLike, input_shape: tuple) -> np.ndarray:
             f"the classifier takes images of {_fmt(input_shape)}, got an array of shape {x.shape}"
         )
     if x.dtype == np.uint8:
-        return x.astype(np.float32) / np.float32(255.0)
+        return from_uint8(x)
     if not (np.issubdtype(x.dtype, np.floating) or np.issubdtype(x.dtype, np.integer)):
         raise InvalidParameter(f"images must be numbers, got {x.dtype}")
     x = x.astype(np.float32)

@@ -14,6 +14,7 @@ import numpy as np
 import numpy.typing as npt
 
 from explorer.core.errors import InvalidParameter
+from explorer.core.util.imaging import from_uint8
 
 MAX_FIT_IMAGES = 10_000
 
@@ -24,7 +25,7 @@ def _flat(images: npt.ArrayLike) -> np.ndarray:
         raise InvalidParameter(f"images must be an array (n, h, w[, c]), got shape {x.shape}")
     x = x.reshape(len(x), -1)
     if x.dtype == np.uint8:
-        return x.astype(np.float32) / np.float32(255.0)
+        return from_uint8(x)
     return np.clip(x.astype(np.float32), 0.0, 1.0)
 
 

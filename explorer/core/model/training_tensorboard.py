@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any, cast
 import numpy as np
 
 from explorer.core.model.training_watcher import LOSS_KEYS
+from explorer.core.util.imaging import to_uint8
 
 if TYPE_CHECKING:
     from explorer.core.model.training_watcher import _Watcher
@@ -131,7 +132,7 @@ class _TensorBoardLog:
         """One image (h, w, c) in [0, 1] as TensorBoard's image plugin stores it: the
         strings [width, height, PNG]."""
         tf = self.tf
-        png = tf.io.encode_png(tf.constant(np.round(image * 255).astype(np.uint8)))
+        png = tf.io.encode_png(tf.constant(to_uint8(image)))
         h, w = image.shape[:2]
         data = tf.stack([tf.constant(str(w)), tf.constant(str(h)), png])
         tf.summary.write(tag, data, metadata=_metadata("images", 3))

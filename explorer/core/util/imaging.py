@@ -22,9 +22,16 @@ from explorer.core.util.atomic import atomic_path
 
 
 def to_uint8(images: np.ndarray) -> np.ndarray:
-    """Float images in [0, 1] (any shape) -> uint8: clipped, scaled by 255 and rounded."""
+    """Float images in [0, 1] (any shape) -> uint8: NaN as 0, clipped, scaled by 255 and
+    rounded (the one conversion of the package; :func:`from_uint8` goes back)."""
     arr = np.nan_to_num(np.asarray(images, dtype=np.float32), nan=0.0)
     return np.rint(np.clip(arr, 0.0, 1.0) * 255.0).astype(np.uint8)
+
+
+def from_uint8(images: np.ndarray) -> np.ndarray:
+    """uint8 images (any shape) -> float32 in [0, 1]: divided by 255 (the one conversion
+    back, as :func:`to_uint8` is the one there)."""
+    return np.asarray(images).astype(np.float32) / np.float32(255.0)
 
 
 def _as_uint8(images: np.ndarray) -> np.ndarray:
