@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import contextlib
 import dataclasses
-import json
 import os
 import signal
 import sys
@@ -14,6 +13,7 @@ from explorer.commands.outputs import output_folder
 from explorer.commands.progressbar import ProgressBar
 from explorer.core.errors import InvalidParameter
 from explorer.core.model.train_options import OPTIONS, Option, TrainConfig
+from explorer.core.util import atomic
 from explorer.core.util.clock import format_duration
 
 
@@ -153,7 +153,7 @@ def restart(message: str) -> bool:
 
 def json_events(event: dict) -> None:
     """One training event as one JSON line on stdout."""
-    print(json.dumps(event, default=float), flush=True)
+    print(atomic.to_json(event), flush=True)
 
 
 def progress_lines(bar: ProgressBar):

@@ -54,9 +54,7 @@ class Encodings:
         Atomic: an existing file is only replaced by a complete one that lists every array.
         """
         arrays = {k: np.asarray(getattr(self, k)) for k in ARRAYS if getattr(self, k) is not None}
-        with atomic.atomic_open(path, verify=lambda tmp: atomic.npz_problem(tmp, arrays)) as handle:
-            # mypy matches the unpacked names against savez's ``allow_pickle: bool`` too
-            np.savez(handle, **arrays)  # type: ignore[arg-type]
+        atomic.write_npz(path, arrays)
 
 
 def model_input(model: LatentModel, x: np.ndarray) -> np.ndarray:

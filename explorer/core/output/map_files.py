@@ -64,14 +64,11 @@ def write_map(
         "xy": xy,
         "index": index,
         "method": np.array(result.method),
-        "params": np.array(json.dumps(result.params, default=_json_value)),
+        "params": np.array(atomic.to_json(result.params)),
     }
     if result.labels is not None:
         arrays["labels"] = np.asarray(result.labels)
-    with atomic.atomic_open(
-        out / NPZ, verify=lambda tmp: atomic.npz_problem(tmp, arrays)
-    ) as handle:
-        np.savez(handle, **arrays)
+    atomic.write_npz(out / NPZ, arrays)
     atomic.write_text(out / CSV, _csv(index, xy, result.labels))
     fig = plots.new_figure(7, 6)
     ax = fig.add_subplot()
@@ -81,12 +78,6 @@ def write_map(
     ax.set_title(f"{name} map of {len(xy)} z-points" + (f": {title}" if title else ""))
     png = save_figure(fig, out / PNG)
     return [out / NPZ, out / CSV, png]
-
-
-def _json_value(value: Any) -> Any:
-    if isinstance(value, np.generic | np.ndarray):
-        return value.tolist()
-    return str(value)
 
 
 def _csv(index: np.ndarray, xy: np.ndarray, labels: np.ndarray | None) -> str:

@@ -9,7 +9,7 @@ import numpy as np
 import numpy.typing as npt
 
 from explorer.core.errors import InvalidParameter
-from explorer.core.util.atomic import atomic_open, npz_problem
+from explorer.core.util.atomic import write_npz
 
 
 def write_selection(
@@ -45,7 +45,5 @@ def write_selection(
     }
     if labels is not None:
         arrays["labels"] = np.asarray(labels)
-    with atomic_open(path, verify=lambda tmp: npz_problem(tmp, arrays)) as handle:
-        # mypy matches the unpacked names against savez's ``allow_pickle: bool`` too
-        np.savez(handle, **arrays)  # type: ignore[arg-type]
+    write_npz(path, arrays)
     return path

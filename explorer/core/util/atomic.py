@@ -228,8 +228,23 @@ def write_text(target: str | os.PathLike, text: str) -> None:
     write_bytes(target, text.encode("utf-8"))
 
 
+def to_json(obj: Any, **options: Any) -> str:
+    """``obj`` as JSON text, NumPy numbers and arrays and paths included (the one encoder of
+    the package's files; ``options`` as :func:`json.dumps`)."""
+    return json.dumps(obj, default=_json_default, **options)
+
+
 def write_json(target: str | os.PathLike, obj: Any) -> None:
-    write_text(target, json.dumps(obj, indent=2, sort_keys=False, default=_json_default) + "\n")
+    write_text(target, to_json(obj, indent=2, sort_keys=False) + "\n")
+
+
+def write_npz(target: str | os.PathLike, arrays: dict[str, Any]) -> None:
+    """``arrays`` as an ``.npz`` at exactly ``target``, atomically: an existing file is only
+    replaced by a complete one that lists every array (the one npz writer of the package)."""
+    import numpy as np
+
+    with atomic_open(target, verify=lambda tmp: npz_problem(tmp, arrays)) as handle:
+        np.savez(handle, **arrays)
 
 
 def write_with(
@@ -253,6 +268,8 @@ def _json_default(obj: Any) -> Any:
         return obj.tolist()
     if isinstance(obj, Path):
         return str(obj)
+    if hasattr(obj, "__float__"):  # a framework's scalar (a TensorFlow scalar in the logs)
+        return float(obj)
     raise TypeError(f"not JSON serialisable: {type(obj).__name__}")
 
 
