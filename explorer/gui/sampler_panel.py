@@ -192,8 +192,8 @@ class SamplerPanel(QWidget):
         self._validate_all()
 
     def _update_same_z(self) -> None:
-        """ "Same z-points" applies to data-free samplers of slots of one z_dim only; the
-        check box says why when it does not (the user's choice is kept for later)."""
+        """The "same z-points" box applies to data-free samplers of slots of one z_dim only;
+        it says why when it does not (the user's choice is kept for later)."""
         data_free = SAMPLERS[self.sampler()].data_free
         self.same_z.setEnabled(self._same_possible and data_free)
         if not data_free:
