@@ -11,8 +11,11 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
+# After installing, one import of umap-learn fills numba's cache of pynndescent's compiled
+# functions (about 12 s, once per installation instead of in the first map of every process).
 $(STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e ".[test]"
+	$(BIN)/python -c "import umap"
 	touch $(STAMP)
 
 install: $(STAMP)

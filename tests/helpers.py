@@ -116,9 +116,9 @@ def bench_state_kept():
                 threadpool_limits(threads[pool["filepath"]], user_api=pool["user_api"])
 
 
-def run_python_json(code: str, *args, timeout: int = 300) -> dict:
+def run_python_json(code: str, *args, timeout: int = 300):
     """Run ``code`` with ``args`` in a fresh interpreter (TensorFlow set up anew, e.g. with
-    logical devices); it must succeed and print a JSON object as its last line."""
+    logical devices); it must succeed and print a JSON value as its last line."""
     import json
 
     proc = subprocess.run(

@@ -6,7 +6,8 @@ TensorFlow started per benchmark), and what it may change for the whole process 
 ``sys.path``, the GIL switch interval, BLAS threads) is put back afterwards. The benchmarks
 that measure a fresh interpreter start those interpreters themselves, from ``main``
 (``bench_tf_import_stall``: TensorFlow's import; ``bench_gui_startup``: the window's start).
-``bench_gui_latency`` alone still runs as a subprocess (see ``SUBPROCESS``).
+``bench_gui_latency`` runs here too: its start-up phase then measures a window whose
+TensorFlow is imported already (run it by hand for the cold start).
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import re
 
 import pytest
 
-from tests.helpers import bench_state_kept, run_bench_here, run_quick_bench
+from tests.helpers import bench_state_kept, run_bench_here
 
 N = r"\d+(\.\d+)?"
 EXPECTED = {
@@ -74,21 +75,16 @@ ARGS = {
     "bench_gui_scale.py": ["--points", "1000", "--map-points", "1000", "--tsne-points", "100"],
     "bench_projection.py": ["--sizes", "300", "--frame-points", "300"],
 }
-# Still run as a user runs them, in a fresh interpreter: bench_gui_latency measures a window's
-# start-up, TensorFlow's import included, with a real-time witness process beside it.
-SUBPROCESS = {"bench_gui_latency.py"}
-QT = {"bench_training.py", "bench_map_view.py", "bench_gui_scale.py"}  # need a QApplication
+# need a QApplication
+QT = {"bench_training.py", "bench_map_view.py", "bench_gui_scale.py", "bench_gui_latency.py"}
 pytestmark = pytest.mark.slow
 
 
 @pytest.mark.parametrize("script", sorted(EXPECTED))
 def test_quick_mode_prints_the_comparison(script: str, request) -> None:
-    if script in SUBPROCESS:
-        out = run_quick_bench(script)
-    else:
-        if script in QT:  # pytest-qt's QApplication, not one the benchmark would make
-            request.getfixturevalue("qapp")
-        with bench_state_kept():
-            out = run_bench_here(script, "--quick", *ARGS.get(script, []))
+    if script in QT:  # pytest-qt's QApplication, not one the benchmark would make
+        request.getfixturevalue("qapp")
+    with bench_state_kept():
+        out = run_bench_here(script, "--quick", *ARGS.get(script, []))
     for pattern in EXPECTED[script]:
         assert re.search(pattern, out), f"{script}: no /{pattern}/ in\n{out}"
