@@ -29,7 +29,7 @@ sys.path.insert(1, str(HERE.parent))
 def train_once(
     folder: Path, out: Path, n: int, epochs: int, batch: int, cache: bool
 ) -> list[float]:
-    from explorer.core.model.training import TrainConfig, train
+    from explorer.core.training.training import TrainConfig, train
 
     config = TrainConfig(
         out=str(out),

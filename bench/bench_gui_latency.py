@@ -1,6 +1,6 @@
 """Benchmark: event-loop latency of the window while the heavy work runs in workers.
 
-The window's own stall probe (:class:`explorer.gui.stall_probe.StallProbe`, the one
+The window's own stall probe (:class:`explorer.gui.tasks.stall_probe.StallProbe`, the one
 ``latent-explorer --stall-log`` starts: a 10 ms ``QTimer`` from the event loop's first
 tick) records the gap between its ticks while the window (1) starts and loads the shipped
 models (TensorFlow import, model load, cached encodings; the time to create the window
@@ -142,8 +142,8 @@ def main(argv: list[str] | None = None) -> int:
 
 def _run(app, args, witness: Witness) -> None:
     from explorer.core.util.paths import shipped_model
-    from explorer.gui import menus
-    from explorer.gui.app import create_window
+    from explorer.gui.window import menus
+    from explorer.gui.window.app import create_window
 
     rows = []
     print(

@@ -7,10 +7,10 @@ z-points drawn from a 10-cluster Gaussian mixture (``mu``, ``logvar`` and ``z`` 
 so everything after the encoder (analyses, sampling, plots, k-means, t-SNE) runs on data of
 CelebA's size. Encoding 200k real images is measured in ``bench_streaming.py``.
 
-Each phase runs with the window's 10 ms event-loop probe (``explorer/gui/stall_probe.py``) and prints the
-wall time and the worst gap between ticks (a gap well above 10 ms is a stall the user
-feels), beside the longest pause of the same bench's witness process (the machine's own
-pauses, see ``bench_gui_latency.py``). Phases:
+Each phase runs with the window's 10 ms event-loop probe
+(``explorer/gui/tasks/stall_probe.py``) and prints the wall time and the worst gap between
+ticks (a gap well above 10 ms is a stall the user feels), beside the longest pause of the
+same bench's witness process (the machine's own pauses, see ``bench_gui_latency.py``). Phases:
 
 1. summaries: radii, component histograms and statistics, VAE diagnostics of both slots
    (2 x 200k x 256) in a worker, then both histogram plots drawn;
@@ -73,7 +73,7 @@ def train_bundle(work: Path) -> tuple[Path, Path]:
     """A celeba64 VAE with z_dim 256 (one epoch on 64 stand-in faces): (bundle, image folder)."""
     import make_faces
 
-    from explorer.core.model.training import TrainConfig, train
+    from explorer.core.training.training import TrainConfig, train
 
     images = make_faces.make_faces(work / "faces", 64, seed=0, workers=1)
     out = work / "vae256"
@@ -145,7 +145,7 @@ def old_map_path(window, panel, n: int) -> dict:
     """The map as the window drew it before issue 15: a matplotlib figure (``draw_tsne``)
     drawn in the renderer thread at the map's size; first draw, 5 pans (a tenth of the view
     each) and 4 zooms, each request -> image on screen (ms)."""
-    from explorer.gui.plot_renderer import RenderedPlot
+    from explorer.gui.plots.plot_renderer import RenderedPlot
 
     embedding, labels = clustered_embedding(n, 0)
     plot = RenderedPlot("oldMap", "old map", window.renderer)
@@ -232,10 +232,10 @@ def run(args, work: Path, witness: Witness) -> int:
     from PySide6.QtWidgets import QApplication
 
     from explorer.core.stats.maps import map_codes
-    from explorer.gui.main_window import MainWindow
-    from explorer.gui.map_picks import point_labels
-    from explorer.gui.map_view import MapPoints
-    from explorer.gui.projection_panel import rows_colours
+    from explorer.gui.map.map_picks import point_labels
+    from explorer.gui.map.map_points import MapPoints
+    from explorer.gui.map.projection_panel import rows_colours
+    from explorer.gui.window.main_window import MainWindow
 
     n = args.points or (5000 if args.quick else 200_000)
     n_map = args.map_points or (5000 if args.quick else 140_000)
@@ -252,7 +252,7 @@ def run(args, work: Path, witness: Witness) -> int:
     window.show()
     window.show_view("map")
     app.processEvents()
-    from explorer.gui.stall_probe import StallProbe
+    from explorer.gui.tasks.stall_probe import StallProbe
 
     probe = StallProbe(window).start()  # the window's own probe (latent-explorer --stall-log)
     rows = []

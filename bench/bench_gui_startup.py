@@ -26,7 +26,7 @@ WINDOW = """
 import os, sys, time
 t0 = float(os.environ["BENCH_T0"])
 from PySide6.QtCore import QTimer
-from explorer.gui.app import create_window
+from explorer.gui.window.app import create_window
 app, window = create_window([])
 def check():
     if window.isVisible() and window.windowHandle() is not None and window.windowHandle().isExposed():

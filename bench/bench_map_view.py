@@ -1,4 +1,4 @@
-"""Benchmark: the Qt-painted map widget (``explorer/gui/map_view.py``) at t-SNE scale.
+"""Benchmark: the Qt-painted map widget (``explorer/gui/map/map_view.py``) at t-SNE scale.
 
 A ``MapView`` of about 700 x 650 px; for a clustered map of 140k points (10 classes, like
 t-SNE's output) and a uniformly random map of 1M points: the first render, five pans and
@@ -90,7 +90,7 @@ def prepare(n_points: int, seed: int = 0, kind: str = "clustered") -> dict:
     watches the event loop, as a run's worker makes them in the window): "xy", "labels",
     "colours" and "moved" (a live frame's positions, as ``MapPoints``)."""
     from explorer.core.output.map_colours import MapColours
-    from explorer.gui.map_view import MapPoints
+    from explorer.gui.map.map_points import MapPoints
 
     xy, labels = points(n_points, seed, kind)
     moved = MapPoints.of(xy + np.random.default_rng(seed + 1).normal(0, 0.5, xy.shape))
@@ -249,7 +249,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     from PySide6.QtWidgets import QApplication
 
-    from explorer.gui.map_view import MapView
+    from explorer.gui.map.map_view import MapView
 
     app = QApplication.instance() or QApplication([])
     view = MapView(name="mapView")

@@ -1,7 +1,7 @@
 """Benchmark: training throughput of the accelerator settings, as ratios to the plain run.
 
 The ``celeba64`` and ``celeba96`` VAEs train on synthetic uint8 images (a ``.npy`` file of
-random faces-sized noise) through the real ``explorer.core.model.training.train`` path, with
+random faces-sized noise) through the real ``explorer.core.training.training.train`` path, with
 each setting added to the one before:
 
 * **plain**: float32, no XLA, 1 step per execution, images streamed by ``tf.data``;
@@ -60,7 +60,7 @@ def synthetic(folder: Path, n: int, size: int) -> str:
 
 def throughput(options: dict, warmup: int) -> tuple[float, str]:
     """Median images/s of the epochs after ``warmup``, and the device line."""
-    from explorer.core.model.training import TrainConfig, train
+    from explorer.core.training.training import TrainConfig, train
 
     seen: dict = {}
 

@@ -54,8 +54,8 @@ def plain_fit(options: dict) -> list[float]:
     sys.setswitchinterval(DEFAULT_SWITCH_INTERVAL_S)  # a plain script's setting
     from explorer.core.data.sources import open_dataset
     from explorer.core.model.nets import build_model
-    from explorer.core.model.training import TrainConfig, training_indices
     from explorer.core.runtime.tf_setup import keras
+    from explorer.core.training.training import TrainConfig, training_indices
 
     k = keras()
     config = TrainConfig.from_options(**options)
@@ -89,8 +89,8 @@ def worker_fit(options: dict) -> tuple[list[float], float, float, int]:
     """Train through the controller in its QThread under a running event loop; return the
     epoch seconds, the worst probe delay (ms) while training, the worst one after the first
     epoch (no tracing any more), and the number of batches."""
-    from explorer.gui.training_controller import TrainingController
-    from explorer.gui.workers import favour_event_loop
+    from explorer.gui.tasks.workers import favour_event_loop
+    from explorer.gui.training.training_controller import TrainingController
 
     favour_event_loop()  # as in the window; plain_fit restores Python's default
     controller = TrainingController()

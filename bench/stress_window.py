@@ -92,7 +92,7 @@ class Stress:
         self.w.resize(*self.rng.choice(SIZES))
 
     def export_plots(self) -> None:
-        from explorer.gui import menus
+        from explorer.gui.window import menus
 
         menus.export_plots(self.w, str(self._folder("plots")))
 
@@ -165,8 +165,8 @@ def run(rounds: int, seed: int, out: Path, stall_log: str = os.devnull) -> int:
     """The stress run; returns the exit code (0: no unexpected error, no thread left)."""
     from PySide6.QtWidgets import QMessageBox
 
-    from explorer.gui.app import create_window
-    from explorer.gui.workers import running_threads
+    from explorer.gui.tasks.workers import running_threads
+    from explorer.gui.window.app import create_window
 
     slot_errors: list[str] = []
 

@@ -75,7 +75,7 @@ def opens_window(argv: list[str]) -> bool:
 
 def _window_options() -> set[str]:
     """The option strings of the window's own parser (``latent-explorer [A] [B] ...``)."""
-    from explorer.gui.app import build_parser as window_parser
+    from explorer.gui.window.app import build_parser as window_parser
 
     return {o for action in window_parser()._actions for o in action.option_strings} - {
         "-h",
@@ -89,7 +89,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     follow_parent()  # a training run by the window as the command ends with the window
     argv = list(sys.argv[1:] if argv is None else argv)
     if opens_window(argv):
-        from explorer.gui.app import main as window_main
+        from explorer.gui.window.app import main as window_main
 
         return window_main(_join_negative_ranges(argv))
     parser = build_parser()

@@ -129,7 +129,7 @@ TINY = {
 
 def train_tiny(out, kind: str, epochs: int = 1, **overrides):
     """Train a small model on 256 mnist-5k images into ``out`` and return the result."""
-    from explorer.core.model.training import TrainConfig, train
+    from explorer.core.training.training import TrainConfig, train
 
     options = {**TINY, "kind": kind, "epochs": epochs, "out": str(out), **overrides}
     return train(TrainConfig.from_options(**options))

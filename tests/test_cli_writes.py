@@ -97,7 +97,7 @@ def test_train_into_a_read_only_place_fails_before_training(tmp_path):
 
 def test_train_config_refuses_a_read_only_bundle(tmp_path, tiny_bundles):
     from explorer.core.errors import InvalidParameter
-    from explorer.core.model.training import TrainConfig
+    from explorer.core.training.training import TrainConfig
 
     copy = tmp_path / "ae"
     shutil.copytree(tiny_bundles["ae"], copy, ignore=shutil.ignore_patterns("cache"))

@@ -41,7 +41,7 @@ def screen_env(size: str, folder: Path) -> dict[str, str]:
 
 def grab(out: Path) -> None:
     """In the child: open the window, run each view's work, save one PNG per view."""
-    from explorer.gui.app import create_window
+    from explorer.gui.window.app import create_window
 
     out.mkdir(parents=True, exist_ok=True)
     app, window = create_window([])

@@ -12,7 +12,7 @@ import sys
 from explorer.commands.outputs import output_folder
 from explorer.commands.progressbar import ProgressBar
 from explorer.core.errors import InvalidParameter
-from explorer.core.model.train_options import OPTIONS, Option, TrainConfig
+from explorer.core.training.train_options import OPTIONS, Option, TrainConfig
 from explorer.core.util import atomic
 from explorer.core.util.clock import format_duration
 
@@ -37,7 +37,7 @@ def add_parser(sub) -> None:
         help="print every training event as one JSON line on stdout (for other programs; "
         "the window runs a multi-worker training so)",
     )
-    # every training option, from its declaration (explorer.core.model.train_options)
+    # every training option, from its declaration (explorer.core.training.train_options)
     for o in OPTIONS:
         if not o.architecture:
             p.add_argument(o.flag, dest=o.name, **_argument(o))
@@ -91,9 +91,9 @@ RESTARTS = "LATENT_EXPLORER_RESTARTS"  # how many times it has, in the environme
 
 
 def run(args: argparse.Namespace) -> int:
-    from explorer.core.model.training import train
-    from explorer.core.model.training_cluster import WorkerLost
     from explorer.core.progress import TaskState
+    from explorer.core.training.training import train
+    from explorer.core.training.training_cluster import WorkerLost
 
     config = TrainConfig.from_options(**options_from_args(args))
     cluster = config.cluster_of()  # one line for a missing or malformed cluster, first
@@ -166,7 +166,7 @@ def progress_lines(bar: ProgressBar):
             for note in e.get("notes", []):
                 bar.line(note)
             if e.get("tensorboard"):
-                from explorer.core.model.training_tensorboard import tensorboard_command
+                from explorer.core.training.training_tensorboard import tensorboard_command
 
                 bar.line(
                     f"TensorBoard event files in {e['tensorboard']}: {tensorboard_command(e['tensorboard'])}"

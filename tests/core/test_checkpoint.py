@@ -21,7 +21,7 @@ from explorer.core.model.store import (
     read_meta,
     save_bundle,
 )
-from explorer.core.model.training import TrainConfig, train
+from explorer.core.training.training import TrainConfig, train
 from explorer.core.util import atomic
 from explorer.core.util.paths import shipped_model
 from tests.conftest import TINY

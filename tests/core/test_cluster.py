@@ -77,8 +77,8 @@ def test_the_other_workers_commands():
 
 
 def test_sharding_by_data_and_the_lost_workers_line(tmp_path):
-    from explorer.core.model.training_cluster import Placement, lost_worker, shard_by_data
     from explorer.core.runtime.tf_setup import tensorflow
+    from explorer.core.training.training_cluster import Placement, lost_worker, shard_by_data
 
     tf = tensorflow()
     me = clusters.from_arguments(["h:1", "h:2"], 0)
@@ -107,8 +107,8 @@ def test_sharding_by_data_and_the_lost_workers_line(tmp_path):
 
 
 def test_one_process_forgets_a_multi_worker_backup_left_in_its_bundle(tmp_path):
-    from explorer.core.model.train_options import WORKER_BACKUP
-    from explorer.core.model.training_cluster import Placement, restored_plan, write_plan
+    from explorer.core.training.train_options import WORKER_BACKUP
+    from explorer.core.training.training_cluster import Placement, restored_plan, write_plan
 
     me = clusters.from_arguments(["h:1", "h:2"], 0)
     chief = Placement("multi-worker", 2, me, tmp_path)

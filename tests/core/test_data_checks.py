@@ -10,7 +10,7 @@ from explorer.core.errors import DatasetError, InvalidParameter, NeedsDataError
 from explorer.core.latent.samplers import SAMPLERS
 from explorer.core.latent.sampling import sample
 from explorer.core.model.store import read_meta
-from explorer.core.model.training import TrainConfig, train
+from explorer.core.training.training import TrainConfig, train
 from tests.conftest import TINY
 
 FLOATS = np.random.default_rng(0).random((20, 8, 8), dtype=np.float32)

@@ -17,7 +17,7 @@ MIRRORED = textwrap.dedent(
     names = configure_logical_cpus(2)
     strategy = strategy_for(names)
     from explorer.core.model.store import load_bundle, read_meta
-    from explorer.core.model.training import TrainConfig, train
+    from explorer.core.training.training import TrainConfig, train
     from tests.conftest import TINY
     events = []
     options = {**TINY, "kind": "vae", "epochs": 1, "out": sys.argv[1]}
@@ -70,8 +70,8 @@ def test_strategy_for_defaults_and_bad_names():
 
 
 def test_out_of_memory_is_a_clear_message(tmp_path):
-    from explorer.core.model.training import TrainConfig, TrainingOutOfMemory, train
     from explorer.core.runtime.tf_setup import keras, tensorflow
+    from explorer.core.training.training import TrainConfig, TrainingOutOfMemory, train
     from tests.conftest import TINY
 
     tf = tensorflow()

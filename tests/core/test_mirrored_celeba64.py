@@ -39,7 +39,7 @@ TRAIN = textwrap.dedent(
     from explorer.core.runtime.devices import configure_logical_cpus, strategy_for
     # First thing in the process, before TensorFlow sets up its devices.
     mirrored = strategy_for(configure_logical_cpus(2))
-    from explorer.core.model.training import TrainConfig, train
+    from explorer.core.training.training import TrainConfig, train
 
     def run(strategy, images, out, options):
         started, batches = {}, []

@@ -142,7 +142,7 @@ def test_decoded_cache_round_trip_invalidation_and_cancel(tmp_path, faces, monke
 
 
 def test_training_with_decoded_cache(tmp_path, faces, monkeypatch):
-    from explorer.core.model.training import TrainConfig, train
+    from explorer.core.training.training import TrainConfig, train
 
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
     options = dict(preset="celeba64", filters=[8, 16], z_dim=4, dataset=str(faces),

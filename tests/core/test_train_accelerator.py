@@ -15,7 +15,7 @@ import pytest
 
 from explorer.core.errors import InvalidParameter
 from explorer.core.model.store import read_meta
-from explorer.core.model.train_options import TrainConfig
+from explorer.core.training.train_options import TrainConfig
 from tests.conftest import TINY
 from tests.helpers import run_cli_here
 
@@ -46,7 +46,7 @@ IMAGES = {"images/reconstructions", "images/samples"}
 
 
 def _train(out, events=None, **options):
-    from explorer.core.model.training import train
+    from explorer.core.training.training import train
 
     config = TrainConfig.from_options(**{**BASE, "out": str(out), **options})
     return train(config, on_event=(events.append if events is not None else None))
@@ -153,8 +153,8 @@ def test_tensorboard_files_hold_the_scalars_and_the_image_grids(all_together):
 def test_a_resume_keeps_the_options_unless_overridden(all_together, tmp_path):
     import shutil
 
-    from explorer.core.model.training import train
     from explorer.core.progress import TaskState
+    from explorer.core.training.training import train
 
     bundle = tmp_path / "b"
     shutil.copytree(all_together[0].bundle, bundle)
@@ -186,8 +186,8 @@ def test_a_resume_keeps_the_options_unless_overridden(all_together, tmp_path):
 
 
 def test_a_device_cache_that_does_not_fit_is_one_line_before_training(monkeypatch, tmp_path):
-    from explorer.core.model import accelerator
     from explorer.core.progress import TaskState
+    from explorer.core.training import accelerator
 
     monkeypatch.setattr(accelerator, "free_device_memory", lambda: (100_000, "CPU"))
     events: list = []
@@ -198,7 +198,7 @@ def test_a_device_cache_that_does_not_fit_is_one_line_before_training(monkeypatc
         if e["type"] == "started":
             state.request_stop()  # nothing to train: the message comes before
 
-    from explorer.core.model.training import train
+    from explorer.core.training.training import train
 
     config = TrainConfig.from_options(**{**BASE, "out": str(tmp_path / "b"),
                                          "cache_on_device": True})  # fmt: skip
@@ -240,8 +240,8 @@ def test_bad_settings_are_one_line_before_training(argv, says, tmp_path):
 def test_under_the_mixed_policy_the_heads_output_and_losses_stay_float32():
     import numpy as np
 
-    from explorer.core.model.accelerator import dtype_policy
     from explorer.core.model.nets import build_model
+    from explorer.core.training.accelerator import dtype_policy
 
     config = TrainConfig.from_options(**{**BASE, "out": "x"}).model_config()
     with dtype_policy("mixed_bfloat16"):

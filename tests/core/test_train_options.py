@@ -14,7 +14,7 @@ from explorer.commands.train import options_from_args
 from explorer.core.data.sources import open_dataset
 from explorer.core.errors import DatasetError, InvalidParameter
 from explorer.core.model.store import read_meta
-from explorer.core.model.train_options import OPTIONS, TrainConfig, check_dataset
+from explorer.core.training.train_options import OPTIONS, TrainConfig, check_dataset
 from tests.helpers import run_cli_here
 
 NOT_OPTIONS = {"out", "resume", "overwrite"}  # where the bundle goes: hand-written flags

@@ -3,8 +3,8 @@ import pytest
 
 from explorer.core.errors import InvalidParameter, TrainingDiverged
 from explorer.core.model.store import load_bundle, read_meta
-from explorer.core.model.training import TrainConfig, train
 from explorer.core.progress import TaskState
+from explorer.core.training.training import TrainConfig, train
 from tests.conftest import TINY
 
 

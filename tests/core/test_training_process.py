@@ -10,9 +10,9 @@ import json
 import pytest
 
 from explorer.core.errors import ExplorerError
-from explorer.core.model.train_options import TrainConfig
-from explorer.core.model.training_process import train_in_process
 from explorer.core.progress import TaskState
+from explorer.core.training.train_options import TrainConfig
+from explorer.core.training.training_process import train_in_process
 from tests.conftest import TINY
 
 

@@ -16,7 +16,7 @@ LOAD_TIMEOUT_MS = 240_000
 
 
 def _running() -> list:
-    from explorer.gui.workers import running_threads
+    from explorer.gui.tasks.workers import running_threads
 
     return running_threads()
 
@@ -42,7 +42,7 @@ def _dangling_qthreads(request):
 @pytest.fixture(scope="module")
 def window(qapp):
     """The window with the shipped models, loaded once per test module."""
-    from explorer.gui.app import create_window
+    from explorer.gui.window.app import create_window
 
     # settings of its own: a module's window never starts from the sampler, models or layout
     # an earlier module's window saved when it closed
@@ -60,8 +60,8 @@ def window(qapp):
 @pytest.fixture
 def training_panel(qtbot):
     """A training panel of its own (controller and plot renderer), stopped afterwards."""
-    from explorer.gui.plot_renderer import PlotRenderer
-    from explorer.gui.training_panel import TrainingPanel
+    from explorer.gui.plots.plot_renderer import PlotRenderer
+    from explorer.gui.training.training_panel import TrainingPanel
 
     renderer = PlotRenderer()
     panel = TrainingPanel(renderer)

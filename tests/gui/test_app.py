@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from explorer.gui import app
+from explorer.gui.window import app
 
 
 def test_no_display_is_one_clear_line(monkeypatch, capsys):
@@ -21,7 +21,7 @@ def test_no_display_is_one_clear_line(monkeypatch, capsys):
 
 def test_window_modules_do_not_import_tensorflow():
     code = (
-        "import sys\nimport explorer.gui.app, explorer.gui.main_window\n"
+        "import sys\nimport explorer.gui.window.app, explorer.gui.window.main_window\n"
         "print('tensorflow' in sys.modules, 'keras' in sys.modules)"
     )
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
@@ -47,7 +47,7 @@ def test_the_window_takes_the_commands_model_flags(tmp_path):
     import argparse
 
     from explorer.commands.options import add_slot_arguments
-    from explorer.gui.window_slots import untrusted_source
+    from explorer.gui.window.window_slots import untrusted_source
 
     args = app.build_parser().parse_args(
         ["mnist_vae", "--encoder-b", "e.h5", "--decoder-b", "d.h5", "--trust-model-code",
@@ -62,7 +62,7 @@ def test_the_window_takes_the_commands_model_flags(tmp_path):
     assert args.data_range == (0.0, 255.0)
     assert untrusted_source(chosen["B"]) == {"encoder": "e.h5", "decoder": "d.h5",
         "input_range": [-1.0, 1.0], "output_range": [0.0, 255.0]}  # fmt: skip
-    from explorer.gui.model_thread import load_options
+    from explorer.gui.tasks.model_thread import load_options
 
     options = load_options(chosen["B"])
     assert (options.trust, options.code) == (True, "layers.py")
@@ -77,8 +77,8 @@ def test_the_window_takes_the_commands_model_flags(tmp_path):
 
 
 def test_close_with_work_pending_leaves_no_thread(qtbot):
-    from explorer.gui.settings import open_settings
-    from explorer.gui.workers import running_threads
+    from explorer.gui.tasks.workers import running_threads
+    from explorer.gui.widgets.settings import open_settings
 
     _, window = app.create_window([])
     assert window.busy()

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from PySide6.QtWidgets import QFileDialog
 
-from explorer.gui import dialog_folders
+from explorer.gui.widgets import dialog_folders
 
 
 def test_home_first_then_the_last_folder_chosen(qapp, tmp_path, monkeypatch):
@@ -29,7 +29,7 @@ def test_home_first_then_the_last_folder_chosen(qapp, tmp_path, monkeypatch):
 
 
 def test_a_plot_export_dialog_starts_there(qapp, tmp_path, monkeypatch, qtbot):
-    from explorer.gui.plot_renderer import PlotRenderer, RenderedPlot
+    from explorer.gui.plots.plot_renderer import PlotRenderer, RenderedPlot
 
     monkeypatch.setenv("LATENT_EXPLORER_SETTINGS_DIR", str(tmp_path / "settings"))
     dialog_folders.chosen(str(tmp_path / "x.png"))

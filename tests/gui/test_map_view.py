@@ -11,11 +11,12 @@ from PySide6.QtTest import QTest
 
 from explorer.core.output.map_colours import MapColours
 from explorer.core.stats.map_geometry import points_in_polygon
+from explorer.gui.map import map_frame
 
 
 @pytest.fixture
 def view(qtbot):
-    from explorer.gui.map_view import MapView
+    from explorer.gui.map.map_view import MapView
 
     widget = MapView(name="mapView")
     qtbot.addWidget(widget)
@@ -55,14 +56,14 @@ def test_dots_drawn_in_their_colours_at_their_pixels_and_cached(view, qtbot):
     assert len(renders) == 1  # nothing changed: the cached dots are reused
     (x0, x1), (y0, y1) = view.view_limits()
     assert x0 < 0 < 1 < x1 and y0 < 0 < 1 < y1  # fits all points
-    legend, dots = view._legend_box(view.plot_rect()), view.plot_rect()
+    legend, dots = map_frame.legend_box(view, view.plot_rect()), view.plot_rect()
     assert legend.width() > 0 and legend.left() > dots.right()  # beside the dots, not on them
 
 
 def test_pan_zoom_keys_and_double_click(view, qtbot):
     view.set_points(_points(), None)
     (x0, x1), (y0, y1) = view.view_limits()
-    sx, sy = view._scale()
+    sx, sy = view.viewport.scale()
     with qtbot.waitSignal(view.viewChanged):
         view.pan_pixels(40, -20)  # content right and up: the view moves left and down
     (a0, a1), (b0, b1) = view.view_limits()
@@ -98,7 +99,7 @@ def _drag(view, positions, modifier=Qt.KeyboardModifier.NoModifier):
 def test_lasso_selects_exactly_the_rows_inside(view, qtbot, how, monkeypatch):
     import threading
 
-    import explorer.gui.map_input as map_input
+    import explorer.gui.map.map_input as map_input
 
     found_in: list[str] = []
     if how == "thread":  # a large map (300k points in real use) selects in a thread
@@ -262,7 +263,7 @@ def test_a_task_hands_intermediate_results_to_the_window_until_superseded(qtbot)
     cancelled task's later results never arrive (the live map's frames take this path)."""
     import threading
 
-    from explorer.gui.workers import Runner
+    from explorer.gui.tasks.workers import Runner
 
     runner = Runner()
     got, release = [], threading.Event()
@@ -287,7 +288,7 @@ def test_a_task_hands_intermediate_results_to_the_window_until_superseded(qtbot)
 def test_large_maps_are_drawn_in_a_thread_newest_view_last(view, qtbot, monkeypatch):
     """Above RENDER_IN_THREAD points the dots are drawn in a thread: the paint returns at
     once with the older image, and the newest view and selection end up on screen."""
-    import explorer.gui.map_paint as map_paint
+    import explorer.gui.map.map_paint as map_paint
 
     monkeypatch.setattr(map_paint, "RENDER_IN_THREAD", 10)
     xy = np.array([[0.0, 0.0], [1.0, 0.0], [0.0, 1.0], [0.4, 0.6]] * 5)[:20]
@@ -302,8 +303,10 @@ def test_large_maps_are_drawn_in_a_thread_newest_view_last(view, qtbot, monkeypa
     view.pan_pixels(-10, 0)  # two changes while one drawing may run: the last one wins
     view.select_rows([1, 5, 9, 13, 17])  # the (1, 0) points
     view.repaint()
-    qtbot.waitUntil(lambda: not view.rendering() and view.dots_image() is view._image, timeout=5000)
-    qtbot.waitUntil(lambda: view._image_key[3] == view._view, timeout=5000)
+    qtbot.waitUntil(
+        lambda: not view.rendering() and view.dots_image() is view.painter.image, timeout=5000
+    )
+    qtbot.waitUntil(lambda: view.painter.image_key[3] == view.viewport.box, timeout=5000)
     image = view.grab().toImage()
     assert _rgb(image, _at(view, (1.0, 0.0))) == tuple(rgba["1"][:3])  # selected: its colour
     faded = _rgb(image, _at(view, (0.0, 0.0)))
@@ -312,7 +315,7 @@ def test_large_maps_are_drawn_in_a_thread_newest_view_last(view, qtbot, monkeypa
 
 def test_points_prepared_in_a_worker_are_kept_and_arrays_are_copied(view):
     from explorer.core.errors import InvalidParameter
-    from explorer.gui.map_view import MapPoints
+    from explorer.gui.map.map_points import MapPoints
 
     xy = _points(300).astype(np.float32)
     points = MapPoints.of(xy)

@@ -12,7 +12,7 @@ from explorer.core.errors import ExplorerError, InvalidParameter
 
 @pytest.fixture
 def plot(qtbot):
-    from explorer.gui.plot_renderer import PlotRenderer, RenderedPlot
+    from explorer.gui.plots.plot_renderer import PlotRenderer, RenderedPlot
 
     renderer = PlotRenderer()
     widget = RenderedPlot("testPlot", "test plot", renderer)
@@ -155,7 +155,7 @@ def test_matplotlib_off_the_renderer_thread_fails_loudly_while_a_renderer_runs(p
     renderer runs raises; a renderer call does the same work on its thread."""
     from matplotlib.figure import Figure
 
-    from explorer.gui.mpl_guard import WrongThread
+    from explorer.gui.plots.mpl_guard import WrongThread
 
     plot.show_figure(lambda fig: fig.subplots())
     _wait(qtbot, plot)

@@ -9,8 +9,8 @@ import pytest
 from explorer.core.latent.params import Param
 from explorer.core.latent.sampler_spec import SamplerSpec
 from explorer.core.latent.samplers import SAMPLERS
-from explorer.gui.param_fields import INVALID_STYLE
-from explorer.gui.sampler_panel import SamplerPanel
+from explorer.gui.side.sampler_panel import SamplerPanel
+from explorer.gui.widgets.param_fields import INVALID_STYLE
 
 # A bad text per kind of field, and what the reason says.
 BAD = {

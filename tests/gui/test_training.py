@@ -10,7 +10,7 @@ import pytest
 
 from explorer.core.errors import InvalidParameter
 from explorer.core.model.store import load_bundle, read_meta
-from explorer.gui.training_controller import TrainingController
+from explorer.gui.training.training_controller import TrainingController
 from tests.conftest import TINY
 
 pytestmark = pytest.mark.slow
@@ -18,7 +18,7 @@ pytestmark = pytest.mark.slow
 
 @pytest.fixture(autouse=True)
 def no_training_thread_survives(qapp):
-    from explorer.gui.workers import running_threads
+    from explorer.gui.tasks.workers import running_threads
 
     yield
     from PySide6.QtCore import QEventLoop
@@ -180,7 +180,7 @@ def test_queue_runs_trainings_one_after_the_other(controller, tmp_path):
 
 
 def test_invalid_settings_never_start_a_thread(controller, tmp_path):
-    from explorer.gui.workers import running_threads
+    from explorer.gui.tasks.workers import running_threads
 
     with pytest.raises(InvalidParameter, match="does not divide"):
         controller.start_training(**tiny(tmp_path / "s", strides=[2, 2, 2]))
@@ -216,7 +216,7 @@ def test_shutdown_during_training_stops_the_worker(qtbot, tmp_path):
 
 @pytest.fixture
 def renderer():
-    from explorer.gui.plot_renderer import PlotRenderer
+    from explorer.gui.plots.plot_renderer import PlotRenderer
 
     renderer = PlotRenderer()
     yield renderer
@@ -224,7 +224,7 @@ def renderer():
 
 
 def test_loss_plot_draws_off_the_gui_thread_and_throttles(qtbot, renderer):
-    from explorer.gui.loss_plot import LossPlot
+    from explorer.gui.training.loss_plot import LossPlot
 
     plot = LossPlot(renderer)
     qtbot.addWidget(plot)
@@ -277,7 +277,7 @@ def _leftmost_tick_label(_state, figure, axes) -> float:
 
 
 def test_panel_flags_invalid_settings(qtbot, tmp_path, renderer):
-    from explorer.gui.training_panel import TrainingPanel
+    from explorer.gui.training.training_panel import TrainingPanel
 
     panel = TrainingPanel(renderer)
     qtbot.addWidget(panel)
@@ -304,7 +304,7 @@ def test_panel_flags_invalid_settings(qtbot, tmp_path, renderer):
 
 
 def test_panel_trains_and_offers_the_checkpoint(qtbot, tmp_path, renderer):
-    from explorer.gui.training_panel import TrainingPanel
+    from explorer.gui.training.training_panel import TrainingPanel
 
     panel = TrainingPanel(renderer, controller=TrainingController(in_child=False))
     qtbot.addWidget(panel)
@@ -335,9 +335,10 @@ def test_training_modules_do_not_import_tensorflow():
     import sys
 
     code = (
-        "import sys\nimport explorer.gui.training_panel, explorer.gui.training_form\n"
-        "import explorer.core.model.training, explorer.core.model.train_options\n"
-        "from explorer.core.model.training import TrainConfig\n"
+        "import sys\nimport explorer.gui.training.training_panel\n"
+        "import explorer.gui.training.training_form\n"
+        "import explorer.core.training.training, explorer.core.training.train_options\n"
+        "from explorer.core.training.training import TrainConfig\n"
         "TrainConfig(out='x').validate()\n"
         "print('tensorflow' in sys.modules, 'keras' in sys.modules)"
     )

@@ -8,7 +8,7 @@ from PySide6.QtWidgets import QWidget
 
 from explorer.cli import build_parser
 from explorer.commands.train import options_from_args
-from explorer.core.model.train_options import OPTIONS, TrainConfig
+from explorer.core.training.train_options import OPTIONS, TrainConfig
 from tests.conftest import TINY
 from tests.helpers import run_cli_here
 
@@ -153,7 +153,7 @@ def test_the_tensorboard_button_prints_the_command_line(panel, capsys):
 def test_a_config_as_command_arguments_reads_back_the_same(tmp_path):
     """The command lines the window shows (the other workers' of a cluster) mean what the
     form says: every option, away from its default, survives the round trip."""
-    from explorer.core.model.train_options import command_arguments
+    from explorer.core.training.train_options import command_arguments
 
     config = TrainConfig.from_options(
         out=str(tmp_path / "a b"), overwrite=True,

@@ -79,7 +79,7 @@ def test_opens_with_shipped_models(window):
 def test_window_hands_the_gil_over_every_millisecond(window):
     import sys
 
-    from explorer.gui.workers import GIL_SWITCH_INTERVAL_S
+    from explorer.gui.tasks.workers import GIL_SWITCH_INTERVAL_S
 
     assert GIL_SWITCH_INTERVAL_S == 0.001
     assert sys.getswitchinterval() == pytest.approx(GIL_SWITCH_INTERVAL_S)
@@ -323,7 +323,7 @@ def test_load_failure_keeps_the_model(window, tmp_path):
 
 
 def test_export_plots_and_z_points(window, tmp_path):
-    from explorer.gui.menus import export_plots
+    from explorer.gui.window.menus import export_plots
 
     written = export_plots(window, str(tmp_path))
     names = {p.name for p in written}

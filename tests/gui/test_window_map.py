@@ -120,12 +120,12 @@ def test_hover_click_neighbours_and_colours(window, qtbot):
     assert (
         hovered >= 0 and np.hypot(*(view.pixel_of(xy[hovered][None])[0] - (pos.x(), pos.y()))) <= 9
     )
-    index = panel._index(int(panel.rows[hovered]))
+    index = panel.picks.index_of(int(panel.rows[hovered]))
     assert view.thumbnail_text().startswith(f"#{index} label ")
     qtbot.mouseClick(view, Qt.MouseButton.LeftButton, pos=pos)
     assert window.wait_idle(30_000)
-    clicked = panel._clicked[1]
-    assert f"image #{panel._index(clicked)}" in panel.details.point_info.text()
+    clicked = panel.picks.clicked[1]
+    assert f"image #{panel.picks.index_of(clicked)}" in panel.details.point_info.text()
     assert not panel.details.rebuilt.pixmap().isNull()
     # the neighbours are the k nearest codes of all of slot A's data, in order
     z = window.slots["A"].encodings.z
@@ -179,7 +179,7 @@ def test_lasso_selection_and_its_actions(window, qtbot, tmp_path):
     )  # fmt: skip
     assert len(inside) > 2
     assert np.array_equal(view.selection(), inside)
-    assert np.array_equal(panel.selected, panel.rows[inside])
+    assert np.array_equal(panel.picks.selected, panel.rows[inside])
     assert panel.details.selection_info.text().startswith(f"{len(inside)} points selected")
     assert panel.details.selection.layout_info is not None
     # decode the mean z
@@ -187,22 +187,22 @@ def test_lasso_selection_and_its_actions(window, qtbot, tmp_path):
     assert window.wait_idle(30_000)
     assert not panel.details.decoded.pixmap().isNull()
     # export: indices, images and z of the selection
-    written = panel.export_selection(tmp_path / "sel")
+    written = panel.picks.export_selection(tmp_path / "sel")
     enc, ds = window.slots["A"].encodings, window.slots["A"].dataset
     with np.load(written) as saved:
         assert written.name == "sel.npz"
-        assert np.array_equal(saved["indices"], enc.indices[panel.selected])
-        assert np.array_equal(saved["z"], enc.z[panel.selected])
+        assert np.array_equal(saved["indices"], enc.indices[panel.picks.selected])
+        assert np.array_equal(saved["z"], enc.z[panel.picks.selected])
         assert np.array_equal(saved["images"][0], ds.image(int(saved["indices"][0])))
     # the first and last selected images become the interpolation's endpoints
     qtbot.mouseClick(panel.details.endpoints_button, Qt.MouseButton.LeftButton)
     assert window.wait_idle(60_000)
     assert window.sampler.sampler() == "interpolate"
     fields = window.sampler.fields["interpolate"]
-    first, last = enc.indices[panel.selected[[0, -1]]]
+    first, last = enc.indices[panel.picks.selected[[0, -1]]]
     assert (fields["start_index"].text(), fields["end_index"].text()) == (str(first), str(last))
     view.clear_selection()
-    assert not len(panel.selected) and not panel.details.export_button.isEnabled()
+    assert not len(panel.picks.selected) and not panel.details.export_button.isEnabled()
     window.sampler.method.setCurrentIndex(window.sampler.method.findData("normal"))
 
 
@@ -222,7 +222,7 @@ def test_colours_of_large_maps_are_made_off_the_window_thread(window, qtbot, mon
     colouring changed while a run goes on is applied when it ends."""
     import threading
 
-    import explorer.gui.projection_panel as projection_panel
+    import explorer.gui.map.projection_panel as projection_panel
 
     monkeypatch.setattr(projection_panel, "RENDER_IN_THREAD", 300)
     made_in: list[str] = []

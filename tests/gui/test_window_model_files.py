@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from PySide6.QtWidgets import QComboBox, QLabel, QMessageBox
 
-from explorer.gui.settings import open_settings, read_json
+from explorer.gui.widgets.settings import open_settings, read_json
 from tests.core.model_builders import keras_decoder, lambda_vae_encoder
 
 MNIST = (28, 28, 1)
@@ -125,7 +125,7 @@ def test_float_data_sets_with_detected_refused_and_given_ranges(window, tmp_path
 
 
 def test_a_savedmodel_is_picked_by_its_saved_model_pb():
-    from explorer.gui.menus import MODEL_FILTER, model_path
+    from explorer.gui.window.menus import MODEL_FILTER, model_path
 
     assert model_path("/m/dec_export/saved_model.pb") == "/m/dec_export"
     assert model_path("/m/enc.onnx") == "/m/enc.onnx"

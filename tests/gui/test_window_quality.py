@@ -9,7 +9,7 @@ from PySide6.QtWidgets import QComboBox, QLabel, QLineEdit, QPushButton, QSpinBo
 
 from explorer.core.output.quality_plots import LABELS
 from explorer.core.stats.quality_metrics import METRICS
-from explorer.gui.quality_panel import COLUMNS, fmt
+from explorer.gui.quality.quality_panel import COLUMNS, fmt
 
 N = 300  # small: the tests stay fast (the panel notes that the metrics are biased)
 
@@ -173,7 +173,7 @@ def test_a_sampler_without_numeric_parameters_cannot_be_swept(window, quality):
 
 def test_cells_and_ranges_are_formatted_without_the_window():
     from explorer.core.errors import InvalidParameter
-    from explorer.gui.quality_panel import default_range, parse_range
+    from explorer.gui.quality.quality_panel import default_range, parse_range
 
     assert fmt("confident", None) == "—"  # unlabelled data: no classifier metrics
     assert fmt("precision", float("nan")) == "—"

@@ -9,7 +9,7 @@ from PySide6.QtWidgets import QProgressBar
 
 from explorer.core.errors import InvalidParameter
 from explorer.core.model.store import read_meta
-from explorer.gui.training_panel import ERROR_STYLE
+from explorer.gui.training.training_panel import ERROR_STYLE
 
 TINY = {"preset": "mnist", "filters": [8, 16, 16], "max_images": 256, "batch_size": 32, "seed": 0}
 
@@ -73,8 +73,8 @@ def test_invalid_training_options_are_refused_before_a_thread(window, tmp_path):
 
 
 def test_close_during_training_asks_then_stops(qapp, tmp_path, qtbot, monkeypatch):
-    from explorer.gui.app import create_window
-    from explorer.gui.workers import running_threads
+    from explorer.gui.tasks.workers import running_threads
+    from explorer.gui.window.app import create_window
 
     before = {id(t) for t in running_threads()}  # the module's shared window, if any
     _, win = create_window([])

@@ -23,7 +23,7 @@ SCRIPT = textwrap.dedent(
     """
     import json
     from PySide6.QtWidgets import QAbstractScrollArea, QTabBar, QTableWidget
-    from explorer.gui.app import create_window
+    from explorer.gui.window.app import create_window
 
     app, window = create_window([])
     window.show()

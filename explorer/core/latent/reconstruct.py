@@ -222,7 +222,7 @@ def pick_indices(
 def split_pool(n: int, split: str, how: dict) -> np.ndarray:
     """The indices of ``split`` ("validation", "train" or "all") of ``n`` images, split as
     ``how`` says (:func:`training_split`: ``validation_split``, ``seed``, ``max_images``)."""
-    from explorer.core.model.training import training_indices
+    from explorer.core.training.training import training_indices
 
     if split not in SPLITS:
         raise InvalidParameter(f"--split must be one of {', '.join(SPLITS)}, got {split!r}")

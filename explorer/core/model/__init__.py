@@ -1,2 +1,2 @@
-"""Models: configs, the AE/VAE networks, loaders for foreign model files, bundles on disk and
-training."""
+"""Models: configs, the AE/VAE networks, loaders for foreign model files and bundles on disk
+(with their crash-safe checkpoints). Training them is :mod:`explorer.core.training`."""

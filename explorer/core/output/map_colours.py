@@ -1,6 +1,6 @@
 """Colours of a map's points, Qt-free: one palette index per point plus its legend or colorbar.
 
-:class:`MapColours` is what the window's map widget (``explorer/gui/map_view.py``) and its
+:class:`MapColours` is what the window's map widget (``explorer/gui/map/map_view.py``) and its
 export (:func:`draw_map`, matplotlib) share. Categorical colours come with a legend (tab10 up
 to 10 classes, tab20 up to 20); continuous ones (a value per point, or a numeric label with
 more than 20 classes) are quantised to 256 colours of a colormap and come with a colorbar.

@@ -1,6 +1,6 @@
 """Geometry of a 2-D map of points, Qt-free: selections, nearest points, density contours.
 
-Used by the window's map widget (``explorer/gui/map_view.py``) and testable without Qt.
+Used by the window's map widget (``explorer/gui/map/map_view.py``) and testable without Qt.
 Selections are exact in data coordinates (a lasso is ``matplotlib.path.Path.contains_points``
 after a bounding-box prefilter; a rectangle is inclusive). :class:`PointIndex` finds the
 point nearest to the cursor in a few microseconds; it is a uniform grid of buckets rather

@@ -1,0 +1,511 @@
+"""The options of a training, each declared once.
+
+Every option is a field of :class:`TrainConfig` made with :func:`option`; its metadata (an
+:class:`Option`) gives everything else about it:
+
+- the ``latent-explorer train`` flag, its type, choices and help (:mod:`explorer.commands.train`);
+- its check, in :meth:`TrainConfig.validate`, which the command line and the window both call;
+- the window's widget: kind, objectName, label, range, tooltip
+  (:mod:`explorer.gui.training.training_form`);
+- where ``meta.json`` records the value (``record``).
+
+Adding an option is adding one field here. ``out``, ``resume`` and ``overwrite`` are plain
+fields: where the bundle goes, not how to train it (the command line and the form place them
+by hand). Nothing here imports TensorFlow or Qt: ``train --help`` and the form read it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from explorer.core.data.builtin import BUILTIN, DEFAULT_DATASET
+from explorer.core.errors import BundleThere, InvalidParameter
+from explorer.core.model.config import (
+    ACTIVATIONS,
+    KINDS,
+    PRESETS,
+    RECONSTRUCTION_LOSSES,
+    Architecture,
+    ModelConfig,
+    preset,
+)
+from explorer.core.ranges import check_range, format_range, parse_range
+from explorer.core.runtime import cluster as clusters
+from explorer.core.runtime.cluster import STRATEGIES
+from explorer.core.util import atomic
+
+ARRAY_SUFFIXES = (".npz", ".npy")
+WORKER_BACKUP = "worker-backup"  # a multi-worker training's backup folder, inside its bundle
+
+
+@dataclass(frozen=True)
+class Option:
+    """How one training option is typed, checked, shown and recorded.
+
+    ``kind``: ``choice``, ``int``, ``float``, ``bool``, ``ints`` / ``strs`` (comma-separated
+    lists), ``range`` (``LO:HI``), ``dataset`` (a built-in name or a path) or ``path`` (a
+    folder, as text).
+    """
+
+    kind: str
+    help: str = ""  # the flag's help and the widget's tooltip
+    label: str = ""  # the form's row label (a check box's text); also the name in messages
+    widget: str = ""  # objectName of the form's widget
+    section: str = "data"  # the form's group: "model" or "data"
+    architecture: bool = False  # overrides the preset (None: the preset's value)
+    choices: tuple = ()
+    labels: tuple[tuple[str, str], ...] = ()  # the form's items (value, text), in its order
+    strict: bool = True  # the parser refuses other choices (False: the core's check names them)
+    metavar: str | None = None
+    low: float | None = None  # checked: value >= low (> low with low_open)
+    low_open: bool = False
+    high: float | None = None  # checked: value < high
+    spin: tuple = ()  # the form's spin box: (minimum, maximum)
+    step: float = 1  # the spin box's step
+    decimals: int = 2  # a float spin box's decimals
+    special: str = ""  # the spin box's text at its minimum
+    none_at_minimum: bool = False  # the spin box's minimum means None (the default)
+    placeholder: str = ""  # a text field's hint when empty (empty: the default)
+    per_layer: bool = False  # a list with one value per layer, or one value for every layer
+    vae_only: bool = False  # the form disables it for an AE
+    on_resume: bool = False  # also applies when resuming a bundle
+    keep: bool = False  # None (not given): a resume keeps the value the bundle recorded
+    record: tuple[str, ...] = ()  # meta.json sections that record it ("": the top level)
+    name: str = ""  # the field's name (filled in from the dataclass)
+    default: Any = None  # the field's default (filled in from the dataclass)
+
+    @property
+    def flag(self) -> str:
+        return "--" + self.name.replace("_", "-")
+
+    @property
+    def items(self) -> tuple[tuple[Any, str], ...]:
+        """A choice's (value, text) pairs in the form's order."""
+        return self.labels or tuple((c, str(c)) for c in self.choices)
+
+    def check(self, value: Any) -> None:
+        """Raise :class:`InvalidParameter` (one sentence) for a value out of its range."""
+        if value is None:
+            return
+        if self.kind == "range":
+            check_range(value, self.label)
+            return
+        low_ok = self.low is None or (value > self.low if self.low_open else value >= self.low)
+        if low_ok and (self.high is None or value < self.high):
+            return
+        if self.high is not None:
+            raise InvalidParameter(
+                f"{self.label} must be in [{self.low}, {self.high}), got {value}"
+            )
+        raise InvalidParameter(
+            f"{self.label} must be {'>' if self.low_open else '>='} {self.low}, got {value}"
+        )
+
+    def parse(self, text: str) -> Any:
+        """The value of a flag's argument or a text field (lists, ranges, data sets)."""
+        if self.kind == "ints":
+            return _int_list(text)
+        if self.kind == "strs":
+            return [v.strip() for v in text.replace(";", ",").split(",") if v.strip()]
+        if self.kind == "range":
+            return parse_range(text)
+        return text
+
+    def format(self, value: Any) -> str:
+        """The text of ``value`` in a text field (the inverse of :meth:`parse`)."""
+        if value is None:
+            return ""
+        if self.kind in ("ints", "strs"):
+            return ",".join(str(v) for v in value)
+        if self.kind == "range":
+            return format_range(value, ":")
+        return str(value)
+
+
+def _int_list(text: str) -> list[int]:
+    """``"32, 64,128"`` -> ``[32, 64, 128]`` (``;`` works too)."""
+    try:
+        return [int(v) for v in text.replace(";", ",").split(",") if v.strip()]
+    except ValueError:
+        raise InvalidParameter(f"expected comma-separated integers, got {text!r}") from None
+
+
+_OPTION = "option"
+
+
+def option(default: Any, **spec: Any) -> Any:
+    """A :class:`TrainConfig` field declared as a training option (see :class:`Option`)."""
+    return field(default=default, metadata={_OPTION: Option(**spec)})
+
+
+def _per_layer(help: str, label: str, widget: str, placeholder: str, kind: str = "ints") -> Any:
+    """An architecture option with one value per layer (one value for all is accepted)."""
+    return option(
+        None, kind=kind, architecture=True, per_layer=True, help=help,
+        label=label, widget=widget, section="model", placeholder=placeholder,
+    )  # fmt: skip
+
+
+def _one_of(names: Iterable[str]) -> str:
+    names = list(names)
+    return f"{', '.join(names[:-1])} or {names[-1]}"
+
+
+@dataclass
+class TrainConfig:
+    """Options of ``latent-explorer train`` (architecture options override the preset).
+
+    In the order of the window's form; the command line lists the architecture options last,
+    in a group of their own.
+    """
+
+    out: str = ""
+    resume: bool = False
+    overwrite: bool = False
+    kind: str = option(
+        "vae", kind="choice", choices=KINDS, labels=(("vae", "VAE"), ("ae", "AE")),
+        label="kind", widget="trainKind", section="model",
+    )  # fmt: skip
+    preset: str = option(
+        "mnist", kind="choice", choices=tuple(PRESETS), strict=False, record=("",),
+        help=f"{_one_of(PRESETS)} (default mnist)",
+        label="preset", widget="trainPreset", section="model",
+    )  # fmt: skip
+    filters: list[int] | None = option(
+        None, kind="ints", architecture=True, help="Conv2D filters per layer, e.g. 32,64,128",
+        label="filters", widget="trainFilters", section="model", placeholder="32,64,128",
+    )  # fmt: skip
+    kernel_sizes: list[int] | None = _per_layer(
+        "kernel size per layer (or one value)", "kernel sizes", "trainKernels", "3"
+    )
+    strides: list[int] | None = _per_layer(
+        "stride per layer (or one value)", "strides", "trainStrides", "1,2,2"
+    )
+    padding: list[str] | None = _per_layer(
+        "padding per layer (same)", "padding", "trainPadding", "same", kind="strs"
+    )
+    activation: str | None = option(
+        None, kind="choice", choices=ACTIVATIONS, architecture=True,
+        label="activation", widget="trainActivation", section="model",
+    )  # fmt: skip
+    batch_norm: bool | None = option(
+        None, kind="bool", architecture=True,
+        label="BatchNorm", widget="trainBatchNorm", section="model",
+    )  # fmt: skip
+    dropout: float | None = option(
+        None, kind="float", architecture=True,
+        label="dropout", widget="trainDropout", section="model", spin=(0.0, 0.95), step=0.05,
+    )  # fmt: skip
+    dense_units: int | None = option(
+        None, kind="int", architecture=True, help="extra Dense layer before the latent head(s)",
+        label="extra Dense", widget="trainDense", section="model", spin=(0, 8192), step=64,
+        special="none",
+    )  # fmt: skip
+    z_dim: int | None = option(
+        None, kind="int", architecture=True,
+        label="z_dim", widget="trainZDim", section="model", spin=(1, 4096),
+    )  # fmt: skip
+    kl_weight: float = option(
+        1.0, kind="float", help="weight of the KL loss (VAE)", vae_only=True,
+        label="KL weight", widget="trainKlWeight", section="model", spin=(0.0, 1e4), step=0.1,
+        decimals=4,
+    )  # fmt: skip
+    eps_clip: float = option(
+        5.0, kind="float", help="clip |eps| of the VAE sampling (default 5)", vae_only=True,
+        label="eps clip", widget="trainEpsClip", section="model", spin=(0.0, 100.0),
+    )  # fmt: skip
+    reconstruction: str = option(
+        "bce", kind="choice", choices=RECONSTRUCTION_LOSSES,
+        labels=(("bce", "binary cross-entropy (summed)"), ("mse", "squared error (summed)")),
+        label="reconstruction", widget="trainReconstruction", section="model",
+    )  # fmt: skip
+    dataset: str = option(
+        DEFAULT_DATASET, kind="dataset", choices=BUILTIN, strict=False,
+        help=f"{', '.join(BUILTIN)}, an image folder, or .npz/.npy",
+        label="data set", widget="trainDataset",
+    )  # fmt: skip
+    image_size: int | None = option(
+        None, kind="int", help="square image size for folder data sets (default: the preset's)",
+        label="image size", widget="trainImageSize", spin=(0, 1024), special="preset's",
+        none_at_minimum=True,
+    )  # fmt: skip
+    data_range: tuple[float, float] | None = option(
+        None, kind="range", metavar="LO:HI", on_resume=True,
+        help="float .npz/.npy data sets: the range of their values, e.g. 0:255 "
+        "(default: [0, 1] or [-1, 1], detected)",
+        label="data range", widget="trainDataRange", placeholder="detected",
+    )  # fmt: skip
+    max_images: int | None = option(
+        None, kind="int", low=2, record=("dataset",),
+        help="use only this many images (a seeded subset)",
+        label="max images", widget="trainMaxImages", spin=(0, 10_000_000), step=256, special="all",
+        none_at_minimum=True,
+    )  # fmt: skip
+    cache_decoded: bool = option(
+        False, kind="bool", on_resume=True,
+        help="folder data sets: decode and resize once into a memory-mapped uint8 cache, "
+        "so later epochs do not decode JPEGs again",
+        label="decode folders once into a cache", widget="trainCacheDecoded",
+    )  # fmt: skip
+    validation_split: float = option(
+        0.1, kind="float", low=0, high=1, record=("dataset",),
+        label="validation split", widget="trainValidation", spin=(0.0, 0.9), step=0.05,
+    )  # fmt: skip
+    epochs: int = option(
+        10, kind="int", low=1, on_resume=True,
+        label="epochs", widget="trainEpochs", spin=(1, 100_000),
+    )  # fmt: skip
+    batch_size: int = option(
+        128, kind="int", low=1, record=("training",),
+        label="batch size", widget="trainBatchSize", spin=(1, 65_536),
+    )  # fmt: skip
+    learning_rate: float = option(
+        5e-4, kind="float", low=0, low_open=True, record=("training",),
+        label="learning rate", widget="trainLearningRate", spin=(1e-6, 1.0), step=1e-4,
+        decimals=6,
+    )  # fmt: skip
+    seed: int = option(
+        0, kind="int", record=("dataset", "training"),
+        label="seed", widget="trainSeed", spin=(0, 2**31 - 1),
+    )  # fmt: skip
+    # Devices and machines (explorer.core.runtime.devices and .cluster): what ran is
+    # recorded in meta.json's training "distribution".
+    strategy: str = option(
+        "auto", kind="choice", choices=STRATEGIES, on_resume=True,
+        labels=(("auto", "auto"), ("one-device", "one device"),
+                ("mirrored", "mirrored (all GPUs)"), ("multi-worker", "multi-worker (cluster)")),
+        help="auto: mirrored when several GPUs are visible, else one device; mirrored: every "
+        "GPU of this machine; multi-worker: TensorFlow's MultiWorkerMirroredStrategy over the "
+        "cluster in TF_CONFIG or --cluster (worker 0, the chief, alone writes the bundle)",
+        label="strategy", widget="trainStrategy",
+    )  # fmt: skip
+    cluster: list[str] | None = option(
+        None, kind="strs", on_resume=True, metavar="HOST:PORT,...",
+        help="multi-worker: every worker's host:port, worker 0 (the chief) first; sets "
+        "TF_CONFIG for this process (default: TF_CONFIG as set)",
+        label="cluster", widget="trainCluster",
+        placeholder="host:port of every worker, worker 0 first (empty: TF_CONFIG)",
+    )  # fmt: skip
+    worker_index: int | None = option(
+        None, kind="int", low=0, on_resume=True, metavar="I",
+        help="multi-worker: this machine's place in --cluster (0: the chief)",
+        label="this worker", widget="trainWorkerIndex", spin=(-1, 1023), special="choose",
+        none_at_minimum=True,
+    )  # fmt: skip
+    # Accelerator settings (explorer.core.training.accelerator). None: not given, so a new
+    # training uses the default and a resume keeps what the bundle recorded.
+    mixed_precision: bool | None = option(
+        None, kind="bool", on_resume=True, keep=True, record=("training",),
+        help="mixed precision: Keras mixed_bfloat16 (mixed_float16 with loss scaling on GPUs "
+        "without bfloat16); losses, KL and the latent heads stay float32",
+        label="mixed precision", widget="trainMixedPrecision",
+    )  # fmt: skip
+    jit_compile: bool | None = option(
+        None, kind="bool", on_resume=True, keep=True, record=("training",),
+        help="compile the training step with XLA",
+        label="XLA (jit compile)", widget="trainJitCompile",
+    )  # fmt: skip
+    steps_per_execution: int | None = option(
+        None, kind="int", low=1, on_resume=True, keep=True, record=("training",),
+        help="batches per call of the compiled step (default: 1 on CPU, 32 on GPU); progress "
+        "and cancel then act every N batches",
+        label="steps per execution", widget="trainStepsPerExecution", spin=(0, 4096),
+        special="auto", none_at_minimum=True,
+    )  # fmt: skip
+    cache_on_device: bool | None = option(
+        None, kind="bool", on_resume=True, keep=True, record=("training",),
+        help="place the uint8 training images on the device once and gather batches there "
+        "(when they fit in its free memory; else the streamed path)",
+        label="training images on the device", widget="trainCacheOnDevice",
+    )  # fmt: skip
+    tensorboard: str | None = option(
+        None, kind="path", on_resume=True, keep=True, record=("training",),
+        help="write TensorBoard event files (losses, learning rate, images/s, image grids) "
+        "into this folder",
+        label="TensorBoard folder", widget="trainTensorboard", placeholder="off: no event files",
+    )  # fmt: skip
+
+    @classmethod
+    def from_options(cls, **options: Any) -> TrainConfig:
+        known = {f.name for f in dataclasses.fields(cls)}
+        unknown = set(options) - known
+        if unknown:
+            raise InvalidParameter(f"unknown training options: {', '.join(sorted(unknown))}")
+        return cls(**options)
+
+    def architecture(self) -> Architecture:
+        overrides = {o.name: getattr(self, o.name) for o in OPTIONS if o.architecture}
+        if self.image_size:
+            c = preset(self.preset).input_shape[2]
+            overrides["input_shape"] = (self.image_size, self.image_size, c)
+        return preset(self.preset, **overrides)
+
+    def model_config(self) -> ModelConfig:
+        cfg = ModelConfig(
+            kind=self.kind,
+            architecture=self.architecture(),
+            kl_weight=self.kl_weight,
+            eps_clip=self.eps_clip,
+            reconstruction=self.reconstruction,
+        )
+        cfg.validate()
+        return cfg
+
+    def recorded(self, section: str) -> dict[str, Any]:
+        """The options that ``meta.json`` records in ``section`` ("": its top level)."""
+        return {o.name: getattr(self, o.name) for o in OPTIONS if section in o.record}
+
+    def validate(self) -> None:
+        """Check everything that can be checked before any TensorFlow work (the command
+        line and the window both call this)."""
+        from explorer.core.model import store
+
+        if not self.out:
+            raise InvalidParameter("no output bundle given (--out)")
+        for o in OPTIONS:
+            o.check(getattr(self, o.name))
+        cluster = self.cluster_of()
+        if cluster is not None and not cluster.is_chief:
+            self._validate_worker()  # writes into its own temporary folder, not --out
+            return
+        out = Path(self.out)
+        if self.resume:
+            if not store.is_bundle(out):
+                raise InvalidParameter(f"{out}: cannot resume, not a model bundle")
+            _check_writable(out)
+            return
+        self.model_config()
+        if out.exists():
+            if not out.is_dir():
+                raise InvalidParameter(f"{out}: exists and is a file; choose another output folder")
+            if store.is_bundle(out):
+                if cluster is not None and (out / WORKER_BACKUP).is_dir():
+                    pass  # a multi-worker training stopped halfway: the same command resumes it
+                elif not self.overwrite:
+                    raise BundleThere(
+                        f"{out}: a model bundle is already there; use --resume to continue it or --overwrite"
+                    )
+            elif any(out.iterdir()):
+                raise InvalidParameter(f"{out}: exists, is not empty and is not a model bundle")
+        _check_writable(out)
+        check_dataset(self.dataset)
+        self._check_combinations()
+
+    def cluster_of(self, environ: Mapping[str, str] | None = None) -> clusters.Cluster | None:
+        """This worker's cluster when the strategy is ``multi-worker`` (from ``--cluster``
+        and ``--worker-index``, else ``TF_CONFIG``), else ``None``; one line when it is
+        missing or malformed."""
+        if self.strategy != "multi-worker":
+            if self.cluster or self.worker_index is not None:
+                raise InvalidParameter(
+                    "--cluster and --worker-index are for --strategy multi-worker"
+                )
+            return None
+        return clusters.resolve(self.cluster, self.worker_index, environ)
+
+    def _validate_worker(self) -> None:
+        """A worker other than the chief reads the data set (and with ``--resume`` the
+        bundle, a copy at the same path) but writes nothing into ``--out``."""
+        if self.resume:
+            from explorer.core.model import store
+
+            if not store.is_bundle(Path(self.out)):
+                raise InvalidParameter(
+                    f"{self.out}: cannot resume on this worker: every worker reads the bundle "
+                    "it resumes (a shared folder, or a copy at the same path)"
+                )
+            return
+        self.model_config()
+        check_dataset(self.dataset)
+        self._check_combinations()
+
+    def _check_combinations(self) -> None:
+        """Settings that cannot work together (the device cache's size is checked when the
+        data set is open, still before training starts)."""
+        if self.cache_on_device and not self.cache_decoded and Path(self.dataset).is_dir():
+            raise InvalidParameter(
+                "--cache-on-device needs decoded images: add --cache-decoded for an image folder"
+            )
+
+    def resumed(self, recorded: dict[str, Any]) -> TrainConfig:
+        """This config with the options not given (``None``) that a resume keeps taken from
+        the bundle's ``recorded`` training section."""
+        kept: dict[str, Any] = {  # values read from meta.json
+            o.name: recorded.get(o.name)
+            for o in OPTIONS
+            if o.keep and getattr(self, o.name) is None
+        }
+        return dataclasses.replace(self, **kept)
+
+
+OPTIONS: tuple[Option, ...] = tuple(
+    dataclasses.replace(f.metadata[_OPTION], name=f.name, default=f.default)
+    for f in dataclasses.fields(TrainConfig)
+    if _OPTION in f.metadata
+)
+"""Every training option, in the order of :class:`TrainConfig`'s fields."""
+
+
+def check_dataset(spec: str) -> None:
+    """Refuse a data set that :func:`~explorer.core.data.sources.open_dataset` would refuse
+    before reading anything, with its message (no file is opened)."""
+    if spec in BUILTIN:
+        return
+    path = Path(spec).expanduser()
+    if spec and path.is_dir():
+        return
+    if path.suffix in ARRAY_SUFFIXES:
+        if not path.exists():
+            raise InvalidParameter(f"{path}: file not found")
+        return
+    if spec and path.exists():
+        raise InvalidParameter(
+            f"{path}: not a data set (expected a folder of images, .npz or .npy)"
+        )
+    raise InvalidParameter(
+        f"{spec or 'no data set'}: no such data set; use {', '.join(BUILTIN)}, an image folder, or a .npz/.npy file"
+    )
+
+
+def _check_writable(out: Path) -> None:
+    """Fail before training, not at the first checkpoint, when ``out`` cannot be written
+    (tried by creating a file there or in its nearest existing parent)."""
+    reason = atomic.unwritable_reason(out)
+    if reason is not None:
+        raise InvalidParameter(f"{out}: cannot write the model bundle there: {reason}")
+
+
+def command_arguments(config: TrainConfig, without: tuple[str, ...] = ()) -> list[str]:
+    """``config`` as ``latent-explorer train`` arguments: ``--out`` and every option that
+    differs from its default, from the options' declarations (``--flag=value``, so that a
+    negative range reads as one; booleans as ``--flag`` / ``--no-flag``). ``without``: option
+    names left out (the window leaves out ``worker_index`` for the other machines' lines).
+    Architecture values that are the preset's are left to the preset."""
+    args = ["--out", str(config.out)]
+    args += ["--resume"] if config.resume else []
+    args += ["--overwrite"] if config.overwrite else []
+    arch = PRESETS.get(config.preset)
+    for o in OPTIONS:
+        value = getattr(config, o.name)
+        if o.name in without or value == o.default:
+            continue
+        if o.architecture and arch is not None and _same(value, getattr(arch, o.name)):
+            continue  # the preset's own value (the window's form shows them all)
+        if o.kind == "bool":
+            args.append(o.flag if value else "--no-" + o.flag[2:])
+        elif value is not None:
+            args.append(f"{o.flag}={o.format(value)}")
+    return args
+
+
+def _same(value: Any, preset_value: Any) -> bool:
+    """An architecture value is the preset's (one value for every layer counts as a list)."""
+    if isinstance(preset_value, (list, tuple)) and isinstance(value, (list, tuple)):
+        if len(value) == 1 and len(set(preset_value)) == 1:
+            return value[0] == preset_value[0]
+        return list(value) == list(preset_value)
+    return value == preset_value or (not value and not preset_value)

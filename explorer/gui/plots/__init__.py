@@ -1,0 +1,3 @@
+"""Matplotlib in the window: every figure drawn on one renderer thread, and the guard that
+fails loudly when any other thread touches matplotlib.
+"""

@@ -1,0 +1,1 @@
+"""The side docks: the model slots (with their value ranges) and the sampler."""
