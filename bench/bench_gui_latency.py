@@ -175,7 +175,7 @@ def _run(app, args, witness: Witness) -> None:
         slot.controller.request(
             "load",
             {**source, "dataset": "mnist-5k", "cache": False},
-            on_done=lambda out: window._loaded(slot, source, out),
+            on_done=lambda out: window.slot_manager.loaded_into(slot, source, out),
         )
 
     phase(window, "encode mnist-5k with A (no cache) + analyses", encode)

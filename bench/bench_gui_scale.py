@@ -267,7 +267,7 @@ def run(args, work: Path, witness: Witness) -> int:
             s.controller.request(
                 "load",
                 {**source, "dataset": str(images)},
-                on_done=lambda out, s=s, source=source, enc=enc: window._loaded(
+                on_done=lambda out, s=s, source=source, enc=enc: window.slot_manager.loaded_into(
                     s, source, {**out, "encodings": enc}
                 ),
                 on_error=lambda text: print("load failed:", text),

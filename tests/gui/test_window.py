@@ -173,7 +173,7 @@ def test_component_change_redraws_only_its_curve(window):
     assert panel.component_plot.figure is heatmap  # untouched
     assert panel.curve_plot.figure is not curve
     assert "component 5" in panel.curve_plot.figure.axes[0].get_title()
-    window.refresh_sampler_summary()  # new sampler draws: the curve's overlay, not the heatmap
+    window.sampling.refresh_sampler_summary()  # new sampler draws: the curve's overlay, not the heatmap
     assert window.wait_idle(30_000)
     assert panel.component_plot.figure is heatmap
     panel.source.setCurrentText("B")

@@ -264,7 +264,9 @@ def test_a_selection_on_a_map_of_no_slot_is_no_error(window, qtbot):
     panel = window.projection
     _run(window, panel, "pca", 300)
     assert window.wait_idle(60_000)
-    assert window._data_for("") is None and window._data_for("dataset") is None
+    assert (
+        window.slot_manager.data_for("") is None and window.slot_manager.data_for("dataset") is None
+    )
     panel.slot_name = ""  # as the stress run left it
     panel.map.select_rows(np.arange(10))
     assert not panel.details.export_button.isEnabled()

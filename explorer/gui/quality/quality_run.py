@@ -44,7 +44,7 @@ class SlotInput:
 
 @dataclass
 class Inputs:
-    """The current sampler and the loaded slots (see ``SamplingMixin.quality_inputs``)."""
+    """The current sampler and the loaded slots (see ``Sampling.quality_inputs`` of the window)."""
 
     sampler: str
     params: dict[str, Any]  # by Param.key, as the sampler panel gives them

@@ -3,6 +3,7 @@ question. Kept apart so that main_window.py stays about exploring."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtWidgets import QMainWindow, QMessageBox
@@ -11,38 +12,27 @@ from explorer.gui.training.training_controller import TrainingController
 from explorer.gui.training.training_panel import TrainingPanel
 
 if TYPE_CHECKING:
-    from abc import abstractmethod
-    from pathlib import Path
-
-    from PySide6.QtWidgets import QDockWidget, QWidget
-
     from explorer.gui.plots.plot_renderer import PlotRenderer
-
-    class DockHost(QMainWindow):
-        """What the dock uses of its window (a MainWindow), declared for the type checker:
-        the window's mixins derive from it (see ``WindowHost`` in window_slots.py)."""
-
-        renderer: PlotRenderer
-        docks: dict[str, QDockWidget]
-
-        @abstractmethod
-        def load_model(self, slot: str, path: str | Path | None = None) -> None: ...
-
-        @abstractmethod
-        def show_view(self, name: str) -> QWidget: ...
 
 
 class TrainingDock:
-    """Owns the training controller of a window and connects its panel to the window."""
+    """Owns the training controller of a window and connects its panel to the window: what
+    it needs of the window is passed in (the training package never imports the window)."""
 
-    def __init__(self, window: DockHost) -> None:
-        self.window = window
+    def __init__(
+        self,
+        window: QMainWindow,
+        renderer: PlotRenderer,
+        load_model: Callable[[str, str], object],
+        show_view: Callable[[str], object],
+    ) -> None:
+        self.window, self.show_view = window, show_view
         self.controller = TrainingController(window)
-        self.panel = TrainingPanel(window.renderer, self.controller)
+        self.panel = TrainingPanel(renderer, self.controller)
         self.widget = self.panel  # the training view (its form scrolls in a column of its own)
         # "Explore latest checkpoint" loads a separate copy of the bundle into A or B: the
         # slot's own model thread loads it from disk, never the model being trained.
-        self.panel.exploreCheckpoint.connect(lambda path, slot: window.load_model(slot, path))
+        self.panel.exploreCheckpoint.connect(lambda path, slot: load_model(slot, path))
         self.controller.failed.connect(
             lambda text: window.statusBar().showMessage(f"training: {text}")
         )
@@ -53,7 +43,7 @@ class TrainingDock:
         )
 
     def show(self) -> None:
-        self.window.show_view("training")
+        self.show_view("training")
 
     def start(self, **options: Any) -> int:
         """Start (or queue) a training from a script; the form shows what was asked."""

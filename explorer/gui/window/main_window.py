@@ -8,10 +8,11 @@ All heavy work runs in workers: each slot's model on its own model thread
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QCoreApplication, QTimer, Signal
-from PySide6.QtGui import QCloseEvent
+from PySide6.QtGui import QAction, QCloseEvent
 from PySide6.QtWidgets import QMainWindow, QWidget
 
 from explorer.core.data.builtin import DEFAULT_DATASET
@@ -32,16 +33,18 @@ from explorer.gui.widgets.later import Later
 from explorer.gui.widgets.settings import open_settings, read_json, write_json
 from explorer.gui.window import menus, window_layout
 from explorer.gui.window.stage import Stage
-from explorer.gui.window.window_sampling import SamplingMixin
-from explorer.gui.window.window_slots import Slot, SlotsMixin, untrusted_source
+from explorer.gui.window.window_sampling import Sampling
+from explorer.gui.window.window_slots import Slot, SlotManager, untrusted_source
 
 DEBOUNCE_MS = 200  # sampler edits -> its live summary
 PLOTS_DEBOUNCE_MS = 40  # several redraw requests in a row make one redraw
 
 
-class MainWindow(SlotsMixin, SamplingMixin, QMainWindow):
+class MainWindow(QMainWindow):
     """The window: layout, busy/idle, settings, training and shutdown here; the model slots
-    in :class:`SlotsMixin`, sampling and its plots in :class:`SamplingMixin`."""
+    in its ``slot_manager`` (:class:`SlotManager`), sampling and its plots in its
+    ``sampling`` (:class:`Sampling`). The methods of the script API that they do are passed
+    on to them."""
 
     idle = Signal()
 
@@ -54,6 +57,8 @@ class MainWindow(SlotsMixin, SamplingMixin, QMainWindow):
         favour_event_loop()  # the GIL changes hands every 1 ms while workers run
         self.runner = Runner(self)
         self.slots = {n: Slot(n, ModelController(n, self)) for n in ("A", "B")}
+        self.slot_manager = SlotManager(self)
+        self.sampling = Sampling(self)
         self.sampler_result: dict | None = None
         self._was_busy = False
         self._queued: dict[str, dict] = {}
@@ -62,8 +67,10 @@ class MainWindow(SlotsMixin, SamplingMixin, QMainWindow):
         self.sharpening: dict | None = None  # of the grids: None is the default, see set_sharpening
         self._debounced: list = []
         self.pending: set[str] = set()  # debounced work not yet done (counts as busy)
-        self.summarise_soon = self._soon("summary", self.refresh_sampler_summary, DEBOUNCE_MS)
-        self.draw_plots_soon = self._soon("plots", self._draw_plots_now, PLOTS_DEBOUNCE_MS)
+        self.summarise_soon = self._soon(
+            "summary", self.sampling.refresh_sampler_summary, DEBOUNCE_MS
+        )
+        self.draw_plots_soon = self._soon("plots", self.sampling.draw_plots_now, PLOTS_DEBOUNCE_MS)
         self.draw_samples_soon = self._soon("samples", self.draw_samples, DEBOUNCE_MS)
         self.grids = GridsArea(self)
         self.stage = Stage(self)
@@ -73,19 +80,24 @@ class MainWindow(SlotsMixin, SamplingMixin, QMainWindow):
         self.renderer = PlotRenderer(self)
         self.histograms = HistogramPanel(self.renderer)
         self.diagnostics = DiagnosticsPanel()
-        self.quality = QualityPanel(self.runner, self.renderer, self.quality_inputs)
+        self.quality = QualityPanel(self.runner, self.renderer, self.sampling.quality_inputs)
         self.projection = ProjectionPanel(
-            self.runner, self._data_for, self.reconstruct, self._on_model_thread
+            self.runner,
+            self.slot_manager.data_for,
+            self.slot_manager.reconstruct,
+            self._on_model_thread,
         )
         self.projection.map.renderer = self.renderer  # its export: matplotlib's thread
-        self.clusters = ClusterPanel(self.runner, self.renderer, self._data_for)
+        self.clusters = ClusterPanel(self.runner, self.renderer, self.slot_manager.data_for)
         self.reconstructions = ReconstructionPanel(
             lambda: [s.name for s in self.loaded()],
             self._on_model_thread,
             lambda slot: self.slots[slot].dataset,
             lambda slot: self.slots[slot].model,
         )
-        self.training = TrainingDock(self)
+        self.training: TrainingDock = TrainingDock(
+            self, self.renderer, lambda slot, path: self.load_model(slot, path), self.show_view
+        )
         for title, widget, scroll in (
             ("Samples", self.grids, False),
             ("Map", self.projection, False),
@@ -100,6 +112,7 @@ class MainWindow(SlotsMixin, SamplingMixin, QMainWindow):
         self.docks = window_layout.add_docks(
             self, {"Models": self.models_panel, "Sampler": self.sampler}
         )
+        self.actions_by_key: dict[str, QAction] = {}  # menus.build fills it
         menus.build(self)
         self._connect()
         self.statusBar().showMessage("starting: loading TensorFlow and the models…")
@@ -137,17 +150,17 @@ class MainWindow(SlotsMixin, SamplingMixin, QMainWindow):
             panel.loadRequested.connect(lambda n=name: menus.open_model_dialog(self, n))
             panel.loadPairRequested.connect(lambda n=name: menus.open_pair_dialog(self, n))
             panel.clearRequested.connect(lambda n=name: self.clear_slot(n))
-            panel.rangesChanged.connect(lambda i, o, n=name: self.set_ranges(n, i, o))
+            panel.rangesChanged.connect(lambda i, o, n=name: self.slot_manager.set_ranges(n, i, o))
         self.models_panel.swapRequested.connect(self.swap_slots)
         self.sampler.resampleRequested.connect(self.resample)
-        self.projection.endpointsChosen.connect(self.interpolate_between)
+        self.projection.endpointsChosen.connect(self.sampling.interpolate_between)
         self.sampler.changed.connect(self.summarise_soon)
         self.sampler.changed.connect(self.draw_samples_soon)
         self.stage.viewChanged.connect(self._view_shown)
         self.sampler.changed.connect(self._mark_busy)
-        self.sampler.changed.connect(self.quality_sampler_changed)
+        self.sampler.changed.connect(self.sampling.quality_sampler_changed)
         self.quality.changed.connect(self._work_changed)
-        self.histograms.componentChanged.connect(self._draw_components_now)
+        self.histograms.componentChanged.connect(self.sampling.draw_components_now)
         for plot in self.plots().values():
             plot.imageShown.connect(self._work_changed)
         for name in ("A", "B"):
@@ -168,10 +181,10 @@ class MainWindow(SlotsMixin, SamplingMixin, QMainWindow):
         if self._closed:
             return
         for slot, source in queued.items():
-            self.load_source(slot, source)
+            self.slot_manager.load_source(slot, source)
         for name, s in self.slots.items():
             if name not in queued and s.model is None:
-                self._show_slot(s)  # "empty slot", not "loading…"
+                self.slot_manager.show_slot(s)  # "empty slot", not "loading…"
         self._work_changed()
 
     def busy(self) -> bool:
@@ -228,7 +241,7 @@ class MainWindow(SlotsMixin, SamplingMixin, QMainWindow):
         self.show_view(str(read_json(settings, "window/view") or "samples"))
         window_layout.clamp_to_screen(self)  # saved on a larger screen: fit this one
         self.sampler.restore(read_json(settings, "sampler"))
-        self.quality_sampler_changed()
+        self.sampling.quality_sampler_changed()
 
     def save_settings(self) -> None:
         settings = open_settings()
@@ -253,6 +266,66 @@ class MainWindow(SlotsMixin, SamplingMixin, QMainWindow):
         ``"histograms"``, ``"reconstructions"``, ``"clusters"``, ``"diagnostics"``,
         ``"quality"``, ``"training"``; returns its page."""
         return self.stage.show_view(name)
+
+    # ------------------------------------------------------------------ script API
+    def load_model(
+        self,
+        slot: str,
+        path: str | Path | None = None,
+        encoder: Any = None,
+        decoder: Any = None,
+        trust: bool = False,
+        input_range: Any = None,
+        output_range: Any = None,
+    ) -> None:
+        """Load a bundle or an encoder/decoder pair into ``slot`` (see
+        :meth:`SlotManager.load_model`)."""
+        self.slot_manager.load_model(slot, path, encoder, decoder, trust, input_range, output_range)
+
+    def load_source(self, slot: str, source: dict) -> None:
+        self.slot_manager.load_source(slot, source)
+
+    def loaded(self) -> list[Slot]:
+        """The slots with a model."""
+        return self.slot_manager.loaded()
+
+    def clear_slot(self, slot: str) -> None:
+        self.slot_manager.clear_slot(slot)
+
+    def swap_slots(self) -> None:
+        self.slot_manager.swap_slots()
+
+    def set_dataset(self, dataset: str, data_range: tuple[float, float] | None = None) -> None:
+        """Encode ``dataset`` with both models (see :meth:`SlotManager.set_dataset`)."""
+        self.slot_manager.set_dataset(dataset, data_range)
+
+    def resample(self) -> bool:
+        """New z-points, decoded by A and B (see :meth:`Sampling.resample`)."""
+        return self.sampling.resample()
+
+    def draw_samples(self) -> bool:
+        return self.sampling.draw_samples()
+
+    def draw_plots(self) -> None:
+        self.sampling.draw_plots()
+
+    def show_tile(self, slot: str, index: int) -> None:
+        self.sampling.show_tile(slot, index)
+
+    def sharpen_params(self) -> dict[str, Any]:
+        return self.sampling.sharpen_params()
+
+    def set_sharpening(self, params: dict[str, Any]) -> None:
+        self.sampling.set_sharpening(params)
+
+    def export_grid(
+        self, slot: str, path: str | Path, sharpened: bool = False, gif: bool = False
+    ) -> list[Path]:
+        """Save ``slot``'s grid (see :meth:`Sampling.export_grid`)."""
+        return self.sampling.export_grid(slot, path, sharpened, gif)
+
+    def export_gif(self, slot: str, path: str | Path) -> Path:
+        return self.sampling.export_gif(slot, path)
 
     # ------------------------------------------------------------------ training
     def start_training(self, **options: Any) -> int:

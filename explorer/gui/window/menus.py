@@ -19,7 +19,7 @@ from explorer.gui.widgets import dialog_folders
 from explorer.gui.widgets.object_names import named
 
 if TYPE_CHECKING:
-    from explorer.gui.window.window_slots import WindowHost  # the MainWindow
+    from explorer.gui.window.main_window import MainWindow
 
 
 @dataclass(frozen=True)
@@ -30,7 +30,7 @@ class ActionSpec:
     key: str
     name: str  # objectName
     text: str
-    run: Callable[[WindowHost], Any] | None = None
+    run: Callable[[MainWindow], Any] | None = None
     shortcut: str = ""  # "R|Ctrl+R": several
     tip: str = ""
     help: str = ""
@@ -68,7 +68,7 @@ SHORTCUTS = [(a.shortcut.replace("|", " / "), a.help or a.text) for a in ACTIONS
 
 
 def _action(
-    w: WindowHost,
+    w: MainWindow,
     name: str,
     text: str,
     slot: Callable[[], Any] | None = None,
@@ -86,13 +86,13 @@ def _action(
     return action
 
 
-def _runs(spec: ActionSpec, w: WindowHost) -> Callable[[], Any] | None:
+def _runs(spec: ActionSpec, w: MainWindow) -> Callable[[], Any] | None:
     """What ``spec``'s action does on ``w`` when triggered (None: it has no ``run``)."""
     run = spec.run
     return None if run is None else partial(run, w)
 
 
-def build(w: WindowHost) -> None:
+def build(w: MainWindow) -> None:
     """Create File / View / Help menus and the toolbar on ``w``."""
     a = {s.key: _action(w, s.name, s.text, _runs(s, w), s.shortcut, s.tip) for s in ACTIONS}
     a["sharp"].setCheckable(True)
@@ -124,12 +124,12 @@ def build(w: WindowHost) -> None:
         tools.addAction(a[key])
 
 
-def _slot(w: WindowHost, title: str) -> str | None:
+def _slot(w: MainWindow, title: str) -> str | None:
     slot, ok = QInputDialog.getItem(w, title, "Slot:", ["A", "B"], 0, False)
     return slot if ok else None
 
 
-def open_model_dialog(w: WindowHost, slot: str | None = None) -> None:
+def open_model_dialog(w: MainWindow, slot: str | None = None) -> None:
     folder = dialog_folders.chosen(
         QFileDialog.getExistingDirectory(
             w, "Open model bundle (folder with model.keras)", dialog_folders.start()
@@ -151,7 +151,7 @@ def model_path(chosen: str) -> str:
     return str(path.parent) if path.name in ("saved_model.pb", "saved_model.pbtxt") else chosen
 
 
-def open_pair_dialog(w: WindowHost, slot: str | None = None) -> None:
+def open_pair_dialog(w: MainWindow, slot: str | None = None) -> None:
     """Pick an encoder and a decoder file (.keras, .h5, .onnx, or a SavedModel folder's
     saved_model.pb), then the slot."""
     enc, _ = QFileDialog.getOpenFileName(w, "Encoder file", dialog_folders.start(), MODEL_FILTER)
@@ -163,7 +163,7 @@ def open_pair_dialog(w: WindowHost, slot: str | None = None) -> None:
         w.load_model(slot, encoder=model_path(enc), decoder=model_path(dec))
 
 
-def open_dataset_dialog(w: WindowHost) -> None:
+def open_dataset_dialog(w: MainWindow) -> None:
     choices = [*BUILTIN, "a folder of images…", "a .npz / .npy file…"]
     choice, ok = QInputDialog.getItem(w, "Open data set", "Data set:", choices, 0, False)
     if not ok:
@@ -192,14 +192,14 @@ DATA_RANGES: dict[str, tuple[float, float] | None] = {
 }
 
 
-def _data_range(w: WindowHost):
+def _data_range(w: MainWindow):
     """The value range of a float array (``None``: detect); ``False`` when cancelled."""
     labels = list(DATA_RANGES)
     label, ok = QInputDialog.getItem(w, "Value range", "Values of float images:", labels, 0, False)
     return DATA_RANGES[label] if ok else False
 
 
-def _guard(w: WindowHost, fn, title: str = "Export failed") -> None:
+def _guard(w: MainWindow, fn, title: str = "Export failed") -> None:
     from explorer.core.errors import ExplorerError
 
     try:
@@ -209,7 +209,7 @@ def _guard(w: WindowHost, fn, title: str = "Export failed") -> None:
         QMessageBox.warning(w, title, str(exc))
 
 
-def export_grid_dialog(w: WindowHost, slot: str | None = None) -> None:
+def export_grid_dialog(w: MainWindow, slot: str | None = None) -> None:
     slot = slot or _slot(w, "Export the grid of slot")
     if not slot:
         return
@@ -227,7 +227,7 @@ def export_grid_dialog(w: WindowHost, slot: str | None = None) -> None:
         )
 
 
-def grid_menu(w: WindowHost, slot: str, where) -> None:
+def grid_menu(w: MainWindow, slot: str, where) -> None:
     """The context menu of a slot's grid: export (PNG, GIF) and how it is sharpened."""
     from PySide6.QtWidgets import QMenu
 
@@ -251,7 +251,7 @@ def grid_menu(w: WindowHost, slot: str, where) -> None:
     menu.exec(where)
 
 
-def _ask_unsharp(w: WindowHost, now: dict) -> None:
+def _ask_unsharp(w: MainWindow, now: dict) -> None:
     """Radius, percent and threshold of the unsharp mask, as ``--sharpen-radius`` etc."""
     shown = ", ".join(f"{now.get(k, d):g}" for k, d in (("radius", 2), ("percent", 150),
                                                            ("threshold", 3)))  # fmt: skip
@@ -276,7 +276,7 @@ def _ask_unsharp(w: WindowHost, now: dict) -> None:
     _guard(w, apply, "Sharpening")
 
 
-def _ask_factor(w: WindowHost, factor: float) -> None:
+def _ask_factor(w: MainWindow, factor: float) -> None:
     value, ok = QInputDialog.getDouble(
         w, "Sharpen: enhance", "Factor (1: unchanged; seed 000 uses 7):", factor, 0.0, 20.0, 1
     )
@@ -284,11 +284,11 @@ def _ask_factor(w: WindowHost, factor: float) -> None:
         _sharpen(w, {"method": "enhance", "factor": value})
 
 
-def _sharpen(w: WindowHost, params: dict) -> None:
+def _sharpen(w: MainWindow, params: dict) -> None:
     _guard(w, lambda: w.set_sharpening(params), "Sharpening")
 
 
-def export_gif_dialog(w: WindowHost, slot: str) -> None:
+def export_gif_dialog(w: MainWindow, slot: str) -> None:
     path, _ = QFileDialog.getSaveFileName(
         w, f"Export animation {slot}", dialog_folders.start(f"grid_{slot}.gif"),
         "GIF animation (*.gif)",
@@ -298,7 +298,7 @@ def export_gif_dialog(w: WindowHost, slot: str) -> None:
         _guard(w, lambda: w.statusBar().showMessage(f"wrote {w.export_gif(slot, path)}", 8000))
 
 
-def export_plots_dialog(w: WindowHost) -> None:
+def export_plots_dialog(w: MainWindow) -> None:
     folder = dialog_folders.chosen(
         QFileDialog.getExistingDirectory(
             w, "Folder for the plots (PNG, SVG, PDF each)", dialog_folders.start()
@@ -308,7 +308,7 @@ def export_plots_dialog(w: WindowHost) -> None:
         _guard(w, lambda: export_plots(w, folder))
 
 
-def export_plots(w: WindowHost, folder: str) -> list[Path]:
+def export_plots(w: MainWindow, folder: str) -> list[Path]:
     """Every plot drawn so far and the map as PNG, SVG and PDF, saved on the renderer
     thread (matplotlib's only thread) while the event loop runs."""
     from explorer.gui.plots.plot_renderer import save_figure_all_task
@@ -325,7 +325,7 @@ def export_plots(w: WindowHost, folder: str) -> list[Path]:
     return written
 
 
-def export_z_dialog(w: WindowHost) -> None:
+def export_z_dialog(w: MainWindow) -> None:
     from explorer.core.util.export import save_npy
 
     slot = _slot(w, "Export the z-points of slot")
@@ -340,7 +340,7 @@ def export_z_dialog(w: WindowHost) -> None:
         _guard(w, lambda: save_npy(path, s.grid.samples.z))
 
 
-def about(w: WindowHost) -> None:
+def about(w: MainWindow) -> None:
     QMessageBox.about(
         w,
         "About Latent Explorer",
@@ -350,6 +350,6 @@ def about(w: WindowHost) -> None:
     )
 
 
-def shortcuts(w: WindowHost) -> None:
+def shortcuts(w: MainWindow) -> None:
     rows = "".join(f"<tr><td><b>{k}</b>&nbsp;&nbsp;</td><td>{t}</td></tr>" for k, t in SHORTCUTS)
     QMessageBox.information(w, "Keyboard shortcuts", f"<table>{rows}</table>")

@@ -1,18 +1,13 @@
 """The window's model slots A and B: loading (bundles or encoder/decoder pairs, trust, value
 ranges), clearing, swapping, the data set they encode, reconstructions.
 
-A mixin of :class:`~explorer.gui.window.main_window.MainWindow`: it uses the window's ``slots``,
+The window's ``slot_manager`` (a :class:`SlotManager`): it uses the window's ``slots``,
 ``runner``, ``models_panel``, ``grids``, ``sampler`` and status bar. Each slot's model is
 used only on its own model thread (:mod:`explorer.gui.tasks.model_thread`).
-
-:class:`WindowHost` declares, for the type checker, what the window's parts use of it: the
-mixins (this one and :class:`~explorer.gui.window.window_sampling.SamplingMixin`) derive from it,
-and :mod:`~explorer.gui.window.menus` takes it (main_window.py imports them: they cannot import it).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -47,113 +42,14 @@ class Slot:
 
 
 if TYPE_CHECKING:
-    from abc import abstractmethod
-
-    from PySide6.QtGui import QAction
-
-    from explorer.gui.map.projection_panel import ProjectionPanel
-    from explorer.gui.plots.plot_renderer import RenderedPlot
-    from explorer.gui.quality.quality_panel import QualityPanel
-    from explorer.gui.side.model_slot import ModelsPanel
-    from explorer.gui.side.sampler_panel import SamplerPanel
-    from explorer.gui.tasks.workers import Runner
-    from explorer.gui.training.training_dock import DockHost, TrainingDock
-    from explorer.gui.views.diagnostics_panel import DiagnosticsPanel
-    from explorer.gui.views.grids_area import GridsArea
-    from explorer.gui.views.histogram_panel import HistogramPanel
-    from explorer.gui.views.reconstruction_panel import ReconstructionPanel
-    from explorer.gui.window.stage import Stage
-
-    class WindowHost(DockHost):
-        """The main window as its mixins and menus see it (see the module docstring). At
-        run time it is ``object``: the mixins' method resolution order is unchanged. The
-        methods are abstract: mypy reports a MainWindow that lacks one of them."""
-
-        slots: dict[str, Slot]
-        runner: Runner
-        dataset_name: str
-        data_range: tuple[float, float] | None  # of float arrays: None = detect
-        sampler_result: dict | None
-        sharpening: dict | None
-        summarise_soon: Callable[[], None]
-        draw_plots_soon: Callable[[], None]
-        draw_samples_soon: Callable[[], None]
-        stage: Stage
-        grids: GridsArea
-        models_panel: ModelsPanel
-        sampler: SamplerPanel
-        histograms: HistogramPanel
-        diagnostics: DiagnosticsPanel
-        quality: QualityPanel
-        reconstructions: ReconstructionPanel
-        projection: ProjectionPanel
-        training: TrainingDock
-        actions_by_key: dict[str, QAction]  # set by menus.build
-
-        # MainWindow's
-        @abstractmethod
-        def error(self, text: str) -> None: ...
-
-        @abstractmethod
-        def plots(self) -> dict[str, RenderedPlot]: ...
-
-        # SlotsMixin's
-        @abstractmethod
-        def load_model(
-            self,
-            slot: str,
-            path: str | Path | None = None,
-            encoder: Any = None,
-            decoder: Any = None,
-            trust: bool = False,
-            input_range: Any = None,
-            output_range: Any = None,
-        ) -> None: ...
-
-        @abstractmethod
-        def loaded(self) -> list[Slot]: ...
-
-        @abstractmethod
-        def swap_slots(self) -> None: ...
-
-        @abstractmethod
-        def set_dataset(
-            self, dataset: str, data_range: tuple[float, float] | None = None
-        ) -> None: ...
-
-        # SamplingMixin's
-        @abstractmethod
-        def resample(self) -> bool: ...
-
-        @abstractmethod
-        def draw_samples(self) -> bool: ...
-
-        @abstractmethod
-        def draw_plots(self) -> None: ...
-
-        @abstractmethod
-        def _show_grid(self, s: Slot, grid: Any) -> None: ...
-
-        @abstractmethod
-        def sharpen_params(self) -> dict[str, Any]: ...
-
-        @abstractmethod
-        def set_sharpening(self, params: dict[str, Any]) -> None: ...
-
-        @abstractmethod
-        def export_grid(
-            self, slot: str, path: str | Path, sharpened: bool = False, gif: bool = False
-        ) -> list[Path]: ...
-
-        @abstractmethod
-        def export_gif(self, slot: str, path: str | Path) -> Path: ...
-
-else:
-    WindowHost = object
+    from explorer.gui.window.main_window import MainWindow
 
 
-class SlotsMixin(WindowHost):  # WindowHost: object at run time, declarations for mypy
-    """Model slots A and B of the window (see the module docstring)."""
+class SlotManager:
+    """Model slots A and B of a window (its ``slot_manager``; see the module docstring)."""
+
+    def __init__(self, window: MainWindow) -> None:
+        self.window = window
 
     def load_model(
         self,
@@ -169,7 +65,7 @@ class SlotsMixin(WindowHost):  # WindowHost: object at run time, declarations fo
         data set, in the slot's model thread. ``trust`` lets files run their Python code
         (asked in a dialog otherwise); ranges override the detected ones, and the ranges
         last chosen for the same files are used when none are given."""
-        s = self.slots[slot]
+        s = self.window.slots[slot]
         source: dict[str, Any] = (
             {"spec": str(path)}
             if path is not None
@@ -183,16 +79,16 @@ class SlotsMixin(WindowHost):  # WindowHost: object at run time, declarations fo
         if trust:
             source["trust"] = True
         shown = source.get("spec") or source["encoder"]
-        self.statusBar().showMessage(f"{slot}: loading {shown}…")
-        self.models_panel.slots[s.name].set_loading(0.0, "loading…")
+        self.window.statusBar().showMessage(f"{slot}: loading {shown}…")
+        self.window.models_panel.slots[s.name].set_loading(0.0, "loading…")
         if s.grid is None:
-            self.grids.views[s.name].set_message(f"loading {Path(shown).name}…")
+            self.window.grids.views[s.name].set_message(f"loading {Path(shown).name}…")
         s.controller.request(
             "load",
-            {**source, "dataset": self.dataset_name, "data_range": self.data_range},
-            on_done=lambda out: self._loaded(s, source, out),
+            {**source, "dataset": self.window.dataset_name, "data_range": self.window.data_range},
+            on_done=lambda out: self.loaded_into(s, source, out),
             on_error=lambda text: self._load_failed(s, source, text),
-            on_progress=lambda f, m: self.models_panel.slots[s.name].set_loading(f, m),
+            on_progress=lambda f, m: self.window.models_panel.slots[s.name].set_loading(f, m),
         )
 
     def load_source(self, slot: str, source: dict) -> None:
@@ -210,7 +106,7 @@ class SlotsMixin(WindowHost):  # WindowHost: object at run time, declarations fo
     def set_ranges(self, slot: str, input_range=None, output_range=None) -> None:
         """Reload ``slot``'s model with these value ranges (``None``: detected), and remember
         them for its files."""
-        s = self.slots[slot]
+        s = self.window.slots[slot]
         if s.source is None:
             return
         base = {k: v for k, v in s.source.items() if k in ("spec", "encoder", "decoder")}
@@ -223,7 +119,7 @@ class SlotsMixin(WindowHost):  # WindowHost: object at run time, declarations fo
             trust=bool(s.source.get("trust")),
         )
 
-    def _loaded(self, s: Slot, source: dict, out: dict) -> None:
+    def loaded_into(self, s: Slot, source: dict, out: dict) -> None:
         if "untrusted" in out:
             self._ask_trust(s, {**source, "trust": True}, out)
             return
@@ -235,32 +131,34 @@ class SlotsMixin(WindowHost):  # WindowHost: object at run time, declarations fo
         )
         s.summary, s.grid = None, None
         note = f" ({out['data_note']})" if out.get("data_note") else ""
-        self.statusBar().showMessage(f"{s.name}: {s.model.name} loaded{note}", 8000)
-        self.models_panel.slots[s.name].show_error("")
-        self._show_slot(s)
-        self._update_limits()
+        self.window.statusBar().showMessage(f"{s.name}: {s.model.name} loaded{note}", 8000)
+        self.window.models_panel.slots[s.name].show_error("")
+        self.show_slot(s)
+        self.update_limits()
         enc = s.encodings
-        self.runner.start(
+        self.window.runner.start(
             f"data{s.name}",
             slot_tasks.data_summary,
             enc.z,
             enc.mu,
             enc.logvar,
             on_done=lambda summary: self._summarised(s, summary),
-            on_error=self.error,
+            on_error=self.window.error,
         )
-        self.draw_samples()
-        if self.stage.current_view() == "reconstructions":  # loaded while on the stage
-            self.reconstructions.show_first()
+        self.window.sampling.draw_samples()
+        if self.window.stage.current_view() == "reconstructions":  # loaded while on the stage
+            self.window.reconstructions.show_first()
 
     def _ask_trust(self, s: Slot, source: dict, out: dict) -> None:
         """A file that runs code when loaded: ask, naming the file; load it only on Yes."""
-        self._show_slot(s)
+        self.show_slot(s)
         text = (
             f"{out['untrusted']}\n\nThis file runs Python code when loaded (a Lambda layer or "
             "a custom class); load it only if you trust where it came from."
         )
-        box = QMessageBox(QMessageBox.Icon.Warning, "Trust this model file?", text, parent=self)
+        box = QMessageBox(
+            QMessageBox.Icon.Warning, "Trust this model file?", text, parent=self.window
+        )
         box.setObjectName("trustModelBox")
         box.setStandardButtons(QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No)
         box.button(QMessageBox.StandardButton.Yes).setText("Load and run its code")
@@ -271,104 +169,106 @@ class SlotsMixin(WindowHost):  # WindowHost: object at run time, declarations fo
             if box.standardButton(button) == QMessageBox.StandardButton.Yes:
                 self.load_source(s.name, source)
             else:
-                self.models_panel.slots[s.name].show_error(out["message"])
-                self.error(f"{s.name}: not loaded: {out['message']}")
+                self.window.models_panel.slots[s.name].show_error(out["message"])
+                self.window.error(f"{s.name}: not loaded: {out['message']}")
 
         box.buttonClicked.connect(answered)
         box.show()
 
     def _load_failed(self, s: Slot, source: dict, text: str) -> None:
-        self._show_slot(s)
-        self.models_panel.slots[s.name].show_error(text)
-        self.error(f"could not load the model into {s.name}: {text}")
-        box = QMessageBox(QMessageBox.Icon.Warning, "Could not load the model", text, parent=self)
+        self.show_slot(s)
+        self.window.models_panel.slots[s.name].show_error(text)
+        self.window.error(f"could not load the model into {s.name}: {text}")
+        box = QMessageBox(
+            QMessageBox.Icon.Warning, "Could not load the model", text, parent=self.window
+        )
         box.setObjectName("loadErrorBox")
         box.setModal(False)
         box.show()
 
     def _summarised(self, s: Slot, summary: dict) -> None:
         s.summary = summary
-        self.draw_plots()
-        self.summarise_soon()
+        self.window.sampling.draw_plots()
+        self.window.summarise_soon()
 
-    def _show_slot(self, s: Slot) -> None:
+    def show_slot(self, s: Slot) -> None:
         """Refresh the slot's panel and grid view from its state."""
-        panel, view = self.models_panel.slots[s.name], self.grids.views[s.name]
-        self.projection.data_changed()
+        panel, view = self.window.models_panel.slots[s.name], self.window.grids.views[s.name]
+        self.window.projection.data_changed()
         panel.show_ranges(s.model, s.source)
         if s.model is None:
             panel.set_text("empty")
             view.clear("empty slot: File → Open model…")
             return
         note = getattr(s.dataset, "value_note", "")
-        shown = s.dataset.name if s.dataset is not None else self.dataset_name
+        shown = s.dataset.name if s.dataset is not None else self.window.dataset_name
         panel.set_text(describe(s.model, shown, len(s.encodings.z), note))
         view.title = f"{s.name}: {s.model.name} ({s.model.kind.upper()}, z_dim {s.model.z_dim})"
         if s.grid is None:
             view.clear("press Resample")
         else:
-            self._show_grid(s, s.grid)
+            self.window.sampling.show_grid(s, s.grid)
 
-    def _update_limits(self) -> None:
+    def update_limits(self) -> None:
         dims = {s.model.z_dim for s in self.loaded()}
         images = min((len(s.dataset) for s in self.loaded()), default=5000)
-        self.sampler.set_limits(min(dims, default=16), images, len(dims) <= 1)
+        self.window.sampler.set_limits(min(dims, default=16), images, len(dims) <= 1)
 
     def loaded(self) -> list[Slot]:
-        return [s for s in self.slots.values() if s.model is not None]
+        return [s for s in self.window.slots.values() if s.model is not None]
 
     def clear_slot(self, slot: str) -> None:
-        s = self.slots[slot]
+        s = self.window.slots[slot]
         s.controller.cancel()
         s.controller.request("clear")
         s.source = s.model = s.dataset = s.encodings = s.summary = s.spec = s.grid = None
         s.points_from = ""
-        if self.grids.shown_tile is not None and self.grids.shown_tile[0] == slot:
-            self.grids.clear_tile()
-        self._show_slot(s)
-        self._update_limits()
-        self.draw_plots()
+        if self.window.grids.shown_tile is not None and self.window.grids.shown_tile[0] == slot:
+            self.window.grids.clear_tile()
+        self.show_slot(s)
+        self.update_limits()
+        self.window.sampling.draw_plots()
 
     def swap_slots(self) -> None:
-        a, b = self.slots["A"], self.slots["B"]
+        a, b = self.window.slots["A"], self.window.slots["B"]
         a.name, b.name = "B", "A"
-        self.slots = {"A": b, "B": a}
-        for s in self.slots.values():
-            self._show_slot(s)
-        self.grids.clear_tile()
-        self.draw_plots()
-        self.summarise_soon()
+        self.window.slots = {"A": b, "B": a}
+        for s in self.window.slots.values():
+            self.show_slot(s)
+        self.window.grids.clear_tile()
+        self.window.sampling.draw_plots()
+        self.window.summarise_soon()
 
     def set_dataset(self, dataset: str, data_range: tuple[float, float] | None = None) -> None:
         """Encode ``dataset`` with both models (reloading them on their threads);
         ``data_range`` is the value range of a float array (``None``: detected)."""
-        self.dataset_name = dataset
+        self.window.dataset_name = dataset
         if data_range is None:
-            self.data_range = None
+            self.window.data_range = None
         else:
             lo, hi = data_range
-            self.data_range = (lo, hi)
-        for s in self.slots.values():
+            self.window.data_range = (lo, hi)
+        for s in self.window.slots.values():
             if s.source is not None:
                 self.load_source(s.name, s.source)
 
-    def _data_for(self, key: str) -> Any:
+    def data_for(self, key: str) -> Any:
         """Encodings of slot ``A``/``B`` or, for ``datasetA``, its data set (panels ask);
         ``None`` for a key that names no slot (a map that no longer belongs to one)."""
-        s = self.slots.get(key[-1:]) if key in ("A", "B", "datasetA", "datasetB") else None
+        s = self.window.slots.get(key[-1:]) if key in ("A", "B", "datasetA", "datasetB") else None
         if s is None:
             return None
         return s.dataset if key.startswith("dataset") else s.encodings
 
     def reconstruct(self, slot: str, index: int, callback) -> None:
         """``callback(pixels)`` with slot's reconstruction of data set image ``index``."""
-        s = self.slots[slot]
+        s = self.window.slots[slot]
         if s.dataset is not None:
             s.controller.request(
                 "reconstruct",
                 {"images": s.dataset.image(index)[None]},
                 on_done=lambda rec: callback(rec.pixels[0]),
-                on_error=self.error,
+                on_error=self.window.error,
             )
 
 
