@@ -234,7 +234,7 @@ def run(args, work: Path, witness: Witness) -> int:
     from explorer.core.stats.maps import map_codes
     from explorer.gui.map.map_picks import point_labels
     from explorer.gui.map.map_points import MapPoints
-    from explorer.gui.map.projection_panel import rows_colours
+    from explorer.gui.map.map_run import rows_colours
     from explorer.gui.window.main_window import MainWindow
 
     n = args.points or (5000 if args.quick else 200_000)

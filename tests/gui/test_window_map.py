@@ -222,17 +222,18 @@ def test_colours_of_large_maps_are_made_off_the_window_thread(window, qtbot, mon
     colouring changed while a run goes on is applied when it ends."""
     import threading
 
+    import explorer.gui.map.map_run as map_run
     import explorer.gui.map.projection_panel as projection_panel
 
     monkeypatch.setattr(projection_panel, "RENDER_IN_THREAD", 300)
     made_in: list[str] = []
-    point_colours = projection_panel.point_colours
+    point_colours = map_run.point_colours
 
     def spy(*args, **kwargs):
         made_in.append(threading.current_thread().name)
         return point_colours(*args, **kwargs)
 
-    monkeypatch.setattr(projection_panel, "point_colours", spy)
+    monkeypatch.setattr(map_run, "point_colours", spy)
     panel, view = window.projection, window.projection.map
     z = window.slots["A"].encodings.z
     panel.colour.setCurrentText("label")

@@ -15,7 +15,6 @@ select points (lasso, rectangle) for :class:`~explorer.gui.map.map_details.MapDe
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
@@ -25,10 +24,8 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QFormLayout,
-    QFrame,
     QHBoxLayout,
     QLabel,
-    QScrollArea,
     QSizePolicy,
     QSpinBox,
     QStackedWidget,
@@ -43,7 +40,6 @@ from explorer.core.output.map_colours import MapColours
 from explorer.core.stats.maps import (
     MAP_METHODS,
     SHARED_PARAMS,
-    MapResult,
     check_map_options,
     map_codes,
 )
@@ -51,87 +47,24 @@ from explorer.gui.map.map_details import MapDetails
 from explorer.gui.map.map_paint import RENDER_IN_THREAD
 from explorer.gui.map.map_picks import MapPicks, point_labels
 from explorer.gui.map.map_points import MapPoints
+from explorer.gui.map.map_run import COLOURINGS, MapRun, colour_map, rows_colours, run_map
 from explorer.gui.map.map_view import MapView
 from explorer.gui.tasks.workers import Runner
 from explorer.gui.widgets.later import Later
 from explorer.gui.widgets.object_names import named
 from explorer.gui.widgets.param_fields import Field, field_page, field_text, mark, show_page
+from explorer.gui.widgets.scrolling import scroll_area
 from explorer.gui.widgets.task_controls import TaskControls, encoded_slot
 
-COLOURINGS = ("label", "radius", "component")
 SIDE_PX = 330  # the options and picks column beside the map (at least)
 FRAME_MS = 40  # live frames are shown at most this often (25 a second)
 DRAG_MODES = {"pan": "drag pans", "lasso": "drag: lasso", "rect": "drag: rectangle"}
-
-
-def point_colours(colouring: tuple[str, int], z, labels, label_names) -> MapColours:
-    """The colours of points with codes ``z`` (read only for "radius" and "component") and
-    ``labels`` (or None) by ``colouring`` (one of :data:`COLOURINGS`, component index)."""
-    how, component = colouring
-    if how == "label":
-        return MapColours.by_label(labels, label_names, n=len(z))
-    z = np.asarray(z)
-    if how == "radius":
-        return MapColours.by_value(np.linalg.norm(z, axis=1), "radius ||z||")
-    j = min(component, z.shape[1] - 1)
-    return MapColours.by_value(z[:, j], f"component z[{j}]")
-
-
-@dataclass(frozen=True)
-class MapRun:
-    """A finished run: the core's result, its points ready for the map and their colours
-    (made in the worker: at a million points they take the window's thread 100 ms)."""
-
-    result: MapResult
-    points: MapPoints
-    colours: MapColours
-
-
-def run_map(
-    state, z: np.ndarray, labels, method: str, options: dict, seed: int,
-    colouring: tuple[str, int], label_names,
-) -> MapRun:  # fmt: skip
-    """Worker: the map of the codes ``z`` (the rows chosen already) with its points'
-    colours; t-SNE frames go to ``state.publish`` as ``(MapPoints, iteration, colours)``."""
-    from explorer.core.stats.maps import project
-
-    colours = point_colours(colouring, z, labels, label_names)
-
-    def frame(xy: np.ndarray, iteration: int) -> None:
-        state.publish((MapPoints.of(xy), iteration, colours))
-
-    result = project(z, method, seed=seed, labels=labels, state=state, on_frame=frame, **options)
-    if not np.array_equal(result.rows, np.arange(len(z))):
-        used = None if labels is None else labels[result.rows]
-        colours = point_colours(colouring, z[result.rows], used, label_names)
-    return MapRun(result, MapPoints.of(result.xy), colours)
 
 
 def _field_name(method: str, p: Param) -> str:
     """The objectName of a field of ``method``'s page: declared (``mapPerplexity``), else
     the method's name and the key in title case."""
     return p.widget or method + p.key.title().replace("_", "")
-
-
-def rows_colours(colouring: tuple[str, int], z, rows, labels, label_names) -> MapColours:
-    """:func:`point_colours` of the rows ``rows`` of the codes ``z`` and ``labels``."""
-    z_rows = z[rows] if colouring[0] != "label" else np.empty((len(rows), 0))
-    return point_colours(colouring, z_rows, None if labels is None else labels[rows], label_names)
-
-
-def colour_map(state, *args) -> MapColours:
-    """Worker: :func:`rows_colours`."""
-    return rows_colours(*args)
-
-
-def _vertical_scroll(widget: QWidget, name: str) -> QScrollArea:
-    """``widget`` in a scroll area that scrolls vertically only (it gets the area's width)."""
-    area = named(QScrollArea(), name)
-    area.setWidget(widget)
-    area.setWidgetResizable(True)
-    area.setFrameShape(QFrame.Shape.NoFrame)
-    area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-    return area
 
 
 class ProjectionPanel(QWidget):
@@ -248,13 +181,11 @@ class ProjectionPanel(QWidget):
         self.side = named(QTabWidget(), "mapSide")
         self.side.setDocumentMode(True)
         self.side.tabBar().setElideMode(Qt.TextElideMode.ElideNone)
-        self.side.addTab(_vertical_scroll(options, "mapOptionsScroll"), "Options")
+        self.side.addTab(scroll_area(options, "mapOptionsScroll"), "Options")
         self.details.setParent(self)  # its two parts go to tabs of their own
         self.details.hide()
-        self.side.addTab(_vertical_scroll(self.details.point_box, "mapPointScroll"), "Point")
-        self.side.addTab(
-            _vertical_scroll(self.details.selection_box, "mapSelectionScroll"), "Selection"
-        )
+        self.side.addTab(scroll_area(self.details.point_box, "mapPointScroll"), "Point")
+        self.side.addTab(scroll_area(self.details.selection_box, "mapSelectionScroll"), "Selection")
         self.side.setMinimumWidth(SIDE_PX)
         self.side.setMaximumWidth(SIDE_PX + 40)
         self.map.setMinimumSize(320, 240)

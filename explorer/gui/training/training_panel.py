@@ -15,19 +15,17 @@ from __future__ import annotations
 import contextlib
 from typing import Any
 
-from PySide6.QtCore import Qt, QTimer, Signal, Slot
+from PySide6.QtCore import QTimer, Signal, Slot
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
-    QFrame,
     QHBoxLayout,
     QLabel,
     QLineEdit,
     QPlainTextEdit,
     QProgressBar,
     QPushButton,
-    QScrollArea,
     QVBoxLayout,
     QWidget,
 )
@@ -41,6 +39,7 @@ from explorer.gui.training.training_controller import TrainingController
 from explorer.gui.training.training_form import TrainingForm, hbox
 from explorer.gui.widgets.later import Later
 from explorer.gui.widgets.object_names import named
+from explorer.gui.widgets.scrolling import scroll_area
 
 ERROR_STYLE = "color: #c00;"
 FORM_PX = 430  # the settings column's width (at least; 140 more at most)
@@ -128,11 +127,7 @@ class TrainingPanel(QWidget):
         left.addLayout(hbox(self.cluster_label, self.copy_commands))
         left.addWidget(self.cluster_box)
         left.addStretch(1)
-        self.form_scroll = named(QScrollArea(), "trainingFormScroll")
-        self.form_scroll.setWidget(settings)
-        self.form_scroll.setWidgetResizable(True)
-        self.form_scroll.setFrameShape(QFrame.Shape.NoFrame)
-        self.form_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.form_scroll = scroll_area(settings, "trainingFormScroll")
         self.form_scroll.setMinimumWidth(FORM_PX)
         self.form_scroll.setMaximumWidth(FORM_PX + 140)
         run = QVBoxLayout()

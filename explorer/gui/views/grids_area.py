@@ -7,10 +7,11 @@ from typing import Any
 import numpy as np
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QPixmap
-from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QScrollArea, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from explorer.gui.widgets.grid_view import GridView, to_qimage
 from explorer.gui.widgets.object_names import named
+from explorer.gui.widgets.scrolling import scroll_area
 
 THUMB = 120  # 4x a 28x28 tile
 TILE_HINT = (
@@ -42,10 +43,7 @@ class GridsArea(QWidget):
         self.thumb = _framed(named(QLabel(), "tileNearest"))
         self.thumb.setToolTip("the nearest encoded data set image")
         # the clicked tile's column at the right: the grids keep the whole height
-        text = named(QScrollArea(), "tileInfoScroll")
-        text.setWidget(self.tile_text)
-        text.setWidgetResizable(True)
-        text.setFrameShape(QFrame.Shape.NoFrame)
+        text = scroll_area(self.tile_text, "tileInfoScroll", sideways=True)
         info = QVBoxLayout()
         info.addWidget(self.zoom)
         info.addWidget(self.thumb)

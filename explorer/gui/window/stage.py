@@ -13,10 +13,11 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
-from PySide6.QtWidgets import QFrame, QScrollArea, QTabWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QScrollArea, QTabWidget, QVBoxLayout, QWidget
 
 from explorer.core.errors import InvalidParameter
 from explorer.gui.widgets.object_names import named
+from explorer.gui.widgets.scrolling import scroll_area
 
 
 class Stage(QTabWidget):
@@ -81,9 +82,4 @@ def _holding(widget: QWidget) -> QWidget:
 def _scrolling(widget: QWidget) -> QScrollArea:
     """``widget`` in a scroll area that scrolls vertically only: the page is as wide as the
     stage (its panel lays itself out for that width), and taller content scrolls."""
-    area = QScrollArea()
-    area.setWidget(widget)
-    area.setWidgetResizable(True)
-    area.setFrameShape(QFrame.Shape.NoFrame)
-    area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-    return area
+    return scroll_area(widget)

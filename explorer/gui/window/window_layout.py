@@ -9,9 +9,10 @@ screen's available area, also when the settings saved a larger geometry on anoth
 from __future__ import annotations
 
 from PySide6.QtCore import QRect, Qt
-from PySide6.QtWidgets import QDockWidget, QFrame, QMainWindow, QScrollArea, QWidget
+from PySide6.QtWidgets import QDockWidget, QMainWindow, QScrollArea, QWidget
 
 from explorer.gui.widgets.object_names import named
+from explorer.gui.widgets.scrolling import scroll_area
 
 PREFERRED = (1760, 1040)  # the window's size where the screen has room for it
 TITLE_BAR = 40  # left for the window manager's frame when the screen is smaller
@@ -62,11 +63,7 @@ def _scrolling(widget: QWidget, name: str) -> QWidget:
     scrolls instead of making the window taller than the screen."""
     if isinstance(widget, QScrollArea):
         return widget
-    area = named(QScrollArea(), name)
-    area.setWidget(widget)
-    area.setWidgetResizable(True)
-    area.setFrameShape(QFrame.Shape.NoFrame)
-    return area
+    return scroll_area(widget, name, sideways=True)
 
 
 def clamp_to_screen(window: QWidget) -> None:
