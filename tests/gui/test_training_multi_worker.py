@@ -26,11 +26,11 @@ def test_the_cluster_fields_and_commands_follow_the_strategy(panel, tmp_path):
     panel.show()
     form = panel.form
     panel.set_options(**TINY, out=str(tmp_path / "b"))
-    assert not form.widgets["cluster"].isEnabled() and not panel.cluster_box.isVisible()
+    assert not form.widgets["cluster"].isEnabled() and not panel.cluster.box.isVisible()
     assert panel.cluster_commands() == []
     panel.set_options(strategy="multi-worker")
     assert form.widgets["cluster"].isEnabled() and form.widgets["worker_index"].isEnabled()
-    assert panel.cluster_box.isVisible()
+    assert panel.cluster.box.isVisible()
     assert not panel.validate_now() and "TF_CONFIG" in panel.message.text()  # no cluster yet
     panel.set_options(cluster=["10.0.0.1:2222", "10.0.0.2:2222", "10.0.0.3:2222"], worker_index=1)
     assert panel.validate_now(), panel.message.text()
@@ -38,7 +38,7 @@ def test_the_cluster_fields_and_commands_follow_the_strategy(panel, tmp_path):
     assert [line.rsplit(" ", 1)[1] for line in lines] == ["0", "2"]  # the others' indices
     assert all(line.startswith("latent-explorer train --out ") for line in lines)
     assert "--strategy=multi-worker" in lines[0] and "--cluster=10.0.0.1:2222,10.0.0.2" in lines[0]
-    assert panel.cluster_box.toPlainText().splitlines() == lines
+    assert panel.cluster.box.toPlainText().splitlines() == lines
     panel.set_options(worker_index=3)
     assert not panel.validate_now() and "outside the cluster of 3" in panel.message.text()
 

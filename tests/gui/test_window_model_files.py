@@ -52,7 +52,7 @@ def test_trust_is_asked_naming_the_file_refused_then_given(window, files):
     assert model.output_range == (-1.0, 1.0)
     assert not window.findChild(QLabel, "modelErrorB").isVisible()
     out = window.findChild(QComboBox, "outputRangeB")
-    assert out.isEnabled() and out.currentText() == "auto: [-1, 1]"
+    assert out.isEnabled() and out.currentText() == "auto [-1, 1]"
     assert window.slots["B"].grid is not None
     window.save_settings()  # trust is never carried into the next session
     saved = read_json(open_settings(), "models")["B"]

@@ -191,3 +191,20 @@ def test_cells_and_ranges_are_formatted_without_the_window():
     assert default_range(param("normal", "std"), 1.0) == "0.25:3:0.25"
     assert default_range(param("pca", "span"), 3.0) == "0.75:6:0.75"
     assert default_range(param("normal", "mean"), 0.0) == "-2:2:0.5"
+
+
+def test_the_judge_is_cached_by_the_data_sets_fingerprint():
+    """Two data sets of the same name, size and shape but other images get a judge and real
+    images of their own; the same images share them."""
+    import numpy as np
+
+    from explorer.core.data.dataset import Dataset
+    from explorer.gui.quality.quality_run import judge_key
+
+    rng = np.random.default_rng(0)
+    images = rng.integers(0, 256, (64, 8, 8, 1), dtype=np.uint8)
+    a = Dataset("digits", (8, 8, 1), images=images)
+    same = Dataset("digits", (8, 8, 1), images=images.copy())
+    other = Dataset("digits", (8, 8, 1), images=255 - images)
+    assert judge_key(a) == judge_key(same)
+    assert judge_key(a) != judge_key(other)

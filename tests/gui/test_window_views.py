@@ -22,7 +22,7 @@ from docs.screenshots.grab_views import screen_env
 SCRIPT = textwrap.dedent(
     """
     import json
-    from PySide6.QtWidgets import QAbstractScrollArea, QTabBar, QTableWidget
+    from PySide6.QtWidgets import QAbstractScrollArea, QTabBar, QTableWidget, QWidget
     from explorer.gui.window.app import create_window
 
     app, window = create_window([])
@@ -79,6 +79,17 @@ SCRIPT = textwrap.dedent(
         if name == "map":
             m = window.projection.map
             report["map"] = [m.width(), m.height()]
+    # the side docks: no sideways scroll bar, both slots and their buttons wholly on screen
+    report["side"] = []
+    for dock in window.docks.values():
+        for area in dock.findChildren(QAbstractScrollArea):
+            if area.isVisible() and area.horizontalScrollBar().isVisible():
+                report["side"].append(f"sideways scroll bar in {dock.objectName()}")
+    for name in ("modelInfoA", "loadButtonA", "modelInfoB", "loadButtonB", "resampleButton"):
+        widget = window.findChild(QWidget, name)
+        shown = widget.visibleRegion().boundingRect().size() if widget else None
+        if widget is None or shown != widget.size():
+            report["side"].append(f"{name} not wholly on screen")
     screen = window.screen().availableGeometry()
     frame = window.frameGeometry()
     report["screen"] = [screen.x(), screen.y(), screen.width(), screen.height()]
@@ -117,6 +128,7 @@ def test_every_view_fits_and_reads(size, tmp_path):
     assert report["restored_view"] == "training"  # the view on the stage comes back
     assert report["views"] and all(not p for p in report["views"].values()), report["views"]
     assert report["resampled"]
+    assert not report["side"], report["side"]
     width, height = report["map"]
     if size == "1366x768":
         assert width >= 640 and height >= 480, report["map"]

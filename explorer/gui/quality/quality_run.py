@@ -54,8 +54,11 @@ class Inputs:
 
 
 # ------------------------------------------------------------------ judge thread
-def _ds_key(ds: Any) -> tuple:
-    return (ds.name, len(ds), tuple(ds.image_shape))
+def judge_key(ds: Any) -> str:
+    """What the judge and the real images' features are cached under: the data set's
+    fingerprint (its name, shape and size, and its pixels or files), so another data set
+    of the same name and size is judged anew."""
+    return ds.fingerprint()
 
 
 def _gated(state: TaskState, low: float, high: float, prefix: str) -> TaskState:
@@ -80,7 +83,7 @@ def _prepare(state: TaskState, worker: JudgeWorker, p: dict) -> dict:
     """The judge and the real images' features of ``p["dataset"]`` (cached), and the
     reference metrics."""
     ds, n, seed = p["dataset"], p["n"], p["seed"]
-    key = _ds_key(ds)
+    key = judge_key(ds)
     judge = worker.judges.get(key)
     if judge is None:
         state.set_progress(0.0, f"loading the judge of {ds.name}")
@@ -123,7 +126,7 @@ class JudgeWorker(ModelWorker):
 
     def __init__(self) -> None:
         super().__init__(JUDGE_OPS)
-        self.judges: dict[tuple, quality.Judge] = {}
+        self.judges: dict[str, quality.Judge] = {}
         self.reals: OrderedDict[tuple, tuple] = OrderedDict()
 
     def drop_model(self) -> None:

@@ -8,7 +8,6 @@ from typing import Any
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QComboBox,
-    QFormLayout,
     QGroupBox,
     QHBoxLayout,
     QLabel,
@@ -28,39 +27,29 @@ RANGE_CHOICES = {format_range(r, ":"): r for r in COMMON_RANGES}
 
 
 def describe(model: Any, dataset: str, n_encoded: int, data_note: str = "") -> str:
-    """Rich text summary of a LatentModel (attributes only; the model is never called)."""
+    """Rich text summary of a LatentModel in a few short lines (attributes only; the model
+    is never called): name and kind, the data encoded, the final losses."""
     meta = model.meta or {}
     shape = "x".join(str(v) for v in model.input_shape)
+    kind = f"{model.kind.upper()}, z_dim {model.z_dim}, {shape}"
+    if meta.get("kl_weight") is not None and model.kind == "vae":
+        kind += f", KL weight {meta['kl_weight']:g}"
+    lines = [f"<b>{model.name}</b>: {kind}"]
+    if model.bundle is None:  # an encoder/decoder pair: say what files they are
+        lines.append(_files(model))
     trained = (meta.get("dataset") or {}).get("name")
     encoded = f"{n_encoded} images of {dataset} encoded"
     if data_note:  # e.g. "x.npz: float values in [-1, 1] (detected)"
         encoded += f" ({data_note.split(': ', 1)[-1]})"
-    rows = [
-        ("model", f"{model.name}: {model.kind.upper()}, z_dim {model.z_dim}, input {shape}"),
-        ("data", f"trained on {trained}; {encoded}" if trained else encoded),
-    ]
-    if model.bundle is None:  # an encoder/decoder pair: say what files they are
-        rows.insert(1, ("files", _files(model)))
-    if meta.get("kl_weight") is not None and model.kind == "vae":
-        rows[0] = ("model", f"{rows[0][1]}, KL weight {meta['kl_weight']:g}")
-    for split in ("train", "validation"):
-        losses = ((meta.get("final") or {}).get(split)) or {}
-        if losses.get("total_loss") is not None:
-            parts = [
-                f"{k.replace('_loss', '')} {v:.1f}"
-                for k, v in losses.items()
-                if v is not None and k != "total_loss" and (k != "kl_loss" or model.kind == "vae")
-            ]
-            rows.append(
-                (
-                    "train loss" if split == "train" else "val. loss",
-                    f"{losses['total_loss']:.1f} ({', '.join(parts)})"
-                    if parts
-                    else f"{losses['total_loss']:.1f}",
-                )
-            )
-    cells = "".join(f"<tr><td><b>{k}</b>&nbsp;</td><td>{v}</td></tr>" for k, v in rows)
-    return f"<table>{cells}</table>"
+    lines.append(f"{encoded}; trained on {trained}" if trained else encoded)
+    losses = []
+    for split, name in (("train", "loss"), ("validation", "val.")):
+        final = ((meta.get("final") or {}).get(split)) or {}
+        if final.get("total_loss") is not None:
+            losses.append(f"{name} {final['total_loss']:.1f}")
+    if losses:
+        lines.append(", ".join(losses))
+    return "<br>".join(lines)
 
 
 def _files(model: Any) -> str:
@@ -93,9 +82,12 @@ class ModelSlotPanel(QGroupBox):
         self.error.setStyleSheet("color: #b00020")
         self.error.hide()
         self.ranges = {part: self._range_box(slot, part) for part in ("input", "output")}
-        form = QFormLayout()
-        form.addRow("Input range", self.ranges["input"])
-        form.addRow("Output range", self.ranges["output"])
+        ranges = QHBoxLayout()  # one row: the panel stays short enough for both slots
+        for part, text in (("input", "in"), ("output", "out")):
+            label = QLabel(text)
+            label.setToolTip(f"the {part} value range")
+            ranges.addWidget(label)
+            ranges.addWidget(self.ranges[part], 1)
         load = named(QPushButton("Load…"), f"loadButton{slot}")
         load.setToolTip(f"Load a model into slot {slot}")
         menu = QMenu(load)
@@ -111,14 +103,19 @@ class ModelSlotPanel(QGroupBox):
         buttons.addWidget(load)
         buttons.addWidget(clear)
         layout = QVBoxLayout(self)
+        layout.setContentsMargins(6, 4, 6, 4)
+        layout.setSpacing(3)
         layout.addWidget(self.info)
         layout.addWidget(self.progress)
         layout.addWidget(self.error)
-        layout.addLayout(form)
+        layout.addLayout(ranges)
         layout.addLayout(buttons)
 
     def _range_box(self, slot: str, part: str) -> QComboBox:
         box = named(QComboBox(), f"{part}Range{slot}")
+        # as narrow as a range: the two boxes share one row of the side dock
+        box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        box.setMinimumContentsLength(6)
         box.addItem("auto", None)
         for text, value in RANGE_CHOICES.items():
             box.addItem(f"[{text.replace(':', ', ')}]", value)
@@ -143,7 +140,7 @@ class ModelSlotPanel(QGroupBox):
             value = getattr(model, f"{part}_range") if model is not None else None
             override = (chosen or {}).get(f"{part}_range")
             detected = value if value and not override else None  # the range "auto" gives
-            box.setItemText(0, f"auto: {format_range(detected)}" if detected else "auto")
+            box.setItemText(0, f"auto {format_range(detected)}" if detected else "auto")
             box.setCurrentIndex(_index_of(box, override))
             box.setEnabled(model is not None)
             note = model.range_notes.get(part, "") if model is not None else ""
@@ -179,9 +176,13 @@ class ModelsPanel(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.slots = {"A": ModelSlotPanel("A"), "B": ModelSlotPanel("B")}
-        swap = named(QPushButton("Swap A ⇄ B"), "swapButton")
+        swap = named(QPushButton("⇅ Swap A and B"), "swapButton")
+        swap.setToolTip("Swap the models of slots A and B (Ctrl+W)")
+        swap.setFlat(True)
         swap.clicked.connect(self.swapRequested)
         layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 2, 4, 2)
+        layout.setSpacing(2)
         layout.addWidget(self.slots["A"])
         layout.addWidget(swap)
         layout.addWidget(self.slots["B"])

@@ -23,7 +23,6 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
-    QPlainTextEdit,
     QProgressBar,
     QPushButton,
     QVBoxLayout,
@@ -34,6 +33,7 @@ from explorer.core.errors import BundleThere, ExplorerError
 from explorer.core.training.train_start import OutputInUse
 from explorer.core.util.clock import format_duration
 from explorer.gui.plots.plot_renderer import PlotRenderer
+from explorer.gui.training.cluster_commands import ClusterCommands
 from explorer.gui.training.loss_plot import LossPlot
 from explorer.gui.training.training_controller import TrainingController
 from explorer.gui.training.training_form import TrainingForm, hbox
@@ -75,7 +75,7 @@ class TrainingPanel(QWidget):
         self.tensorboard_dir = ""  # of the last training started (a resume may keep it)
         self._build()
         self._connect()
-        self._show_cluster_commands()
+        self.cluster.refresh()
         self.validate_now()
 
     # ------------------------------------------------------------------ layout
@@ -109,14 +109,7 @@ class TrainingPanel(QWidget):
             "print the tensorboard --logdir line for the TensorBoard folder (and copy it); "
             "TensorBoard itself is optional and not started here"
         )
-        self.cluster_label = QLabel("Run on the other machines of the cluster:", wordWrap=True)
-        self.cluster_box = named(QPlainTextEdit(readOnly=True), "trainClusterCommands")
-        self.cluster_box.setToolTip(
-            "the same training for every other worker: each runs its line on its own machine "
-            "(the data set and, for --resume, the bundle at the same paths there)"
-        )
-        self.cluster_box.setMaximumHeight(90)
-        self.copy_commands = named(QPushButton("Copy"), "trainCopyClusterCommands")
+        self.cluster = ClusterCommands(self.form, self.options)
         # The settings at the left (they scroll, vertically only); at the right what a run
         # shows: Start / Cancel / Resume first, so that nothing below them (a status line
         # that wraps, the queue) moves them under the mouse, then progress and the curves.
@@ -124,8 +117,7 @@ class TrainingPanel(QWidget):
         left = QVBoxLayout(settings)
         left.setContentsMargins(0, 0, 4, 0)
         left.addWidget(self.form)
-        left.addLayout(hbox(self.cluster_label, self.copy_commands))
-        left.addWidget(self.cluster_box)
+        left.addWidget(self.cluster)
         left.addStretch(1)
         self.form_scroll = scroll_area(settings, "trainingFormScroll")
         self.form_scroll.setMinimumWidth(FORM_PX)
@@ -159,8 +151,7 @@ class TrainingPanel(QWidget):
         self.explore_button.clicked.connect(self._explore)
         self.tensorboard_button.clicked.connect(self.tensorboard_command)
         self.form.edited.connect(self._update_tensorboard_button)
-        self.form.edited.connect(self._show_cluster_commands)
-        self.copy_commands.clicked.connect(self._copy_cluster_commands)
+        self.form.edited.connect(self.cluster.refresh)
         self.log_scale.toggled.connect(self.plot.set_log_scale)
         c = self.controller
         c.started.connect(self._on_started)
@@ -267,37 +258,8 @@ class TrainingPanel(QWidget):
         return line
 
     def cluster_commands(self) -> list[str]:
-        """The command line each other worker of the multi-worker cluster runs ([] for
-        another strategy, or while the cluster fields are not valid)."""
-        from explorer.core.runtime.cluster import other_commands
-        from explorer.core.training.train_options import TrainConfig, command_arguments
-
-        if not self.form.multi_worker():
-            return []
-        try:
-            config = TrainConfig.from_options(**self.options())
-            cluster = config.cluster_of()
-        except ExplorerError:
-            return []
-        if cluster is None or not config.cluster:  # from this process's TF_CONFIG
-            return []
-        return other_commands(command_arguments(config, without=("worker_index",)), cluster)
-
-    def _show_cluster_commands(self) -> None:
-        shown = self.form.multi_worker()
-        lines = self.cluster_commands()
-        self.cluster_box.setPlainText(
-            "\n".join(lines) if lines else "give the cluster (host:port of every worker, "
-            "worker 0 first) and this machine's index"
-        )  # fmt: skip
-        for w in (self.cluster_label, self.cluster_box, self.copy_commands):
-            w.setVisible(shown)
-        self.copy_commands.setEnabled(bool(lines))
-
-    def _copy_cluster_commands(self) -> None:
-        clipboard = QGuiApplication.clipboard()
-        if clipboard is not None:
-            clipboard.setText("\n".join(self.cluster_commands()))
+        """The command line each other worker of a multi-worker cluster runs."""
+        return self.cluster.commands()
 
     def _explore(self) -> None:
         if self.latest_checkpoint:

@@ -16,7 +16,7 @@ from explorer.gui.widgets.scrolling import scroll_area
 
 PREFERRED = (1760, 1040)  # the window's size where the screen has room for it
 TITLE_BAR = 40  # left for the window manager's frame when the screen is smaller
-SIDE_PX = (250, 330)  # the side docks' width: at least, and at most (a sixth of the width)
+SIDE_PX = (270, 330)  # the side docks' width: at least, and at most (a sixth of the width)
 LEFT = Qt.DockWidgetArea.LeftDockWidgetArea
 STATE_VERSION = 2  # of saveState: 1 had the panels as docks around the grids
 
