@@ -148,7 +148,7 @@ def test_stratified_subsample_keeps_class_shares_and_is_seeded():
 
 
 def test_stratified_subsample_without_class_labels_is_plain():
-    from explorer.core.stats.projection import subsample
+    from explorer.core.stats.points import subsample
 
     attributes = np.random.default_rng(0).integers(0, 2, size=(500, 40))
     for labels in (None, attributes):

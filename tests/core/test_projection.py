@@ -10,10 +10,10 @@ from sklearn.neighbors import KNeighborsClassifier
 
 from explorer.core.errors import Cancelled, InvalidParameter
 from explorer.core.progress import TaskState
+from explorer.core.stats.points import subsample
 from explorer.core.stats.projection import (
     TSNEResult,
     pca_explained_variance,
-    subsample,
     tsne,
 )
 

@@ -27,15 +27,11 @@ import numpy as np
 from explorer.core.errors import InvalidParameter
 from explorer.core.latent.params import Param, check_int
 from explorer.core.progress import TaskState, ensure_state
-from explorer.core.stats.points import as_points
-from explorer.core.stats.projection import (
-    FRAME_EVERY,
-    MIN_TSNE_POINTS,
-    subsample,
-)
+from explorer.core.stats.map_runners import FrameCallback, run_pca, run_tsne, run_umap
+from explorer.core.stats.points import as_points, stratified_subsample
+from explorer.core.stats.projection import FRAME_EVERY, MIN_TSNE_POINTS, pca_reduce
 
 CHILD_POINTS = 5000  # from this size t-SNE and UMAP run in a child process (child=None)
-FrameCallback = Callable[[np.ndarray, int], None]
 __all__ = [
     "CHILD_POINTS",
     "FRAME_EVERY",
@@ -96,71 +92,6 @@ SHARED_PARAMS: tuple[Param, ...] = (
 # --------------------------------------------------------------------- the methods
 
 
-def _run_tsne(
-    z: np.ndarray,
-    options: dict[str, Any],
-    state: TaskState,
-    on_frame: FrameCallback | None,
-    n_jobs: int,
-) -> tuple[np.ndarray, dict[str, Any]]:
-    from explorer.core.stats.projection import tsne
-
-    result = tsne(
-        z,
-        perplexity=options["perplexity"],
-        n_iter=options["iterations"],
-        pca_dims=0,  # done by project
-        seed=0 if options.get("seed") is None else options["seed"],
-        n_jobs=n_jobs,
-        state=state,
-        on_frame=on_frame,
-    )
-    keep = ("early_exaggeration", "early_exaggeration_iter", "neighbors", "gradient_method")
-    extra = {k: result.params[k] for k in keep}
-    return result.embedding, {**extra, "kl_divergence": result.kl_divergence}
-
-
-def _run_umap(
-    z: np.ndarray,
-    options: dict[str, Any],
-    state: TaskState,
-    on_frame: FrameCallback | None,
-    n_jobs: int,
-) -> tuple[np.ndarray, dict[str, Any]]:
-    from explorer.core.stats.umap_map import umap_layout
-
-    return umap_layout(
-        z,
-        neighbors=options["neighbors"],
-        min_dist=options["min_dist"],
-        metric=options["metric"],
-        seed=options.get("seed"),
-        state=state,
-        n_jobs=n_jobs,
-    )
-
-
-def _run_pca(
-    z: np.ndarray,
-    options: dict[str, Any],
-    state: TaskState,
-    on_frame: FrameCallback | None,
-    n_jobs: int,
-) -> tuple[np.ndarray, dict[str, Any]]:
-    """The scores on the first two principal components (one column of zeros for 1-D codes)."""
-    from sklearn.decomposition import PCA
-
-    state.set_progress(0.0, "PCA: first two principal components")
-    k = min(2, z.shape[1], z.shape[0])
-    pca = PCA(n_components=k, random_state=options.get("seed"))
-    scores = pca.fit_transform(z)
-    xy = np.zeros((z.shape[0], 2), dtype=np.float32)
-    xy[:, :k] = scores
-    state.set_progress(1.0, "PCA: done")
-    ratios = [float(v) for v in pca.explained_variance_ratio_]
-    return xy, {"explained_variance_ratio": ratios}
-
-
 MAP_METHODS: dict[str, MapMethod] = {
     "tsne": MapMethod(
         "tsne",
@@ -186,7 +117,7 @@ MAP_METHODS: dict[str, MapMethod] = {
         ),  # fmt: skip
         live=True,
         note="openTSNE; the map is shown every 50 iterations while it converges",
-        run=_run_tsne,
+        run=run_tsne,
         axis="t-SNE",
         min_points=MIN_TSNE_POINTS,
     ),
@@ -223,7 +154,7 @@ MAP_METHODS: dict[str, MapMethod] = {
         ),  # fmt: skip
         live=False,
         note="umap-learn; no live preview (it reports no epochs); a seed makes it single-threaded",
-        run=_run_umap,
+        run=run_umap,
         axis="UMAP",
         min_points=3,
     ),
@@ -233,7 +164,7 @@ MAP_METHODS: dict[str, MapMethod] = {
         (),
         live=False,
         note="the first two principal components; instant",
-        run=_run_pca,
+        run=run_pca,
         axis="PC",
         heavy=False,
     ),
@@ -317,56 +248,6 @@ def fitted_options(method: str, n_points: int, options: dict[str, Any]) -> dict[
     return fitted
 
 
-def class_labels(labels: Any, n_total: int | None = None) -> np.ndarray | None:
-    """``labels`` as one integer class per point, or None when they are not (several
-    columns, text, fractions)."""
-    if labels is None:
-        return None
-    labels = np.asarray(labels)
-    if labels.ndim != 1:
-        return None
-    if n_total is not None and labels.shape[0] != n_total:
-        raise InvalidParameter(f"expected {n_total} labels (one per point), got {len(labels)}")
-    if labels.dtype.kind in "iub":
-        return labels.astype(np.int64)
-    if labels.dtype.kind == "f" and np.all(np.isfinite(labels)) and np.all(labels == labels // 1):
-        return labels.astype(np.int64)
-    return None
-
-
-def stratified_subsample(
-    n_total: int, n: int | None, labels: Any = None, seed: int = 0
-) -> np.ndarray:
-    """Sorted rows (int64) of ``n`` distinct points out of ``n_total``, seeded.
-
-    With one integer label per point every class keeps its share (largest-remainder
-    rounding) and every class is present when ``n`` allows; otherwise (no labels, several
-    label columns) a plain :func:`~explorer.core.stats.projection.subsample`.
-    """
-    classes = class_labels(labels, n_total)
-    if classes is None or n is None or n >= n_total:
-        return subsample(n_total, n, seed).astype(np.int64)
-    if n < 1:
-        raise InvalidParameter(f"The number of points must be at least 1 (got {n}).")
-    values, codes, counts = np.unique(classes, return_inverse=True, return_counts=True)
-    exact = n * counts / n_total
-    quota = np.floor(exact).astype(np.int64)
-    order = np.argsort(-(exact - quota), kind="stable")
-    quota[order[: n - int(quota.sum())]] += 1
-    if n >= len(values):  # every class present: take from the largest shares
-        for c in np.flatnonzero(quota == 0):
-            donor = int(np.argmax(quota))
-            quota[donor] -= 1
-            quota[c] += 1
-    rng = np.random.default_rng(seed)
-    rows = [
-        rng.choice(np.flatnonzero(codes == c), size=int(q), replace=False)
-        for c, q in enumerate(quota)
-        if q
-    ]
-    return np.sort(np.concatenate(rows)).astype(np.int64)
-
-
 # --------------------------------------------------------------------- the map
 
 
@@ -422,7 +303,7 @@ def project(
     reduced = None
     if spec.name != "pca" and pca_dims and codes.shape[1] > pca_dims:
         state.set_progress(0.0, f"{spec.label}: PCA to {pca_dims} dimensions")
-        codes = _pca_reduce(codes, int(pca_dims), seed)
+        codes = pca_reduce(codes, int(pca_dims), seed).astype(np.float32)
         reduced = int(codes.shape[1])
         state.check()
     in_child = child if child is not None else spec.heavy and n >= CHILD_POINTS
@@ -457,13 +338,6 @@ def project(
         params=params,
         seconds=time.perf_counter() - started,
     )
-
-
-def _pca_reduce(z: np.ndarray, dims: int, seed: int | None) -> np.ndarray:
-    from sklearn.decomposition import PCA
-
-    dims = min(dims, z.shape[0])
-    return PCA(n_components=dims, random_state=seed).fit_transform(z).astype(np.float32)
 
 
 def _plain(value: Any) -> Any:

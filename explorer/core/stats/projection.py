@@ -69,21 +69,6 @@ def pca_explained_variance(z: np.ndarray, n_components: int | None = None) -> np
     return np.asarray(pca.explained_variance_ratio_, dtype=np.float64)
 
 
-def subsample(n_total: int, n: int | None, seed: int = 0) -> np.ndarray:
-    """Deterministic sorted indices of ``n`` distinct points out of ``n_total``.
-
-    ``n`` of ``None`` or ``>= n_total`` returns all indices ``0 .. n_total-1``.
-    """
-    if n_total < 0:
-        raise InvalidParameter(f"n_total must be non-negative (got {n_total}).")
-    if n is None or n >= n_total:
-        return np.arange(n_total)
-    if n < 1:
-        raise InvalidParameter(f"The number of points must be at least 1 (got {n}).")
-    rng = np.random.default_rng(seed)
-    return np.sort(rng.choice(n_total, size=int(n), replace=False))
-
-
 def tsne(
     z: np.ndarray,
     perplexity: float = 30.0,
@@ -145,7 +130,7 @@ def tsne(
     used_pca = bool(dims) and z.shape[1] > dims
     if used_pca:
         state.set_progress(0.0, f"t-SNE: PCA to {dims} dimensions")
-        z = _pca_reduce(z, dims, seed)
+        z = pca_reduce(z, dims, seed)
     state.check()
 
     state.set_progress(0.0, f"t-SNE: computing affinities of {n_points} points")
@@ -277,7 +262,8 @@ def _check_tsne_params(
         raise InvalidParameter(f"Early exaggeration iterations must be 0 or more (got {ee_iter}).")
 
 
-def _pca_reduce(z: np.ndarray, dims: int, seed: int) -> np.ndarray:
+def pca_reduce(z: np.ndarray, dims: int, seed: int | None) -> np.ndarray:
+    """``z`` on its first ``dims`` principal components (at most as many as points)."""
     from sklearn.decomposition import PCA
 
     dims = min(dims, z.shape[0])

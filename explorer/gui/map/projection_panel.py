@@ -15,56 +15,39 @@ select points (lasso, rectangle) for :class:`~explorer.gui.map.map_details.MapDe
 from __future__ import annotations
 
 from collections.abc import Callable
-from functools import partial
 from typing import Any
 
 import numpy as np
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
-    QCheckBox,
-    QComboBox,
-    QFormLayout,
     QHBoxLayout,
-    QLabel,
-    QSizePolicy,
-    QSpinBox,
-    QStackedWidget,
     QTabWidget,
     QVBoxLayout,
     QWidget,
 )
 
 from explorer.core.errors import InvalidParameter
-from explorer.core.latent.params import Param
 from explorer.core.output.map_colours import MapColours
 from explorer.core.stats.maps import (
     MAP_METHODS,
-    SHARED_PARAMS,
     check_map_options,
     map_codes,
 )
 from explorer.gui.map.map_details import MapDetails
+from explorer.gui.map.map_options import MapOptions
 from explorer.gui.map.map_paint import RENDER_IN_THREAD
 from explorer.gui.map.map_picks import MapPicks, point_labels
 from explorer.gui.map.map_points import MapPoints
-from explorer.gui.map.map_run import COLOURINGS, MapRun, colour_map, rows_colours, run_map
+from explorer.gui.map.map_run import MapRun, colour_map, rows_colours, run_map
 from explorer.gui.map.map_view import MapView
 from explorer.gui.tasks.workers import Runner
 from explorer.gui.widgets.later import Later
 from explorer.gui.widgets.object_names import named
-from explorer.gui.widgets.param_fields import Field, field_page, field_text, mark, show_page
 from explorer.gui.widgets.scrolling import scroll_area
 from explorer.gui.widgets.task_controls import TaskControls, encoded_slot
 
 SIDE_PX = 330  # the options and picks column beside the map (at least)
 FRAME_MS = 40  # live frames are shown at most this often (25 a second)
-DRAG_MODES = {"pan": "drag pans", "lasso": "drag: lasso", "rect": "drag: rectangle"}
-
-
-def _field_name(method: str, p: Param) -> str:
-    """The objectName of a field of ``method``'s page: declared (``mapPerplexity``), else
-    the method's name and the key in title case."""
-    return p.widget or method + p.key.title().replace("_", "")
 
 
 class ProjectionPanel(QWidget):
@@ -98,38 +81,14 @@ class ProjectionPanel(QWidget):
 
     # ------------------------------------------------------------------ building
     def _build(self) -> None:
-        self.slot = named(QComboBox(), "mapSlot")
-        self.slot.addItems(["A", "B"])
-        self.method = named(QComboBox(), "mapMethod")
-        self.stack = QStackedWidget()
-        self.fields: dict[str, dict[str, Field]] = {}
-        for m in MAP_METHODS.values():
-            self.method.addItem(m.label, m.name)
-            page, self.fields[m.name] = field_page(
-                m.params, partial(_field_name, m.name), self._options_changed,
-                lambda p: self._options_changed(),
-            )  # fmt: skip
-            self.stack.addWidget(page)
-        self.method.currentIndexChanged.connect(self._method_changed)
-        self.method.currentIndexChanged.connect(self._options_changed)
-        pca = [p for p in SHARED_PARAMS if p.name == "pca_dims"]  # points, seed: spin boxes
-        self.shared_page, self.shared = field_page(
-            pca, lambda p: p.widget, self._options_changed, lambda p: self._options_changed()
-        )
-        self.points = named(QSpinBox(minimum=2, maximum=2_000_000, value=2000), "mapPoints")
-        self.points.setSingleStep(1000)
-        self.points.setToolTip("points mapped: a seeded sample, stratified by label")
-        self.seed = named(QSpinBox(minimum=0, maximum=2**31 - 1, value=0), "mapSeed")
-        self.colour = named(QComboBox(), "mapColour")
-        self.colour.addItems(COLOURINGS)
-        self.colour.setToolTip("colour the points by label, radius ||z|| or one component")
-        self.component = named(QSpinBox(minimum=0, maximum=4095), "mapComponent")
-        self.component.setToolTip("the component that colours the points")
-        self.contours = named(QCheckBox("density contours"), "mapContours")
-        self.mode = named(QComboBox(), "mapDragMode")
-        for name, text in DRAG_MODES.items():
-            self.mode.addItem(text, name)
-        self.mode.setToolTip("what a drag does (Shift+drag: lasso, Ctrl+drag: rectangle)")
+        self.form = MapOptions()
+        f = self.form  # its widgets are the panel's too (scripts, tests: panel.points, ...)
+        self.slot, self.method, self.points, self.seed = f.slot, f.method, f.points, f.seed
+        self.colour, self.component, self.contours, self.mode = (
+            f.colour, f.component, f.contours, f.mode
+        )  # fmt: skip
+        self.fields, self.shared = f.fields, f.shared
+        self.form.changed.connect(self._options_changed)
         self.controls = TaskControls("map")
         self.controls.runClicked.connect(self.run)
         self.controls.cancelClicked.connect(self.cancel)
@@ -151,31 +110,14 @@ class ProjectionPanel(QWidget):
         ):
             signal.connect(slot)
         self._lay_out()
-        self._method_changed(self.method.currentIndex())
         self._options_changed()
 
     def _lay_out(self) -> None:
         """The map fills the view; beside it a column of tabs: the options (with Run), the
         clicked point (to the front on a click) and the selection (on a lasso)."""
-        form = QFormLayout()
-        for label, widget in (("slot", self.slot), ("method", self.method)):
-            form.addRow(label, widget)
-        form.addRow(self.stack)
-        form.addRow(self.shared_page)
-        sample = QHBoxLayout()
-        sample.addWidget(self.points, 1)
-        sample.addWidget(QLabel("seed"))
-        sample.addWidget(self.seed, 1)
-        form.addRow("points", sample)
-        colour = QHBoxLayout()
-        colour.addWidget(self.colour, 1)
-        colour.addWidget(self.component)
-        form.addRow("colour by", colour)
-        form.addRow(self.contours)
-        form.addRow("mouse", self.mode)
         options = QWidget()
         side = QVBoxLayout(options)
-        side.addLayout(form)
+        side.addWidget(self.form)
         side.addWidget(self.controls)
         side.addStretch(1)
         self.side = named(QTabWidget(), "mapSide")
@@ -206,53 +148,18 @@ class ProjectionPanel(QWidget):
 
     # ------------------------------------------------------------------ options
     def method_name(self) -> str:
-        return self.method.currentData()
+        return self.form.method_name()
 
     def options(self) -> dict[str, Any]:
-        """The current method's options and the PCA dimensions as their declarations read
-        them (InvalidParameter)."""
-        method = MAP_METHODS[self.method_name()]
-        fields = {**self.fields[method.name], **self.shared}
-        return {
-            key: p.parse(field_text(fields[key]), what=p.label or key)
-            if p.form != "choice"
-            else field_text(fields[key])
-            for p in (*method.params, *(q for q in SHARED_PARAMS if q.key in self.shared))
-            for key in (p.key,)
-        }
+        """The current method's options (see :meth:`MapOptions.options`)."""
+        return self.form.options()
 
-    def _options_changed(self, *_: Any) -> None:
-        """Mark unreadable fields and say why; Run only with readable options."""
-        errors = []
-        pages = [(m.name, m.params, self.fields[m.name]) for m in MAP_METHODS.values()]
-        shared = tuple(q for q in SHARED_PARAMS if q.key in self.shared)
-        for name, params, fields in [*pages, (self.method_name(), shared, self.shared)]:
-            for p in params:
-                widget = fields[p.key]
-                if p.form == "choice":
-                    continue
-                try:
-                    p.parse(field_text(widget), what=p.label or p.key)
-                except InvalidParameter as exc:
-                    mark(widget, str(exc))
-                    if name == self.method_name():
-                        errors.append(str(exc))
-                else:
-                    mark(widget, None)
+    def _options_changed(self) -> None:
+        """Run only with readable options; say why not."""
+        errors = self.form.check()
         self.controls.run_button.setEnabled(not errors)
         if errors:
             self.controls.ended("; ".join(errors), error=True)
-        self.component.setEnabled(self.colour.currentText() == "component")
-
-    def _method_changed(self, index: int) -> None:
-        """Show the method's page; hidden pages take no room (PCA has no fields)."""
-        show_page(self.stack, index)
-        for i in range(self.stack.count()):
-            policy = QSizePolicy.Policy.Preferred if i == index else QSizePolicy.Policy.Ignored
-            page = self.stack.widget(i)
-            assert page is not None, "i < count()"
-            page.setSizePolicy(policy, policy)
-        self.stack.adjustSize()
 
     def _mode_changed(self) -> None:
         self.map.set_mode(self.mode.currentData())
@@ -260,7 +167,7 @@ class ProjectionPanel(QWidget):
     # ------------------------------------------------------------------ running
     def run(self) -> None:
         """Map the chosen slot's codes with the chosen method (a seeded, stratified sample)."""
-        from explorer.core.stats.maps import stratified_subsample
+        from explorer.core.stats.points import stratified_subsample
 
         if self._run is not None:  # a run still forming its map gives way first
             self.runner.cancel("map")
