@@ -153,7 +153,7 @@ def test_the_tensorboard_button_prints_the_command_line(panel, capsys):
 def test_a_config_as_command_arguments_reads_back_the_same(tmp_path):
     """The command lines the window shows (the other workers' of a cluster) mean what the
     form says: every option, away from its default, survives the round trip."""
-    from explorer.core.training.train_options import command_arguments
+    from explorer.core.training.train_command import command_arguments
 
     config = TrainConfig.from_options(
         out=str(tmp_path / "a b"), overwrite=True,

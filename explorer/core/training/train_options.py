@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -33,113 +33,13 @@ from explorer.core.model.config import (
     ModelConfig,
     preset,
 )
-from explorer.core.ranges import check_range, format_range, parse_range
 from explorer.core.runtime import cluster as clusters
 from explorer.core.runtime.cluster import STRATEGIES
+from explorer.core.training.option import OPTION_KEY, Option, option
 from explorer.core.util import atomic
 
 ARRAY_SUFFIXES = (".npz", ".npy")
 WORKER_BACKUP = "worker-backup"  # a multi-worker training's backup folder, inside its bundle
-
-
-@dataclass(frozen=True)
-class Option:
-    """How one training option is typed, checked, shown and recorded.
-
-    ``kind``: ``choice``, ``int``, ``float``, ``bool``, ``ints`` / ``strs`` (comma-separated
-    lists), ``range`` (``LO:HI``), ``dataset`` (a built-in name or a path) or ``path`` (a
-    folder, as text).
-    """
-
-    kind: str
-    help: str = ""  # the flag's help and the widget's tooltip
-    label: str = ""  # the form's row label (a check box's text); also the name in messages
-    widget: str = ""  # objectName of the form's widget
-    section: str = "data"  # the form's group: "model" or "data"
-    architecture: bool = False  # overrides the preset (None: the preset's value)
-    choices: tuple = ()
-    labels: tuple[tuple[str, str], ...] = ()  # the form's items (value, text), in its order
-    strict: bool = True  # the parser refuses other choices (False: the core's check names them)
-    metavar: str | None = None
-    low: float | None = None  # checked: value >= low (> low with low_open)
-    low_open: bool = False
-    high: float | None = None  # checked: value < high
-    spin: tuple = ()  # the form's spin box: (minimum, maximum)
-    step: float = 1  # the spin box's step
-    decimals: int = 2  # a float spin box's decimals
-    special: str = ""  # the spin box's text at its minimum
-    none_at_minimum: bool = False  # the spin box's minimum means None (the default)
-    placeholder: str = ""  # a text field's hint when empty (empty: the default)
-    per_layer: bool = False  # a list with one value per layer, or one value for every layer
-    vae_only: bool = False  # the form disables it for an AE
-    on_resume: bool = False  # also applies when resuming a bundle
-    keep: bool = False  # None (not given): a resume keeps the value the bundle recorded
-    record: tuple[str, ...] = ()  # meta.json sections that record it ("": the top level)
-    name: str = ""  # the field's name (filled in from the dataclass)
-    default: Any = None  # the field's default (filled in from the dataclass)
-
-    @property
-    def flag(self) -> str:
-        return "--" + self.name.replace("_", "-")
-
-    @property
-    def items(self) -> tuple[tuple[Any, str], ...]:
-        """A choice's (value, text) pairs in the form's order."""
-        return self.labels or tuple((c, str(c)) for c in self.choices)
-
-    def check(self, value: Any) -> None:
-        """Raise :class:`InvalidParameter` (one sentence) for a value out of its range."""
-        if value is None:
-            return
-        if self.kind == "range":
-            check_range(value, self.label)
-            return
-        low_ok = self.low is None or (value > self.low if self.low_open else value >= self.low)
-        if low_ok and (self.high is None or value < self.high):
-            return
-        if self.high is not None:
-            raise InvalidParameter(
-                f"{self.label} must be in [{self.low}, {self.high}), got {value}"
-            )
-        raise InvalidParameter(
-            f"{self.label} must be {'>' if self.low_open else '>='} {self.low}, got {value}"
-        )
-
-    def parse(self, text: str) -> Any:
-        """The value of a flag's argument or a text field (lists, ranges, data sets)."""
-        if self.kind == "ints":
-            return _int_list(text)
-        if self.kind == "strs":
-            return [v.strip() for v in text.replace(";", ",").split(",") if v.strip()]
-        if self.kind == "range":
-            return parse_range(text)
-        return text
-
-    def format(self, value: Any) -> str:
-        """The text of ``value`` in a text field (the inverse of :meth:`parse`)."""
-        if value is None:
-            return ""
-        if self.kind in ("ints", "strs"):
-            return ",".join(str(v) for v in value)
-        if self.kind == "range":
-            return format_range(value, ":")
-        return str(value)
-
-
-def _int_list(text: str) -> list[int]:
-    """``"32, 64,128"`` -> ``[32, 64, 128]`` (``;`` works too)."""
-    try:
-        return [int(v) for v in text.replace(";", ",").split(",") if v.strip()]
-    except ValueError:
-        raise InvalidParameter(f"expected comma-separated integers, got {text!r}") from None
-
-
-_OPTION = "option"
-
-
-def option(default: Any, **spec: Any) -> Any:
-    """A :class:`TrainConfig` field declared as a training option (see :class:`Option`)."""
-    return field(default=default, metadata={_OPTION: Option(**spec)})
 
 
 def _per_layer(help: str, label: str, widget: str, placeholder: str, kind: str = "ints") -> Any:
@@ -147,6 +47,15 @@ def _per_layer(help: str, label: str, widget: str, placeholder: str, kind: str =
     return option(
         None, kind=kind, architecture=True, per_layer=True, help=help,
         label=label, widget=widget, section="model", placeholder=placeholder,
+    )  # fmt: skip
+
+
+def _kept_setting(kind: str, label: str, widget: str, **spec: Any) -> Any:
+    """A setting of how a training runs (accelerator, TensorBoard): ``None`` when not given,
+    so a new training uses the default and a resume keeps what the bundle recorded."""
+    return option(
+        None, kind=kind, on_resume=True, keep=True, record=("training",), label=label,
+        widget=widget, **spec,
     )  # fmt: skip
 
 
@@ -296,37 +205,30 @@ class TrainConfig:
         label="this worker", widget="trainWorkerIndex", spin=(-1, 1023), special="choose",
         none_at_minimum=True,
     )  # fmt: skip
-    # Accelerator settings (explorer.core.training.accelerator). None: not given, so a new
-    # training uses the default and a resume keeps what the bundle recorded.
-    mixed_precision: bool | None = option(
-        None, kind="bool", on_resume=True, keep=True, record=("training",),
+    # Accelerator settings (explorer.core.training.accelerator) and TensorBoard.
+    mixed_precision: bool | None = _kept_setting(
+        "bool", "mixed precision", "trainMixedPrecision",
         help="mixed precision: Keras mixed_bfloat16 (mixed_float16 with loss scaling on GPUs "
         "without bfloat16); losses, KL and the latent heads stay float32",
-        label="mixed precision", widget="trainMixedPrecision",
     )  # fmt: skip
-    jit_compile: bool | None = option(
-        None, kind="bool", on_resume=True, keep=True, record=("training",),
-        help="compile the training step with XLA",
-        label="XLA (jit compile)", widget="trainJitCompile",
+    jit_compile: bool | None = _kept_setting(
+        "bool", "XLA (jit compile)", "trainJitCompile", help="compile the training step with XLA"
     )  # fmt: skip
-    steps_per_execution: int | None = option(
-        None, kind="int", low=1, on_resume=True, keep=True, record=("training",),
+    steps_per_execution: int | None = _kept_setting(
+        "int", "steps per execution", "trainStepsPerExecution", low=1, spin=(0, 4096),
+        special="auto", none_at_minimum=True,
         help="batches per call of the compiled step (default: 1 on CPU, 32 on GPU); progress "
         "and cancel then act every N batches",
-        label="steps per execution", widget="trainStepsPerExecution", spin=(0, 4096),
-        special="auto", none_at_minimum=True,
     )  # fmt: skip
-    cache_on_device: bool | None = option(
-        None, kind="bool", on_resume=True, keep=True, record=("training",),
+    cache_on_device: bool | None = _kept_setting(
+        "bool", "training images on the device", "trainCacheOnDevice",
         help="place the uint8 training images on the device once and gather batches there "
         "(when they fit in its free memory; else the streamed path)",
-        label="training images on the device", widget="trainCacheOnDevice",
     )  # fmt: skip
-    tensorboard: str | None = option(
-        None, kind="path", on_resume=True, keep=True, record=("training",),
+    tensorboard: str | None = _kept_setting(
+        "path", "TensorBoard folder", "trainTensorboard", placeholder="off: no event files",
         help="write TensorBoard event files (losses, learning rate, images/s, image grids) "
         "into this folder",
-        label="TensorBoard folder", widget="trainTensorboard", placeholder="off: no event files",
     )  # fmt: skip
 
     @classmethod
@@ -443,9 +345,9 @@ class TrainConfig:
 
 
 OPTIONS: tuple[Option, ...] = tuple(
-    dataclasses.replace(f.metadata[_OPTION], name=f.name, default=f.default)
+    dataclasses.replace(f.metadata[OPTION_KEY], name=f.name, default=f.default)
     for f in dataclasses.fields(TrainConfig)
-    if _OPTION in f.metadata
+    if OPTION_KEY in f.metadata
 )
 """Every training option, in the order of :class:`TrainConfig`'s fields."""
 
@@ -477,35 +379,3 @@ def _check_writable(out: Path) -> None:
     reason = atomic.unwritable_reason(out)
     if reason is not None:
         raise InvalidParameter(f"{out}: cannot write the model bundle there: {reason}")
-
-
-def command_arguments(config: TrainConfig, without: tuple[str, ...] = ()) -> list[str]:
-    """``config`` as ``latent-explorer train`` arguments: ``--out`` and every option that
-    differs from its default, from the options' declarations (``--flag=value``, so that a
-    negative range reads as one; booleans as ``--flag`` / ``--no-flag``). ``without``: option
-    names left out (the window leaves out ``worker_index`` for the other machines' lines).
-    Architecture values that are the preset's are left to the preset."""
-    args = ["--out", str(config.out)]
-    args += ["--resume"] if config.resume else []
-    args += ["--overwrite"] if config.overwrite else []
-    arch = PRESETS.get(config.preset)
-    for o in OPTIONS:
-        value = getattr(config, o.name)
-        if o.name in without or value == o.default:
-            continue
-        if o.architecture and arch is not None and _same(value, getattr(arch, o.name)):
-            continue  # the preset's own value (the window's form shows them all)
-        if o.kind == "bool":
-            args.append(o.flag if value else "--no-" + o.flag[2:])
-        elif value is not None:
-            args.append(f"{o.flag}={o.format(value)}")
-    return args
-
-
-def _same(value: Any, preset_value: Any) -> bool:
-    """An architecture value is the preset's (one value for every layer counts as a list)."""
-    if isinstance(preset_value, (list, tuple)) and isinstance(value, (list, tuple)):
-        if len(value) == 1 and len(set(preset_value)) == 1:
-            return value[0] == preset_value[0]
-        return list(value) == list(preset_value)
-    return value == preset_value or (not value and not preset_value)

@@ -20,7 +20,8 @@ from typing import Any
 from explorer.core.errors import ExplorerError
 from explorer.core.progress import TaskState, ensure_state
 from explorer.core.runtime.child_process import ChildProcess
-from explorer.core.training.train_options import TrainConfig, command_arguments
+from explorer.core.training.train_command import command_arguments
+from explorer.core.training.train_options import TrainConfig
 
 KILL_AFTER_S = 30.0
 

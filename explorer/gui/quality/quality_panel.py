@@ -52,6 +52,7 @@ from explorer.core.stats.quality_metrics import METRICS, MIN_SAMPLES
 from explorer.gui.plots.plot_renderer import RenderedPlot
 from explorer.gui.quality.quality_run import Inputs, QualityRun, judge_controller
 from explorer.gui.tasks.workers import Runner
+from explorer.gui.widgets.layouts import hbox
 from explorer.gui.widgets.object_names import named
 from explorer.gui.widgets.task_controls import TaskControls
 
@@ -208,13 +209,9 @@ class QualityPanel(QWidget):
         column.addWidget(self.table, 1)
 
         bottom = QWidget()
-        row = QHBoxLayout()
-        row.addWidget(QLabel("sweep"))
-        row.addWidget(self.param)
-        row.addWidget(self.range, 1)
         column = QVBoxLayout(bottom)
         column.setContentsMargins(0, 0, 0, 0)
-        column.addLayout(row)
+        column.addLayout(hbox(QLabel("sweep"), self.param, self.range, stretch=-1))
         column.addWidget(self.sweep_controls)
         column.addWidget(self.plot, 1)
 

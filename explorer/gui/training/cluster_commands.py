@@ -10,7 +10,8 @@ from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QLabel, QPlainTextEdit, QPushButton, QVBoxLayout, QWidget
 
 from explorer.core.errors import ExplorerError
-from explorer.gui.training.training_form import TrainingForm, hbox
+from explorer.gui.training.training_form import TrainingForm
+from explorer.gui.widgets.layouts import hbox
 from explorer.gui.widgets.object_names import named
 
 
@@ -40,7 +41,8 @@ class ClusterCommands(QWidget):
         """The command line each other worker of the multi-worker cluster runs ([] for
         another strategy, or while the cluster fields are not valid)."""
         from explorer.core.runtime.cluster import other_commands
-        from explorer.core.training.train_options import TrainConfig, command_arguments
+        from explorer.core.training.train_command import command_arguments
+        from explorer.core.training.train_options import TrainConfig
 
         if not self.form.multi_worker():
             return []

@@ -19,7 +19,6 @@ from PySide6.QtWidgets import (
     QFileDialog,
     QFormLayout,
     QGroupBox,
-    QHBoxLayout,
     QLineEdit,
     QPushButton,
     QSpinBox,
@@ -30,6 +29,7 @@ from PySide6.QtWidgets import (
 from explorer.core.model.config import PRESETS
 from explorer.core.training.train_options import OPTIONS, Option
 from explorer.gui.widgets import dialog_folders
+from explorer.gui.widgets.layouts import hbox
 from explorer.gui.widgets.object_names import named
 
 SECTIONS = {"model": "Model", "data": "Data and training"}  # the form's groups, in order
@@ -249,11 +249,3 @@ class TrainingForm(QWidget):
         path = dialog_folders.chosen(QFileDialog.getExistingDirectory(self, title, start))
         if path:
             self.out.setText(path)
-
-
-def hbox(*widgets: QWidget, stretch_first: bool = True) -> QHBoxLayout:
-    """Widgets side by side (the first one taking the spare width)."""
-    row = QHBoxLayout()
-    for i, w in enumerate(widgets):
-        row.addWidget(w, 1 if stretch_first and i == 0 else 0)
-    return row

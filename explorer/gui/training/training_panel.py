@@ -36,8 +36,9 @@ from explorer.gui.plots.plot_renderer import PlotRenderer
 from explorer.gui.training.cluster_commands import ClusterCommands
 from explorer.gui.training.loss_plot import LossPlot
 from explorer.gui.training.training_controller import TrainingController
-from explorer.gui.training.training_form import TrainingForm, hbox
+from explorer.gui.training.training_form import TrainingForm
 from explorer.gui.widgets.later import Later
+from explorer.gui.widgets.layouts import hbox
 from explorer.gui.widgets.object_names import named
 from explorer.gui.widgets.scrolling import scroll_area
 
@@ -123,9 +124,7 @@ class TrainingPanel(QWidget):
         self.form_scroll.setMinimumWidth(FORM_PX)
         self.form_scroll.setMaximumWidth(FORM_PX + 140)
         run = QVBoxLayout()
-        run.addLayout(
-            hbox(self.start_button, self.cancel_button, self.resume_button, stretch_first=False)
-        )
+        run.addLayout(hbox(self.start_button, self.cancel_button, self.resume_button, stretch=None))
         run.addWidget(self.message)
         run.addWidget(self.progress)
         run.addWidget(self.status)

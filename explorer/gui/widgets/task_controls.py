@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from explorer.gui.widgets.layouts import hbox
 from explorer.gui.widgets.object_names import named
 
 if TYPE_CHECKING:
@@ -37,13 +38,9 @@ class TaskControls(QWidget):
         self.status = named(QLabel(wordWrap=True), f"{prefix}Status")
         self.run_button.clicked.connect(self.runClicked)
         self.cancel_button.clicked.connect(self.cancelClicked)
-        row = QHBoxLayout()
-        row.addWidget(self.run_button)
-        row.addWidget(self.cancel_button)
-        row.addWidget(self.bar, 1)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        layout.addLayout(row)
+        layout.addLayout(hbox(self.run_button, self.cancel_button, self.bar, stretch=-1))
         layout.addWidget(self.status)
 
     def started(self, text: str) -> None:
