@@ -12,11 +12,11 @@ import argparse
 from typing import Any
 
 from explorer.commands.common import encode, load
-from explorer.commands.options import add_data_range_argument, add_model_arguments, param_type
+from explorer.commands.options import add_data_range_argument, add_flag, add_model_arguments
 from explorer.commands.outputs import output_folder
 from explorer.core.data.builtin import DEFAULT_DATASET
 from explorer.core.errors import InvalidParameter
-from explorer.core.latent.params import Param
+from explorer.core.params import Param
 from explorer.core.stats.maps import MAP_METHODS, SHARED_PARAMS, check_map_options
 
 
@@ -46,15 +46,12 @@ def add_parser(sub) -> None:
     # Any name is accepted here so that an unknown method gets the core's one-line message.
     g.add_argument("--method", default="tsne", help=f"one of {methods}; default tsne")
     for q in SHARED_PARAMS:
-        g.add_argument(
-            q.flag, dest=q.name, type=param_type(q), default=q.default,
-            help=f"{q.help} (default {q.default})",
-        )  # fmt: skip
-    for name, (q, users) in method_params().items():
+        add_flag(g, q, help=f"{q.help} (default {q.default})")
+    for q, users in method_params().values():
         allowed = f" {q.allowed()}" if q.kind == "choice" else ""
         text = f"{'/'.join(users)}: {q.help}{allowed} (default {q.default})"
         # choices are checked by the core, in one line, not by argparse
-        g.add_argument(q.flag, dest=name, type=param_type(q), help=text)
+        add_flag(g, q, default=None, help=text, restrict=False)
 
 
 def given_options(args: argparse.Namespace) -> dict[str, Any]:

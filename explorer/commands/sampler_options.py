@@ -12,11 +12,11 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from explorer.commands.options import add_data_range_argument, param_type
+from explorer.commands.options import add_data_range_argument, add_flag
 from explorer.core.errors import InvalidParameter
-from explorer.core.latent.params import Param
 from explorer.core.latent.sampler_spec import SamplerSpec
 from explorer.core.latent.samplers import SAMPLERS, get_sampler, listing
+from explorer.core.params import Param
 
 
 def grid_shape(text: str) -> tuple[int, int]:
@@ -78,10 +78,7 @@ def _add_param_flag(g, key: str, uses: list[tuple[SamplerSpec, Param]]) -> None:
     forms = {(q.form, q.choices) for _, q in uses}
     if len(forms) > 1:
         raise ValueError(f"--{key}: samplers declare it differently: {sorted(forms)}")
-    if p.form == "choice":
-        g.add_argument(p.flag, dest=key, choices=p.choices, help=_help(uses))
-    else:
-        g.add_argument(p.flag, dest=key, type=param_type(p), help=_help(uses))
+    add_flag(g, p, dest=key, default=None, help=_help(uses))
 
 
 GRID_DEFAULT = (8, 8)
@@ -123,9 +120,8 @@ def add_sampler_arguments(p: argparse.ArgumentParser) -> None:
         _add_param_flag(g, key, uses)
     for alias, uses in aliases().items():
         labels = " and ".join(q.label or q.name for _, q in uses)
-        g.add_argument(
-            f"--{alias}", type=param_type(uses[0][1]), help=_help(uses, f"LO:HI for {labels}")
-        )
+        help = _help(uses, f"LO:HI for {labels}")
+        add_flag(g, uses[0][1], flag=f"--{alias}", dest=alias, default=None, help=help)
     needing = ", ".join(name for name, spec in SAMPLERS.items() if spec.needs_dataset)
     g.add_argument("--dataset", help=f"data set to encode (needed by {needing})")
     add_data_range_argument(g)

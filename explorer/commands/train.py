@@ -9,10 +9,10 @@ import os
 import signal
 import sys
 
+from explorer.commands.options import add_flag
 from explorer.commands.outputs import output_folder
 from explorer.commands.progressbar import ProgressBar
-from explorer.core.errors import InvalidParameter
-from explorer.core.training.train_options import OPTIONS, Option, TrainConfig
+from explorer.core.training.train_options import OPTIONS, TrainConfig
 from explorer.core.util import atomic
 from explorer.core.util.clock import format_duration
 
@@ -38,43 +38,13 @@ def add_parser(sub) -> None:
         "the window runs a multi-worker training so)",
     )
     # every training option, from its declaration (explorer.core.training.train_options)
-    for o in OPTIONS:
-        if not o.architecture:
-            p.add_argument(o.flag, dest=o.name, **_argument(o))
     arch = p.add_argument_group("architecture (defaults from the preset)")
     for o in OPTIONS:
+        if not o.architecture:
+            add_flag(p, o)
+    for o in OPTIONS:
         if o.architecture:
-            arch.add_argument(o.flag, dest=o.name, **_argument(o))
-
-
-def _argument(o: Option) -> dict:
-    """``add_argument`` keywords of an option: its type, choices, default and help."""
-    kw: dict = {"default": o.default, "help": o.help or None}
-    if o.kind == "bool":
-        kw["action"] = "store_true" if o.default is False else argparse.BooleanOptionalAction
-        return kw
-    if o.kind == "choice" and o.strict:
-        kw["choices"] = o.choices
-    elif o.kind in ("int", "float"):
-        kw["type"] = int if o.kind == "int" else float
-    elif o.kind in ("ints", "strs", "range"):
-        kw["type"] = _parser(o)
-    if o.metavar:
-        kw["metavar"] = o.metavar
-    return kw
-
-
-def _parser(o: Option):
-    """The option's own text parser as an argparse type (its message on a bad value)."""
-
-    def parse(text: str):
-        try:
-            return o.parse(text)
-        except InvalidParameter as exc:
-            raise argparse.ArgumentTypeError(str(exc)) from None
-
-    parse.__name__ = o.kind
-    return parse
+            add_flag(arch, o)
 
 
 def options_from_args(args: argparse.Namespace) -> dict:

@@ -1,16 +1,19 @@
-"""The samplers' declarations: consistent, each parameter read and checked by its kind, and a
-new declaration is all a new sampler needs."""
+"""The samplers' declarations: consistent, each parameter read and checked by its kind (the
+training options' kinds too: one declaration type), and a new declaration is all a new
+sampler needs."""
 
 from __future__ import annotations
+
+import re
 
 import numpy as np
 import pytest
 
 from explorer.core.errors import InvalidParameter
-from explorer.core.latent.params import KINDS, Limits, Param
 from explorer.core.latent.sampler_spec import SamplerSpec
 from explorer.core.latent.samplers import SAMPLERS, get_sampler, listing
 from explorer.core.latent.sampling import sample
+from explorer.core.params import KINDS, Limits, Param
 
 
 def test_declarations_are_consistent():
@@ -55,6 +58,12 @@ KIND_CASES = {
     "indices": (Param("i", "indices"), "10,49", (10, 49), "50", "below 50"),
     "base": (Param("b", "base", "mean"), "index:49", "index:49", "index:50", "between 0 and 49"),
     "name": (Param("a", "name"), " Smiling ", "Smiling", "3,8", "one label or attribute name"),
+    # the training options' kinds (any text reads as a data set or a folder: None, no bad text)
+    "bool": (Param("b", "bool", False), " On ", True, "maybe", "b must be on or off"),
+    "ints": (Param("f", "ints", low=1), "32, 64;128", [32, 64, 128], "8,0", "f must be at least 1"),
+    "strs": (Param("p", "strs"), "same; valid", ["same", "valid"], " , ", "p must be a list"),
+    "dataset": (Param("d", "dataset", "mnist", choices=("mnist",)), "faces/", "faces/", None, ""),
+    "path": (Param("t", "path"), " runs/tb ", "runs/tb", None, ""),
 }
 
 
@@ -67,8 +76,35 @@ def test_each_kind_reads_and_checks(kind):
     p, good, value, bad, says = KIND_CASES[kind]
     assert p.form == kind
     np.testing.assert_equal(p.parse(good, LIMITS), value)
-    with pytest.raises(InvalidParameter, match=says):
-        p.parse(bad, LIMITS)
+    if bad is not None:
+        with pytest.raises(InvalidParameter, match=says):
+            p.parse(bad, LIMITS)
+
+
+@pytest.mark.parametrize(
+    "spec, bad, says",
+    [
+        (
+            dict(kind="float", low=0, high=1, high_open=True),
+            "1",
+            "s must be at least 0 and below 1, got 1",
+        ),
+        (dict(kind="float", low=0, low_open=True), "0", "s must be greater than 0, got 0"),
+        (dict(kind="float", low=-1, high=1), "2.5", "s must be between -1 and 1, got 2.5"),
+        (dict(kind="int", low=2), "1", "s must be at least 2, got 1"),
+        (dict(kind="int", high=9), "10", "s must be at most 9, got 10"),
+        (dict(kind="choice", choices=("a", "b")), "c", "s must be one of a, b"),
+    ],
+)
+def test_bounds_of_numbers_and_choices(spec, bad, says):
+    p = Param("s", **spec)
+    with pytest.raises(InvalidParameter, match=f"^{re.escape(says)}"):
+        p.parse(bad)
+
+
+def test_a_choice_the_parser_leaves_open_is_left_to_the_core():
+    preset = Param("preset", "choice", "mnist", choices=("mnist",), strict=False)
+    assert preset.parse("celeba-like") == "celeba-like"  # the preset's own check names them
 
 
 @pytest.mark.parametrize(

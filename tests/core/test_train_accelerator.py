@@ -216,7 +216,7 @@ def test_a_device_cache_that_does_not_fit_is_one_line_before_training(monkeypatc
 @pytest.mark.parametrize(
     ("argv", "says"),
     [
-        (["--steps-per-execution", "0"], "steps per execution must be >= 1, got 0"),
+        (["--steps-per-execution", "0"], "steps per execution must be at least 1, got 0"),
         (["--cache-on-device"], "--cache-on-device needs decoded images: add --cache-decoded"),
     ],
 )

@@ -80,12 +80,12 @@ def test_flags_give_the_declared_types():
 @pytest.mark.parametrize(
     ("argv", "says"),
     [
-        (["--epochs", "0"], "epochs must be >= 1, got 0"),
-        (["--batch-size", "0"], "batch size must be >= 1, got 0"),
-        (["--learning-rate", "0"], "learning rate must be > 0, got 0.0"),
-        (["--max-images", "1"], "max images must be >= 2, got 1"),
-        (["--validation-split", "1"], "validation split must be in [0, 1), got 1.0"),
-        (["--data-range", "1:0"], "data range must be finite with LO < HI, got 1:0"),
+        (["--epochs", "0"], "epochs must be at least 1, got 0"),
+        (["--batch-size", "0"], "batch size must be at least 1, got 0"),
+        (["--learning-rate", "0"], "learning rate must be greater than 0, got 0"),
+        (["--max-images", "1"], "max images must be at least 2, got 1"),
+        (["--validation-split", "1"], "validation split must be at least 0 and below 1, got 1"),
+        (["--data-range", "1:0"], "data range must have low < high, got 1:0"),
         (["--eps-clip", "0"], "eps clip must be > 0, got 0.0"),
         (
             ["--preset", "mnist96"],

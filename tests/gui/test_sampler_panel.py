@@ -6,9 +6,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from explorer.core.latent.params import Param
 from explorer.core.latent.sampler_spec import SamplerSpec
 from explorer.core.latent.samplers import SAMPLERS
+from explorer.core.params import Param
 from explorer.gui.side.sampler_panel import SamplerPanel
 from explorer.gui.widgets.param_fields import INVALID_STYLE
 

@@ -4,11 +4,19 @@ the same checks and messages as the command line, the same config for the same v
 from __future__ import annotations
 
 import pytest
-from PySide6.QtWidgets import QWidget
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDoubleSpinBox,
+    QLineEdit,
+    QSpinBox,
+    QWidget,
+)
 
 from explorer.cli import build_parser
 from explorer.commands.train import options_from_args
 from explorer.core.training.train_options import OPTIONS, TrainConfig
+from explorer.gui.widgets.param_fields import make_widget, read_value
 from tests.conftest import TINY
 from tests.helpers import run_cli_here
 
@@ -75,6 +83,34 @@ def test_every_option_has_its_widget_and_old_names_stay(panel):
     for name in NAMES:
         assert panel.findChild(QWidget, name) is not None, name
     assert not hasattr(panel, "set_device")
+
+
+def test_one_declaration_type_and_one_widget_factory_for_options_samplers_and_maps(qtbot):
+    """A training option, a sampler's parameter and a map method's option are one type; the
+    same declaration gets the same widget from the one factory, whoever asks for it."""
+    from explorer.core.latent.samplers import SAMPLERS
+    from explorer.core.params import Param
+    from explorer.core.stats.maps import MAP_METHODS
+
+    every = [*OPTIONS, *(p for s in SAMPLERS.values() for p in s.params)]
+    every += [q for m in MAP_METHODS.values() for q in m.params]
+    assert {type(p) for p in every} == {Param}
+    kinds = {
+        "choice": QComboBox, "dataset": QComboBox, "bool": QCheckBox, "ints": QLineEdit,
+        "strs": QLineEdit, "range": QLineEdit, "path": QLineEdit, "vector": QLineEdit,
+    }  # fmt: skip
+    for p in every:
+        w = make_widget(p, "x")
+        qtbot.addWidget(w)
+        spin = {"int": QSpinBox, "float": QDoubleSpinBox}.get(p.kind) if p.spin else None
+        assert isinstance(w, spin or kinds.get(p.form, QLineEdit)), p.name
+        if p.default is not None and p.image_index is None:  # it shows its default
+            assert p.check(read_value(p, w)) == p.check(p.default), p.name
+    # a sampler's number with a spin range gets a spin box, as a training option does
+    steps = Param("steps", "int", 7, "steps", "steps", "s", low=1, high=100, spin=(1, 100))
+    w = make_widget(steps)
+    qtbot.addWidget(w)
+    assert isinstance(w, QSpinBox) and w.value() == 7 and read_value(steps, w) == 7
 
 
 def test_the_window_and_the_command_line_build_the_same_config(panel, tmp_path):

@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 
 from explorer.core.errors import InvalidParameter, NeedsDataError
-from explorer.core.latent.params import check_int, parse_base
+from explorer.core.param_checks import check_int, parse_base
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from explorer.core.latent.params import Param
+from explorer.core.params import Param
 
 DrawFn = Callable[..., np.ndarray]
 

@@ -49,8 +49,8 @@ from __future__ import annotations
 
 from explorer.core.errors import InvalidParameter
 from explorer.core.latent import draws, radius
-from explorer.core.latent.params import Param
 from explorer.core.latent.sampler_spec import SamplerSpec
+from explorer.core.params import Param
 
 
 def get_sampler(name: str) -> SamplerSpec:

@@ -25,9 +25,10 @@ import numpy as np
 
 from explorer.core.errors import InvalidParameter, NeedsDataError
 from explorer.core.latent.draws import LatentData, grid_shape
-from explorer.core.latent.params import Limits, check_int, to_json
 from explorer.core.latent.sampler_spec import SamplerSpec
 from explorer.core.latent.samplers import get_sampler
+from explorer.core.param_checks import check_int
+from explorer.core.params import Limits, to_json
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,7 @@
 """2-D maps of latent codes: t-SNE, UMAP and PCA behind one interface (:func:`project`).
 
 Every method is declared once in :data:`MAP_METHODS` (a :class:`MapMethod`: name, label, its
-options as :class:`~explorer.core.latent.params.Param`, whether it shows a live preview, a
+options as :class:`~explorer.core.params.Param`, whether it shows a live preview, a
 note, and its ``run``); the command line's flags and the window's form are made from the
 declarations, and :func:`check_map_options` checks what either gives before any work.
 
@@ -25,7 +25,8 @@ from typing import Any
 import numpy as np
 
 from explorer.core.errors import InvalidParameter
-from explorer.core.latent.params import Param, check_int
+from explorer.core.param_checks import check_int
+from explorer.core.params import Param
 from explorer.core.progress import TaskState, ensure_state
 from explorer.core.stats.map_runners import FrameCallback, run_pca, run_tsne, run_umap
 from explorer.core.stats.points import as_points, stratified_subsample

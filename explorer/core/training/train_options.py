@@ -1,12 +1,14 @@
 """The options of a training, each declared once.
 
-Every option is a field of :class:`TrainConfig` made with :func:`option`; its metadata (an
-:class:`Option`) gives everything else about it:
+Every option is a field of :class:`TrainConfig` made with
+:func:`~explorer.core.params.param_field`; its metadata, a :class:`~explorer.core.params.Param`
+(the declaration samplers and map methods use too), gives everything else about it:
 
-- the ``latent-explorer train`` flag, its type, choices and help (:mod:`explorer.commands.train`);
+- the ``latent-explorer train`` flag, its type, choices and help (the one flag generator,
+  :func:`explorer.commands.options.add_flag`);
 - its check, in :meth:`TrainConfig.validate`, which the command line and the window both call;
-- the window's widget: kind, objectName, label, range, tooltip
-  (:mod:`explorer.gui.training.training_form`);
+- the window's widget: kind, objectName, label, range, tooltip (the one widget factory,
+  :func:`explorer.gui.widgets.param_fields.make_widget`);
 - where ``meta.json`` records the value (``record``).
 
 Adding an option is adding one field here. ``out``, ``resume`` and ``overwrite`` are plain
@@ -33,9 +35,9 @@ from explorer.core.model.config import (
     ModelConfig,
     preset,
 )
+from explorer.core.params import Param, declared, param_field
 from explorer.core.runtime import cluster as clusters
 from explorer.core.runtime.cluster import STRATEGIES
-from explorer.core.training.option import OPTION_KEY, Option, option
 from explorer.core.util import atomic
 
 ARRAY_SUFFIXES = (".npz", ".npy")
@@ -44,7 +46,7 @@ WORKER_BACKUP = "worker-backup"  # a multi-worker training's backup folder, insi
 
 def _per_layer(help: str, label: str, widget: str, placeholder: str, kind: str = "ints") -> Any:
     """An architecture option with one value per layer (one value for all is accepted)."""
-    return option(
+    return param_field(
         None, kind=kind, architecture=True, per_layer=True, help=help,
         label=label, widget=widget, section="model", placeholder=placeholder,
     )  # fmt: skip
@@ -53,7 +55,7 @@ def _per_layer(help: str, label: str, widget: str, placeholder: str, kind: str =
 def _kept_setting(kind: str, label: str, widget: str, **spec: Any) -> Any:
     """A setting of how a training runs (accelerator, TensorBoard): ``None`` when not given,
     so a new training uses the default and a resume keeps what the bundle recorded."""
-    return option(
+    return param_field(
         None, kind=kind, on_resume=True, keep=True, record=("training",), label=label,
         widget=widget, **spec,
     )  # fmt: skip
@@ -75,16 +77,16 @@ class TrainConfig:
     out: str = ""
     resume: bool = False
     overwrite: bool = False
-    kind: str = option(
+    kind: str = param_field(
         "vae", kind="choice", choices=KINDS, labels=(("vae", "VAE"), ("ae", "AE")),
         label="kind", widget="trainKind", section="model",
     )  # fmt: skip
-    preset: str = option(
+    preset: str = param_field(
         "mnist", kind="choice", choices=tuple(PRESETS), strict=False, record=("",),
         help=f"{_one_of(PRESETS)} (default mnist)",
         label="preset", widget="trainPreset", section="model",
     )  # fmt: skip
-    filters: list[int] | None = option(
+    filters: list[int] | None = param_field(
         None, kind="ints", architecture=True, help="Conv2D filters per layer, e.g. 32,64,128",
         label="filters", widget="trainFilters", section="model", placeholder="32,64,128",
     )  # fmt: skip
@@ -97,93 +99,93 @@ class TrainConfig:
     padding: list[str] | None = _per_layer(
         "padding per layer (same)", "padding", "trainPadding", "same", kind="strs"
     )
-    activation: str | None = option(
+    activation: str | None = param_field(
         None, kind="choice", choices=ACTIVATIONS, architecture=True,
         label="activation", widget="trainActivation", section="model",
     )  # fmt: skip
-    batch_norm: bool | None = option(
+    batch_norm: bool | None = param_field(
         None, kind="bool", architecture=True,
         label="BatchNorm", widget="trainBatchNorm", section="model",
     )  # fmt: skip
-    dropout: float | None = option(
+    dropout: float | None = param_field(
         None, kind="float", architecture=True,
         label="dropout", widget="trainDropout", section="model", spin=(0.0, 0.95), step=0.05,
     )  # fmt: skip
-    dense_units: int | None = option(
+    dense_units: int | None = param_field(
         None, kind="int", architecture=True, help="extra Dense layer before the latent head(s)",
         label="extra Dense", widget="trainDense", section="model", spin=(0, 8192), step=64,
         special="none",
     )  # fmt: skip
-    z_dim: int | None = option(
+    z_dim: int | None = param_field(
         None, kind="int", architecture=True,
         label="z_dim", widget="trainZDim", section="model", spin=(1, 4096),
     )  # fmt: skip
-    kl_weight: float = option(
+    kl_weight: float = param_field(
         1.0, kind="float", help="weight of the KL loss (VAE)", vae_only=True,
         label="KL weight", widget="trainKlWeight", section="model", spin=(0.0, 1e4), step=0.1,
         decimals=4,
     )  # fmt: skip
-    eps_clip: float = option(
+    eps_clip: float = param_field(
         5.0, kind="float", help="clip |eps| of the VAE sampling (default 5)", vae_only=True,
         label="eps clip", widget="trainEpsClip", section="model", spin=(0.0, 100.0),
     )  # fmt: skip
-    reconstruction: str = option(
+    reconstruction: str = param_field(
         "bce", kind="choice", choices=RECONSTRUCTION_LOSSES,
         labels=(("bce", "binary cross-entropy (summed)"), ("mse", "squared error (summed)")),
         label="reconstruction", widget="trainReconstruction", section="model",
     )  # fmt: skip
-    dataset: str = option(
+    dataset: str = param_field(
         DEFAULT_DATASET, kind="dataset", choices=BUILTIN, strict=False,
         help=f"{', '.join(BUILTIN)}, an image folder, or .npz/.npy",
         label="data set", widget="trainDataset",
     )  # fmt: skip
-    image_size: int | None = option(
+    image_size: int | None = param_field(
         None, kind="int", help="square image size for folder data sets (default: the preset's)",
         label="image size", widget="trainImageSize", spin=(0, 1024), special="preset's",
         none_at_minimum=True,
     )  # fmt: skip
-    data_range: tuple[float, float] | None = option(
+    data_range: tuple[float, float] | None = param_field(
         None, kind="range", metavar="LO:HI", on_resume=True,
         help="float .npz/.npy data sets: the range of their values, e.g. 0:255 "
         "(default: [0, 1] or [-1, 1], detected)",
         label="data range", widget="trainDataRange", placeholder="detected",
     )  # fmt: skip
-    max_images: int | None = option(
+    max_images: int | None = param_field(
         None, kind="int", low=2, record=("dataset",),
         help="use only this many images (a seeded subset)",
         label="max images", widget="trainMaxImages", spin=(0, 10_000_000), step=256, special="all",
         none_at_minimum=True,
     )  # fmt: skip
-    cache_decoded: bool = option(
+    cache_decoded: bool = param_field(
         False, kind="bool", on_resume=True,
         help="folder data sets: decode and resize once into a memory-mapped uint8 cache, "
         "so later epochs do not decode JPEGs again",
         label="decode folders once into a cache", widget="trainCacheDecoded",
     )  # fmt: skip
-    validation_split: float = option(
-        0.1, kind="float", low=0, high=1, record=("dataset",),
+    validation_split: float = param_field(
+        0.1, kind="float", low=0, high=1, high_open=True, record=("dataset",),
         label="validation split", widget="trainValidation", spin=(0.0, 0.9), step=0.05,
     )  # fmt: skip
-    epochs: int = option(
+    epochs: int = param_field(
         10, kind="int", low=1, on_resume=True,
         label="epochs", widget="trainEpochs", spin=(1, 100_000),
     )  # fmt: skip
-    batch_size: int = option(
+    batch_size: int = param_field(
         128, kind="int", low=1, record=("training",),
         label="batch size", widget="trainBatchSize", spin=(1, 65_536),
     )  # fmt: skip
-    learning_rate: float = option(
+    learning_rate: float = param_field(
         5e-4, kind="float", low=0, low_open=True, record=("training",),
         label="learning rate", widget="trainLearningRate", spin=(1e-6, 1.0), step=1e-4,
         decimals=6,
     )  # fmt: skip
-    seed: int = option(
+    seed: int = param_field(
         0, kind="int", record=("dataset", "training"),
         label="seed", widget="trainSeed", spin=(0, 2**31 - 1),
     )  # fmt: skip
     # Devices and machines (explorer.core.runtime.devices and .cluster): what ran is
     # recorded in meta.json's training "distribution".
-    strategy: str = option(
+    strategy: str = param_field(
         "auto", kind="choice", choices=STRATEGIES, on_resume=True,
         labels=(("auto", "auto"), ("one-device", "one device"),
                 ("mirrored", "mirrored (all GPUs)"), ("multi-worker", "multi-worker (cluster)")),
@@ -192,14 +194,14 @@ class TrainConfig:
         "cluster in TF_CONFIG or --cluster (worker 0, the chief, alone writes the bundle)",
         label="strategy", widget="trainStrategy",
     )  # fmt: skip
-    cluster: list[str] | None = option(
+    cluster: list[str] | None = param_field(
         None, kind="strs", on_resume=True, metavar="HOST:PORT,...",
         help="multi-worker: every worker's host:port, worker 0 (the chief) first; sets "
         "TF_CONFIG for this process (default: TF_CONFIG as set)",
         label="cluster", widget="trainCluster",
         placeholder="host:port of every worker, worker 0 first (empty: TF_CONFIG)",
     )  # fmt: skip
-    worker_index: int | None = option(
+    worker_index: int | None = param_field(
         None, kind="int", low=0, on_resume=True, metavar="I",
         help="multi-worker: this machine's place in --cluster (0: the chief)",
         label="this worker", widget="trainWorkerIndex", spin=(-1, 1023), special="choose",
@@ -269,7 +271,8 @@ class TrainConfig:
         if not self.out:
             raise InvalidParameter("no output bundle given (--out)")
         for o in OPTIONS:
-            o.check(getattr(self, o.name))
+            if (value := getattr(self, o.name)) is not None:
+                o.check(value, what=o.label)
         cluster = self.cluster_of()
         if cluster is not None and not cluster.is_chief:
             self._validate_worker()  # writes into its own temporary folder, not --out
@@ -344,11 +347,7 @@ class TrainConfig:
         return dataclasses.replace(self, **kept)
 
 
-OPTIONS: tuple[Option, ...] = tuple(
-    dataclasses.replace(f.metadata[OPTION_KEY], name=f.name, default=f.default)
-    for f in dataclasses.fields(TrainConfig)
-    if OPTION_KEY in f.metadata
-)
+OPTIONS: tuple[Param, ...] = declared(TrainConfig)
 """Every training option, in the order of :class:`TrainConfig`'s fields."""
 
 

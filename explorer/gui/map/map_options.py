@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
 )
 
 from explorer.core.errors import InvalidParameter
-from explorer.core.latent.params import Param
+from explorer.core.params import Param
 from explorer.core.stats.maps import MAP_METHODS, SHARED_PARAMS
 from explorer.gui.map.map_run import COLOURINGS
 from explorer.gui.widgets.object_names import named

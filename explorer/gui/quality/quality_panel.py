@@ -44,9 +44,9 @@ from PySide6.QtWidgets import (
 )
 
 from explorer.core.errors import InvalidParameter
-from explorer.core.latent.params import Param
 from explorer.core.latent.samplers import get_sampler
 from explorer.core.output.quality_plots import LABELS, draw_sweep
+from explorer.core.params import Param
 from explorer.core.stats import quality
 from explorer.core.stats.quality_metrics import METRICS, MIN_SAMPLES
 from explorer.gui.plots.plot_renderer import RenderedPlot

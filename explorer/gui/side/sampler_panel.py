@@ -26,9 +26,9 @@ from PySide6.QtWidgets import (
 )
 
 from explorer.core.errors import InvalidParameter
-from explorer.core.latent.params import Limits, Param, to_json
 from explorer.core.latent.sampler_spec import SamplerSpec
 from explorer.core.latent.samplers import SAMPLERS
+from explorer.core.params import Limits, Param, to_json
 from explorer.gui.widgets.object_names import named
 from explorer.gui.widgets.param_fields import (
     Field,

@@ -1,9 +1,12 @@
 """The training form: one widget per training option, made from the option's declaration
-(:data:`explorer.core.training.train_options.OPTIONS`: kind, objectName, label, range, tooltip),
-plus the output folder.
+(:data:`explorer.core.training.train_options.OPTIONS`: kind, objectName, label, range, tooltip)
+by the one widget factory of declared parameters
+(:func:`explorer.gui.widgets.param_fields.make_widget`), plus the output folder.
 
-Values go in and out as ``latent-explorer train`` options through :func:`read_value` and
-:func:`write_value`, the same for every option; nothing is mapped field by field.
+Values go in and out as ``latent-explorer train`` options through
+:func:`~explorer.gui.widgets.param_fields.read_value` and
+:func:`~explorer.gui.widgets.param_fields.write_value`, the same for every option; nothing is
+mapped field by field.
 """
 
 from __future__ import annotations
@@ -11,104 +14,31 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, TypeVar
 
-from PySide6.QtCore import Signal, SignalInstance
+from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
-    QDoubleSpinBox,
     QFileDialog,
     QFormLayout,
     QGroupBox,
     QLineEdit,
     QPushButton,
-    QSpinBox,
     QVBoxLayout,
     QWidget,
 )
 
 from explorer.core.model.config import PRESETS
-from explorer.core.training.train_options import OPTIONS, Option
+from explorer.core.params import Param
+from explorer.core.training.train_options import OPTIONS
 from explorer.gui.widgets import dialog_folders
 from explorer.gui.widgets.layouts import hbox
 from explorer.gui.widgets.object_names import named
+from explorer.gui.widgets.param_fields import changed_signal, make_widget, read_value, write_value
 
 SECTIONS = {"model": "Model", "data": "Data and training"}  # the form's groups, in order
 CLUSTER_FIELDS = ("cluster", "worker_index")  # enabled for the multi-worker strategy
 
-OptionWidget = QComboBox | QCheckBox | QSpinBox | QDoubleSpinBox | QLineEdit
-"""The widget of an option: a combo box, a check box, a spin box or a text field."""
 FieldT = TypeVar("FieldT", bound=QWidget)
-
-
-def make_widget(o: Option) -> OptionWidget:
-    """The widget of option ``o``, showing its default."""
-    w: OptionWidget
-    if o.kind in ("choice", "dataset"):
-        w = QComboBox(editable=o.kind == "dataset")
-        for value, text in o.items:
-            w.addItem(text, value)
-    elif o.kind == "bool":
-        w = QCheckBox(o.label)
-    elif o.kind == "int":
-        w = QSpinBox()
-        w.setRange(*o.spin)
-        w.setSingleStep(int(o.step))
-        w.setSpecialValueText(o.special)
-    elif o.kind == "float":
-        w = QDoubleSpinBox()
-        w.setDecimals(o.decimals)
-        w.setRange(*o.spin)
-        w.setSingleStep(o.step)
-        w.setSpecialValueText(o.special)
-    else:
-        w = QLineEdit(placeholderText=o.placeholder)
-    w.setObjectName(o.widget)
-    w.setToolTip(o.help)
-    write_value(o, w, o.default)
-    return w
-
-
-def read_value(o: Option, w: OptionWidget) -> Any:
-    """The option's value in its widget (an empty text field or a spin box at its "none"
-    minimum gives ``None``, the default; so does an unchecked box of an option a resume
-    keeps: the form can switch those on for a resume, the command line also off); a text
-    field may raise InvalidParameter."""
-    if isinstance(w, QComboBox):
-        return w.currentText().strip() if w.isEditable() else w.currentData()
-    if isinstance(w, QCheckBox):
-        return True if w.isChecked() else (None if o.keep else False)
-    if isinstance(w, (QSpinBox, QDoubleSpinBox)):
-        value = w.value()
-        return None if o.none_at_minimum and value == w.minimum() else value
-    text = w.text().strip()
-    return o.parse(text) if text.strip(",; ") else None
-
-
-def write_value(o: Option, w: OptionWidget, value: Any) -> None:
-    """Show ``value`` in the option's widget (``None``: empty, or the spin box's minimum)."""
-    if isinstance(w, QComboBox):
-        if w.isEditable():
-            w.setCurrentText(o.format(value))
-        elif (index := w.findData(value)) >= 0:
-            w.setCurrentIndex(index)
-    elif isinstance(w, QCheckBox):
-        w.setChecked(bool(value))
-    elif isinstance(w, (QSpinBox, QDoubleSpinBox)):
-        if value is None:
-            value = w.minimum()
-        w.setValue(value)
-    else:
-        w.setText(o.format(value))
-
-
-def _changed_signal(w: OptionWidget) -> SignalInstance:
-    if isinstance(w, QComboBox):
-        return w.currentTextChanged if w.isEditable() else w.currentIndexChanged
-    if isinstance(w, QCheckBox):
-        return w.toggled
-    if isinstance(w, (QSpinBox, QDoubleSpinBox)):
-        return w.valueChanged
-    return w.textChanged
 
 
 class TrainingForm(QWidget):
@@ -145,7 +75,7 @@ class TrainingForm(QWidget):
         self._on_kind()
         self._on_strategy()
 
-    def _add_row(self, form: QFormLayout, o: Option, w: QWidget) -> None:
+    def _add_row(self, form: QFormLayout, o: Param, w: QWidget) -> None:
         if o.kind == "dataset":
             form.addRow(o.label, hbox(w, self.browse_folder, self.browse_file))
         else:
@@ -153,7 +83,7 @@ class TrainingForm(QWidget):
 
     def _connect(self) -> None:
         for w in self.widgets.values():
-            _changed_signal(w).connect(self.edited)
+            changed_signal(w).connect(self.edited)
         self.out.textChanged.connect(self.edited)
         self.overwrite.toggled.connect(self.edited)
         self._combo("preset").currentIndexChanged.connect(
