@@ -39,7 +39,7 @@ def test_classifier_command_errors_are_one_line(tmp_path):
     for args, text in (
         (["--dataset", unlabelled], "no labels"),
         (["--dataset", tmp_path / "missing.npz"], "file not found"),
-        (["--dataset", "mnist-5k", "--epochs", "0"], "--epochs must be >= 1"),
+        (["--dataset", "mnist-5k", "--epochs", "0"], "--epochs must be at least 1, got 0"),
         (["--dataset", "mnist-5k", "--validation-split", "1.5"], "--validation-split"),
     ):
         proc = run_cli_here("classifier", *args, "--out", tmp_path / "o")

@@ -5,12 +5,27 @@ from __future__ import annotations
 import argparse
 import time
 
-from explorer.commands.options import add_data_range_argument
+from explorer.commands.options import add_data_range_argument, add_flag
 from explorer.commands.outputs import output_folder
 from explorer.commands.progressbar import ProgressBar
 from explorer.core.data.builtin import DEFAULT_DATASET
 from explorer.core.errors import InvalidParameter
+from explorer.core.params import Param
 from explorer.core.util.clock import format_duration
+
+OPTIONS = (
+    Param(
+        "epochs", "int", 20, "at most this many epochs (default 20; stops early when the "
+        "held-out loss stops improving)", low=1,
+    ),
+    Param("batch_size", "int", 128, "images per step (default 128)", low=1),
+    Param(
+        "validation_split", "float", 0.1, "held-out share (default 0.1, the autoencoders' "
+        "split with seed 0)", low=0, high=1, high_open=True,
+    ),
+    Param("seed", "int", 0, "seed of the split, the shuffling and the weights (default 0)"),
+)  # fmt: skip
+"""The classifier's training options, declared once (flag, check)."""
 
 
 def add_parser(sub) -> None:
@@ -24,21 +39,8 @@ def add_parser(sub) -> None:
         "--dataset", default=DEFAULT_DATASET, help=f"labelled data set (default {DEFAULT_DATASET})"
     )
     add_data_range_argument(p)
-    p.add_argument(
-        "--epochs",
-        type=int,
-        default=20,
-        help="at most this many epochs (default 20; "
-        "stops early when the held-out loss stops improving)",
-    )
-    p.add_argument("--batch-size", type=int, default=128)
-    p.add_argument(
-        "--validation-split",
-        type=float,
-        default=0.1,
-        help="held-out share (default 0.1, the autoencoders' split with seed 0)",
-    )
-    p.add_argument("--seed", type=int, default=0)
+    for q in OPTIONS:
+        add_flag(p, q)
     p.add_argument("--out", required=True, help="output classifier bundle folder")
     p.add_argument("--overwrite", action="store_true", help="replace an existing bundle in --out")
 
@@ -49,12 +51,8 @@ def run(args: argparse.Namespace) -> int:
     from explorer.core.progress import TaskState
 
     out = output_folder(args.out)
-    if args.epochs < 1:
-        raise InvalidParameter(f"--epochs must be >= 1, got {args.epochs}")
-    if args.batch_size < 1:
-        raise InvalidParameter(f"--batch-size must be >= 1, got {args.batch_size}")
-    if not 0.0 <= args.validation_split < 1.0:
-        raise InvalidParameter(f"--validation-split must be in [0, 1), got {args.validation_split}")
+    for q in OPTIONS:
+        q.check(getattr(args, q.name), what=q.flag)
     existing = [n for n in (CLASSIFIER_FILE, META_FILE) if (out / n).exists()]
     if existing and not args.overwrite:
         raise InvalidParameter(f"{out}: a bundle is already there; use --overwrite to replace it")

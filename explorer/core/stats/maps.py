@@ -28,7 +28,14 @@ from explorer.core.errors import InvalidParameter
 from explorer.core.param_checks import check_int
 from explorer.core.params import Param
 from explorer.core.progress import TaskState, ensure_state
-from explorer.core.stats.map_runners import FrameCallback, run_pca, run_tsne, run_umap
+from explorer.core.stats.map_runners import (
+    Embedding,
+    FrameCallback,
+    MapJob,
+    run_pca,
+    run_tsne,
+    run_umap,
+)
 from explorer.core.stats.points import as_points, stratified_subsample
 from explorer.core.stats.projection import FRAME_EVERY, MIN_TSNE_POINTS, pca_reduce
 
@@ -50,9 +57,10 @@ __all__ = [
 class MapMethod:
     """One way to map codes to 2-D.
 
-    ``run(z, options, state, on_frame, n_jobs) -> (xy (n, 2), extra parameters)`` gets checked
-    codes (already reduced by PCA) and checked options (``seed`` among them); ``live``: it
-    calls ``on_frame`` with intermediate maps. ``axis`` names the map's axes (``t-SNE`` ->
+    ``run(job) -> (xy (n, 2), extra parameters)`` gets a :class:`MapJob`: checked codes
+    (already reduced by PCA), checked options (``seed`` among them), the task's state, the
+    callback of live frames and the threads it may use; ``live``: it calls ``on_frame`` with
+    intermediate maps. ``axis`` names the map's axes (``t-SNE`` ->
     "t-SNE 1", "t-SNE 2"); ``min_points`` is the fewest points it maps.
     """
 
@@ -61,7 +69,7 @@ class MapMethod:
     params: tuple[Param, ...]
     live: bool
     note: str
-    run: Callable[..., tuple[np.ndarray, dict[str, Any]]]
+    run: Callable[[MapJob], Embedding]
     axis: str = ""
     min_points: int = 2
     heavy: bool = True  # runs in a child process from CHILD_POINTS points (child=None)
@@ -317,7 +325,7 @@ def project(
         done, xy = run_child(__name__, codes, job, state, on_frame, spec.label)
         extra = done["extra"]
     else:
-        xy, extra = spec.run(codes, run_options, state, on_frame, n_jobs)
+        xy, extra = spec.run(MapJob(codes, run_options, state, on_frame, n_jobs))
     params = {
         "method": spec.name,
         "points": int(n),
@@ -354,7 +362,8 @@ def _child_work(
     z: np.ndarray, job: dict, state: TaskState, frame: FrameCallback | None
 ) -> tuple[np.ndarray, dict]:
     """A map in the child process (``python -m explorer.core.stats.maps``)."""
-    xy, extra = MAP_METHODS[job["method"]].run(z, job["options"], state, frame, job["n_jobs"])
+    run = MAP_METHODS[job["method"]].run
+    xy, extra = run(MapJob(z, job["options"], state, frame, job["n_jobs"]))
     return xy, {"extra": extra}
 
 
