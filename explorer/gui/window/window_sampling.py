@@ -7,6 +7,7 @@ The window's ``sampling`` (a :class:`Sampling`): it uses the window's ``slots``,
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -57,15 +58,7 @@ class Sampling:
         and B (after a load, an edit of the sampler); False if the parameters are invalid."""
         if not self._can_draw():
             return False
-        slots = {s.name: s.data() for s in self.window.slot_manager.loaded()}
-        self.window.runner.start(
-            "samples",
-            slot_tasks.grid_samples,
-            self.sampler_request(),
-            slots,
-            on_done=self._render,
-            on_error=self._sampler_error,
-        )
+        self._start_for_slots("samples", slot_tasks.grid_samples, self._render)
         self.window.quality.resampled()
         return True
 
@@ -180,13 +173,18 @@ class Sampling:
     def refresh_sampler_summary(self) -> None:
         if not self.window.sampler.is_valid() or not self.window.slot_manager.loaded():
             return
+        self._start_for_slots("sampler", slot_tasks.sampler_summary, self._sampler_summarised)
+
+    def _start_for_slots(self, name: str, work: Callable, on_done: Callable) -> None:
+        """Run ``work(request, slots)`` for the sampler's request and every loaded slot's
+        data on the window's runner (a bad parameter is the sampler's error line)."""
         slots = {s.name: s.data() for s in self.window.slot_manager.loaded()}
         self.window.runner.start(
-            "sampler",
-            slot_tasks.sampler_summary,
+            name,
+            work,
             self.sampler_request(),
             slots,
-            on_done=self._sampler_summarised,
+            on_done=on_done,
             on_error=self._sampler_error,
         )
 
