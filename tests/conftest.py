@@ -4,6 +4,7 @@ session), headless Qt, and the pytest-xdist groups and order of ``make test``.""
 from __future__ import annotations
 
 import os
+import sys
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("KERAS_BACKEND", "tensorflow")
@@ -154,6 +155,39 @@ def made_once(tmp_path_factory, name: str, make) -> Path:
             make(folder)
             (folder / ".complete").touch()
     return folder
+
+
+_HOLD_LOCK = (
+    "import sys, time\n"
+    "from explorer.core.util.writer_lock import writer_lock\n"
+    "lock = writer_lock(sys.argv[1])\n"
+    "lock.__enter__()\n"
+    "print('locked', flush=True)\n"
+    "time.sleep(300)\n"
+)
+
+
+@pytest.fixture
+def lock_holder():
+    """``lock_holder(folder)``: another process that holds ``folder``'s writer lock (as a
+    running training does) until the test ends, then is killed with SIGKILL, as a crashed
+    training would end."""
+    import subprocess
+
+    procs: list[subprocess.Popen] = []
+
+    def hold(folder) -> subprocess.Popen:
+        proc = subprocess.Popen(
+            [sys.executable, "-c", _HOLD_LOCK, str(folder)], stdout=subprocess.PIPE, text=True
+        )
+        procs.append(proc)
+        assert proc.stdout is not None and proc.stdout.readline().strip() == "locked"
+        return proc
+
+    yield hold
+    for proc in procs:
+        proc.kill()
+        proc.wait()
 
 
 @pytest.fixture(scope="session")

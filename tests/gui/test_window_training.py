@@ -72,6 +72,21 @@ def test_invalid_training_options_are_refused_before_a_thread(window, tmp_path):
     assert not window.training.controller.busy()
 
 
+def test_a_bundle_another_process_trains_is_refused_in_one_line(window, tmp_path, lock_holder):
+    from explorer.core.util.writer_lock import FolderBusy
+
+    out = tmp_path / "busy"
+    proc = lock_holder(out)  # a training of another process (the command line) writes there
+    with pytest.raises(FolderBusy, match=rf"already writing there \(process {proc.pid} on "):
+        window.start_training(kind="ae", epochs=1, out=str(out), **TINY)
+    assert not window.training.controller.busy()
+    panel = window.training.panel
+    panel.set_options(out=str(out))
+    assert not panel.validate_now() and not panel.start_button.isEnabled()
+    assert f"(process {proc.pid} on " in panel.message.text()
+    panel.set_options(out="")
+
+
 def test_close_during_training_asks_then_stops(qapp, tmp_path, qtbot, monkeypatch):
     from explorer.gui.tasks.workers import running_threads
     from explorer.gui.window.app import create_window

@@ -39,6 +39,7 @@ from explorer.core.params import Param, declared, param_field
 from explorer.core.runtime import cluster as clusters
 from explorer.core.runtime.cluster import STRATEGIES
 from explorer.core.util import atomic
+from explorer.core.util.writer_lock import LOCK_NAME, ensure_free
 
 ARRAY_SUFFIXES = (".npz", ".npy")
 WORKER_BACKUP = "worker-backup"  # a multi-worker training's backup folder, inside its bundle
@@ -278,6 +279,7 @@ class TrainConfig:
             self._validate_worker()  # writes into its own temporary folder, not --out
             return
         out = Path(self.out)
+        ensure_free(out)  # a training already writing there: one line naming it
         if self.resume:
             if not store.is_bundle(out):
                 raise InvalidParameter(f"{out}: cannot resume, not a model bundle")
@@ -294,7 +296,7 @@ class TrainConfig:
                     raise BundleThere(
                         f"{out}: a model bundle is already there; use --resume to continue it or --overwrite"
                     )
-            elif any(out.iterdir()):
+            elif any(p.name != LOCK_NAME for p in out.iterdir()):
                 raise InvalidParameter(f"{out}: exists, is not empty and is not a model bundle")
         _check_writable(out)
         check_dataset(self.dataset)

@@ -23,7 +23,7 @@ def check_start(options: dict[str, Any], pending_outs: set[str] | None = None) -
     ``pending_outs``: output folders of trainings already running or queued; a second
     training into one of them is refused, a resume of one is accepted (it will exist).
     """
-    from explorer.core.training.train_options import TrainConfig
+    from explorer.core.training.train_options import OPTIONS, TrainConfig
 
     config = TrainConfig.from_options(**options)
     key = output_key(config.out) if config.out else ""
@@ -33,8 +33,8 @@ def check_start(options: dict[str, Any], pending_outs: set[str] | None = None) -
                 f"{config.out}: a training into this folder is already running or queued; "
                 "choose another output, or resume it when it has finished"
             )
-        if config.epochs < 1:
-            raise InvalidParameter(f"epochs must be >= 1, got {config.epochs}")
+        epochs = next(o for o in OPTIONS if o.name == "epochs")
+        epochs.check(config.epochs, what=epochs.label)
         return
     config.validate()
 

@@ -51,6 +51,7 @@ from explorer.core.training.training_run import (
     training_indices,
 )
 from explorer.core.training.training_watcher import watcher_class
+from explorer.core.util.writer_lock import writer_lock
 
 if TYPE_CHECKING:
     from explorer.core.training.training_watcher import _Watcher
@@ -104,13 +105,28 @@ def train(
     """
     config.validate()
     state = ensure_state(state)
-    emit = on_event or (lambda event: None)
     from explorer.core.runtime.tf_setup import keras
 
     if strategy is None:  # before any other TensorFlow work (a multi-worker strategy's rule)
         strategy = make_strategy(config)
-    k = keras()
+    keras()
     place = placement(config, strategy)
+    with writer_lock(place.out):  # one writer: a second training there gets one line
+        return _train(config, state, on_event or (lambda event: None), callbacks, strategy, place)
+
+
+def _train(
+    config: TrainConfig,
+    state: TaskState,
+    emit: Callable[[Event], None],
+    callbacks: list | None,
+    strategy: Any,
+    place: Placement,
+) -> TrainResult:
+    """:func:`train` once this process holds the bundle's writer lock."""
+    from explorer.core.runtime.tf_setup import keras
+
+    k = keras()
     out = place.out  # where this process writes: the chief's --out, another worker's folder
     if config.resume:  # the accelerator options not given: as the bundle recorded them
         config = config.resumed(store.read_meta(config.out).get("training", {}))
