@@ -89,7 +89,7 @@ def train_bundle(work: Path) -> tuple[Path, Path]:
 
 def mixture_encodings(n: int, z_dim: int, n_images: int, seed: int):
     """VAE-like encodings of ``n`` points: 10 Gaussian clusters, labels = cluster."""
-    from explorer.core.latent.encoding import Encodings
+    from explorer.core.latent.encodings import Encodings
 
     rng = np.random.default_rng(seed)
     labels = rng.integers(0, 10, n)

@@ -133,6 +133,22 @@ def run_python_json(code: str, *args, timeout: int = 300):
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
+def tiny_npz(path, n: int = 200, labels: bool = True):
+    """``n`` images spread over mnist-5k (with their labels: mnist-5k is sorted by class, so
+    every class is there) as ``path`` (.npz)."""
+    import numpy as np
+
+    from explorer.core.data.sources import open_dataset
+
+    ds = open_dataset("mnist-5k")
+    rows = np.linspace(0, len(ds) - 1, n).round().astype(int)
+    arrays = {"images": ds.images[rows]}
+    if labels:
+        arrays["labels"] = ds.labels[rows]
+    np.savez(path, **arrays)
+    return path
+
+
 @contextlib.contextmanager
 def read_only(folder: Path):
     """Make ``folder`` read-only for the block, even for root (the tests run as root, who

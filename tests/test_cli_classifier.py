@@ -6,17 +6,7 @@ import json
 
 import numpy as np
 
-from explorer.core.data.sources import open_dataset
-from tests.helpers import run_cli, run_cli_here
-
-
-def tiny_npz(path, n: int = 200, labels: bool = True):
-    ds = open_dataset("mnist-5k")
-    arrays = {"images": ds.images[:n]}
-    if labels:
-        arrays["labels"] = ds.labels[:n]
-    np.savez(path, **arrays)
-    return path
+from tests.helpers import run_cli, run_cli_here, tiny_npz
 
 
 def test_classifier_command_end_to_end(tmp_path):
@@ -36,8 +26,11 @@ def test_classifier_command_end_to_end(tmp_path):
 
 def test_classifier_command_errors_are_one_line(tmp_path):
     unlabelled = tiny_npz(tmp_path / "plain.npz", 20, labels=False)
+    one_class = tmp_path / "sevens.npz"
+    np.savez(one_class, images=np.zeros((40, 28, 28), np.uint8), labels=np.full(40, 7))
     for args, text in (
         (["--dataset", unlabelled], "no labels"),
+        (["--dataset", one_class], "every image has label 7; a classifier needs at least two"),
         (["--dataset", tmp_path / "missing.npz"], "file not found"),
         (["--dataset", "mnist-5k", "--epochs", "0"], "--epochs must be at least 1, got 0"),
         (["--dataset", "mnist-5k", "--validation-split", "1.5"], "--validation-split"),

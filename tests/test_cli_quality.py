@@ -44,8 +44,11 @@ def test_quality_table_and_bad_options(tmp_path):
     assert lines[0].startswith("normal sampler, 300 samples per model")
     assert lines[2].startswith("mnist_vae") and lines[3].startswith("reference (real)")
     assert "biased below 1000" in r.stderr
+    one_class = tmp_path / "sevens.npz"  # a classifier of one class would say "confident 1.000"
+    np.savez(one_class, images=np.zeros((40, 28, 28), np.uint8), labels=np.full(40, 7))
     for args, message in [
         (["--n", "1"], "whole number >= 2"),
+        (["--dataset", one_class], "every image has label 7; a classifier needs at least two"),
         (["--sweep", "std=0.5:2:0.5", "--sampler", "uniform"], "not a numeric parameter"),
         (["--sweep", "limit=2:1:1", "--sampler", "uniform"], "LO <= HI"),
         (["--sampler", "nope"], "nope"),

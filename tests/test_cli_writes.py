@@ -8,7 +8,7 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 import pytest
 
-from explorer.core.latent.encoding import load_cached
+from explorer.core.latent.encoding_cache import load_cached
 from explorer.core.util.paths import shipped_model
 from tests.helpers import read_only, run_cli_here
 from tests.helpers import run_cli as cli

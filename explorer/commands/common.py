@@ -45,6 +45,7 @@ def encode(model, dataset: str, data_range=None, quiet: bool = False):
     bar = ProgressBar()
     state = TaskState(None if quiet else lambda f, msg: bar.update(f, f"{model.name}: {msg}"))
     enc = encode_dataset(model, ds, state=state)
+    say_once(enc.note)  # a damaged cache entry encoded again, a cache that cannot be written
     if not quiet and bar.tty:
         bar.line(
             f"{model.name}: {len(enc)} images of {ds.name} encoded"
@@ -54,7 +55,8 @@ def encode(model, dataset: str, data_range=None, quiet: bool = False):
 
 
 def say_once(note: str) -> None:
-    """Print a data set's value note on stderr, once per process (compare opens it twice)."""
+    """Print a note (a data set's values, the cache) on stderr, once per process (compare
+    opens the data set twice)."""
     if note and note not in _SAID:
         _SAID.add(note)
         print(note, file=sys.stderr)

@@ -10,7 +10,8 @@ import numpy as np
 import pytest
 
 from explorer.core.errors import IncompleteWrite
-from explorer.core.latent.encoding import Encodings, load_cached, save_cached
+from explorer.core.latent.encoding_cache import load_cached, save_cached
+from explorer.core.latent.encodings import Encodings
 from explorer.core.util import atomic
 from tests.helpers import read_only
 

@@ -24,11 +24,13 @@ def mnist():
 
 
 def small(ds: Dataset, n: int = 300, name: str = "mnist-small") -> Dataset:
+    """``n`` images spread over mnist-5k (which is sorted by class: its first 500 are 0s)."""
+    rows = np.linspace(0, len(ds) - 1, n).round().astype(int)
     return Dataset(
         name,
         ds.image_shape,
-        images=ds.images[:n],
-        labels=ds.labels[:n],
+        images=ds.images[rows],
+        labels=ds.labels[rows],
         label_names=ds.label_names,
         source="test",
     )
@@ -153,7 +155,8 @@ def test_classifier_for_trains_once_into_the_cache(mnist, monkeypatch, tmp_path)
     stopped.request_stop()
     with pytest.raises(Cancelled):
         C.classifier_for(ds, state=stopped)
-    assert not any((tmp_path / "latent-explorer" / "classifiers").iterdir())  # no half bundle
+    cached = tmp_path / "latent-explorer" / "classifiers"
+    assert not cached.exists() or not any(cached.iterdir())  # no half bundle
     calls = []
     real = C.train_classifier
 
@@ -167,10 +170,52 @@ def test_classifier_for_trains_once_into_the_cache(mnist, monkeypatch, tmp_path)
     assert (folder / "model.keras").is_file() and (folder / "meta.json").is_file()
     assert [p.name for p in folder.parent.iterdir()] == [folder.name]  # no temporary left
     second = C.classifier_for(ds)
-    assert len(calls) == 1
+    assert len(calls) == 1 and first.note == second.note == ""
     np.testing.assert_allclose(
         first.probabilities(ds.images[:5]), second.probabilities(ds.images[:5]), atol=1e-5
     )
+    # a damaged cached classifier is trained again, not an error on every run
+    model_file = folder / "model.keras"
+    model_file.write_bytes(model_file.read_bytes()[:-100] + b"\0" * 100)
+    third = C.classifier_for(ds)
+    assert len(calls) == 2
+    assert (
+        third.note.startswith("the cached classifier was damaged (")
+        and "trained again" in third.note
+    )
+    assert C.load_classifier(folder).meta["kind"] == "classifier"  # the cache verifies again
+    assert C.classifier_for(ds).note == "" and len(calls) == 2
+
+
+def test_a_cache_that_cannot_be_written_keeps_the_trained_classifier(mnist, monkeypatch, tmp_path):
+    import errno
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    real = C.train_classifier
+    monkeypatch.setattr(C, "train_classifier", lambda *a, **k: real(*a, **{**k, "epochs": 1}))
+
+    def full_disk(folder, classifier):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(C, "save_classifier", full_disk)
+    clf = C.classifier_for(small(mnist, 200, "uncached"))
+    assert clf.note == "could not cache the classifier (No space left on device); using it uncached"
+    assert clf.probabilities(mnist.images[:3]).shape == (3, 10)
+    assert not any((tmp_path / "latent-explorer" / "classifiers").iterdir())  # nothing half
+
+
+@pytest.mark.parametrize("multilabel", [False, True])
+def test_a_data_set_of_one_class_is_refused_in_one_line(mnist, multilabel):
+    ds = small(mnist, 100, "one-class")
+    if multilabel:
+        ds.labels, ds.label_names = np.ones((100, 3), np.uint8), ["a", "b", "c"]
+        says = "every image has the same attributes"
+    else:
+        ds.labels = np.full(100, 3)
+        says = "every image has label 3; a classifier needs at least two classes"
+    with pytest.raises(DatasetError, match=says) as err:
+        C.train_classifier(ds, out=None, epochs=1)
+    assert "\n" not in str(err.value)
 
 
 def test_pixel_pca_features_are_deterministic(mnist):

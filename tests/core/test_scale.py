@@ -141,6 +141,26 @@ def test_decoded_cache_round_trip_invalidation_and_cancel(tmp_path, faces, monke
     assert [p.name for p in root.iterdir()] == [Path(fresh.extra["decoded_cache"]).name]
 
 
+def test_a_decoded_cache_that_cannot_be_written_streams_instead(tmp_path, faces, monkeypatch):
+    import errno
+
+    import explorer.core.data.decoded_cache as decoded
+    from explorer.core.data.sources import open_dataset
+
+    def full_disk(*args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(decoded, "decoded_dataset", full_disk)
+    ds = open_dataset(str(faces), (64, 64, 3))
+    train, val = np.arange(20), np.arange(20, 25)
+    got, got_train, got_val, note = decoded.use_decoded_cache(ds, train, val)
+    assert got is ds and got_train is train and got_val is val
+    assert note == (
+        "could not write the decoded-image cache (No space left on device); "
+        "streaming the folder instead"
+    )
+
+
 def test_training_with_decoded_cache(tmp_path, faces, monkeypatch):
     from explorer.core.training.training import TrainConfig, train
 

@@ -93,17 +93,24 @@ def map_indices(cached: Dataset, folder_indices: np.ndarray) -> np.ndarray:
 
 def use_decoded_cache(
     ds: Dataset, train_idx: np.ndarray, val_idx: np.ndarray, state: TaskState | None = None
-) -> tuple[Dataset, np.ndarray, np.ndarray]:
-    """For training: the cached data set and the train/validation split mapped onto it.
+) -> tuple[Dataset, np.ndarray, np.ndarray, str]:
+    """For training: the cached data set, the train/validation split mapped onto it and a
+    note (empty when all went well).
 
     A stop requested while the cache is built returns ``ds`` and the split unchanged (the
-    caller sees the stop and trains nothing); the partial cache is removed.
+    caller sees the stop and trains nothing); the partial cache is removed. So does a cache
+    that cannot be written (a full or read-only disk): the training streams the folder
+    instead, and the note says why.
     """
     try:
         cached = decoded_dataset(ds, state=state)
     except Cancelled:
-        return ds, train_idx, val_idx
-    return cached, map_indices(cached, train_idx), map_indices(cached, val_idx)
+        return ds, train_idx, val_idx, ""
+    except OSError as exc:
+        reason = exc.strerror or type(exc).__name__
+        note = f"could not write the decoded-image cache ({reason}); streaming the folder instead"
+        return ds, train_idx, val_idx, note
+    return cached, map_indices(cached, train_idx), map_indices(cached, val_idx), ""
 
 
 def _build(ds: Dataset, folder: Path, state: TaskState, batch_size: int) -> None:

@@ -1,16 +1,16 @@
 """Encode data sets into z-points and decode z-points into images, in compiled batches.
 
-Encodings are cached per (model, data set) as float32 ``.npy`` files opened memory-mapped
-(no pickle); the cache key changes when the model file or the data change.
+Encodings are cached per (model, data set) (:mod:`explorer.core.latent.encoding_cache`:
+verified ``.npy`` files opened memory-mapped, no pickle); the cache key changes when the model
+file or the data change. A damaged entry is encoded again, a cache that cannot be written is
+gone without; either is said in :attr:`Encodings.note`.
 """
 
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -18,43 +18,19 @@ import numpy as np
 from explorer.core.data.dataset import Dataset
 from explorer.core.data.pipeline import make_tf_dataset
 from explorer.core.errors import DatasetError
+from explorer.core.latent.encoding_cache import (
+    CACHE_FORMAT,
+    CacheDamaged,
+    discard,
+    load_cached,
+    save_cached,
+)
+from explorer.core.latent.encodings import Encodings
 from explorer.core.model.store import LatentModel
 from explorer.core.progress import TaskState, ensure_state
 from explorer.core.util import atomic
 from explorer.core.util.imaging import from_uint8, to_uint8
 from explorer.core.util.paths import user_cache_dir
-
-CACHE_FORMAT = 1
-ARRAYS = ("z", "mu", "logvar", "labels", "indices")
-
-
-@dataclass
-class Encodings:
-    """z-points of a data set: ``z`` always; ``mu``/``logvar`` for a VAE; ``labels`` when the
-    data set has them; ``indices`` of the data set images they belong to (skipped files are
-    absent)."""
-
-    z: np.ndarray
-    mu: np.ndarray | None = None
-    logvar: np.ndarray | None = None
-    labels: np.ndarray | None = None
-    indices: np.ndarray | None = None
-    label_names: list[str] | None = None
-    kind: str = "ae"
-    model_name: str = ""
-    dataset_name: str = ""
-    skipped: int = 0
-
-    def __len__(self) -> int:
-        return len(self.z)
-
-    def save_npz(self, path: str | os.PathLike) -> None:
-        """Write z (and mu, logvar, labels, indices) in ``.npz`` format to exactly ``path``.
-
-        Atomic: an existing file is only replaced by a complete one that lists every array.
-        """
-        arrays = {k: np.asarray(getattr(self, k)) for k in ARRAYS if getattr(self, k) is not None}
-        atomic.write_npz(path, arrays)
 
 
 def model_input(model: LatentModel, x: np.ndarray) -> np.ndarray:
@@ -165,13 +141,24 @@ def encode_dataset(
     if not cache:
         return _encode(model, ds, batch_size, seed, state)
     key = cache_key(model, ds, seed)
+    notes = []
     for root in cache_roots(model) if cache is True else [Path(cache)]:
-        found = load_cached(root / key)
+        try:
+            found = load_cached(root / key)
+        except CacheDamaged as exc:
+            notes.append(f"encodings cache {root / key}: {exc}; discarded, encoding again")
+            discard(root / key)
+            continue
         if found is not None:
             state.set_progress(1.0, "loaded cached encodings")
             return found
     enc = _encode(model, ds, batch_size, seed, state)
-    save_cached((default_cache_root(model) if cache is True else Path(cache)) / key, enc)
+    try:
+        save_cached((default_cache_root(model) if cache is True else Path(cache)) / key, enc)
+    except OSError as exc:  # a full or read-only cache disk: the encodings are still good
+        reason = exc.strerror or type(exc).__name__
+        notes.append(f"could not write the encodings cache ({reason}); going on without it")
+    enc.note = "; ".join(notes)
     return enc
 
 
@@ -233,51 +220,3 @@ def _batches(ds: Dataset, batch_size: int) -> Iterator[tuple[np.ndarray, np.ndar
         return
     for x, idx in make_tf_dataset(ds, batch_size, with_index=True):
         yield x.numpy(), idx.numpy()
-
-
-def save_cached(folder: Path, enc: Encodings) -> None:
-    """Write each array as ``.npy`` and ``info.json`` last into a new folder of a unique name,
-    then rename it to ``folder`` in one step (:func:`explorer.core.util.atomic.atomic_folder`).
-
-    Readers see no entry or a complete one. Concurrent writers of the same entry all
-    succeed: when another process got there first, its complete entry is kept.
-    """
-    info = {
-        "format": CACHE_FORMAT,
-        "kind": enc.kind,
-        "model_name": enc.model_name,
-        "dataset_name": enc.dataset_name,
-        "label_names": enc.label_names,
-        "skipped": enc.skipped,
-    }
-    with atomic.atomic_folder(folder, keep=lambda entry: load_cached(entry) is not None) as tmp:
-        for key in ARRAYS:
-            value = getattr(enc, key)
-            if value is not None:
-                np.save(tmp / f"{key}.npy", np.asarray(value), allow_pickle=False)
-        (tmp / "info.json").write_text(json.dumps(info))
-
-
-def load_cached(folder: Path) -> Encodings | None:
-    """Encodings from a cache folder, arrays memory-mapped; ``None`` if absent or broken."""
-    try:
-        info = json.loads((folder / "info.json").read_text())
-        if info.get("format") != CACHE_FORMAT:
-            return None
-        arrays = {
-            k: np.load(folder / f"{k}.npy", mmap_mode="r", allow_pickle=False)
-            for k in ARRAYS
-            if (folder / f"{k}.npy").exists()
-        }
-    except (OSError, ValueError):
-        return None
-    if "z" not in arrays:
-        return None
-    return Encodings(
-        **arrays,
-        label_names=info.get("label_names"),
-        kind=info["kind"],
-        model_name=info["model_name"],
-        dataset_name=info["dataset_name"],
-        skipped=info.get("skipped", 0),
-    )

@@ -12,6 +12,7 @@ Unlabelled data sets have none; :class:`~explorer.core.model.pixel_features.Pixe
 
 from __future__ import annotations
 
+import contextlib
 import math
 from collections.abc import Iterable, Sequence
 from pathlib import Path
@@ -20,7 +21,7 @@ from typing import Any
 import numpy as np
 
 from explorer.core.data.dataset import Dataset, split_indices
-from explorer.core.errors import DatasetError, InvalidParameter
+from explorer.core.errors import DatasetError, InvalidParameter, ModelLoadError
 from explorer.core.model.classifier_cache import (
     CLASSIFIER_FILE,
     FEATURES_LAYER,
@@ -107,9 +108,21 @@ def _targets(ds: Dataset) -> tuple[np.ndarray, list[str], bool]:
         raise DatasetError(f"{ds.name}: {len(labels)} labels for {len(ds)} images")
     if labels.ndim == 2:
         names = ds.label_names or [str(j) for j in range(labels.shape[1])]
-        return (labels > 0).astype(np.float32), [str(n) for n in names], True
+        targets = (labels > 0).astype(np.float32)
+        if len(targets) and np.all(targets == targets[:1]):
+            raise DatasetError(
+                f"{ds.name}: every image has the same attributes; a classifier needs "
+                "attributes that differ between images"
+            )
+        return targets, [str(n) for n in names], True
     if labels.ndim != 1:
         raise DatasetError(f"{ds.name}: labels must be (n,) classes or (n, k) 0/1 attributes")
+    present = np.unique(labels)
+    if len(present) < 2:
+        only = f"label {present[0]}" if len(present) else "no label"
+        raise DatasetError(
+            f"{ds.name}: every image has {only}; a classifier needs at least two classes"
+        )
     known = ds.label_names
     if (
         known
@@ -277,15 +290,32 @@ def classifier_for(
     shipped = shipped_model(SHIPPED)
     if (shipped / META_FILE).is_file() and shipped_fits(shipped, ds):
         return load_classifier(shipped)
-    fingerprint = ds.fingerprint()
-    folder = user_cache_dir("classifiers", fingerprint)
+    folder = user_cache_dir("classifiers", ds.fingerprint())
+    damaged = ""
     if bundle_ready(folder):
-        return load_classifier(folder)
+        try:
+            return load_classifier(folder)
+        except ModelLoadError as exc:  # a damaged cache entry: train it again, and say so
+            damaged = f"the cached classifier was damaged ({exc}); discarded and trained again"
+            with contextlib.suppress(OSError):
+                atomic.remove(folder)
     if not train_if_missing:
         return None
-    with atomic.atomic_folder(folder, keep=bundle_ready) as tmp:
-        classifier = train_classifier(ds, out=tmp, state=state)
-    return load_classifier(folder) if bundle_ready(folder) else classifier
+    classifier = train_classifier(ds, out=None, state=state)
+    try:
+        with atomic.atomic_folder(folder, keep=bundle_ready) as tmp:
+            save_classifier(tmp, classifier)
+        if bundle_ready(folder):
+            classifier = load_classifier(folder)
+    except (OSError, ModelLoadError) as exc:  # a full or read-only cache: keep the trained one
+        reason = getattr(exc, "strerror", None) or str(exc)
+        damaged = "; ".join(
+            n
+            for n in (damaged, f"could not cache the classifier ({reason}); using it uncached")
+            if n
+        )
+    classifier.note = damaged
+    return classifier
 
 
 def _fmt(shape: Iterable[int]) -> str:

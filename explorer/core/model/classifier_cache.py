@@ -36,6 +36,7 @@ class Classifier:
     model: Any
     features_model: Any
     meta: dict
+    note: str = ""  # one line to say (a damaged cache entry trained again)
     _both: Any = field(default=None, repr=False)
 
     @property
@@ -157,7 +158,7 @@ def load_classifier(folder: str | Path) -> Classifier:
     if digest is not None and digest != file_sha256(model_path):
         raise ModelLoadError(
             f"{folder}: {CLASSIFIER_FILE} and {META_FILE} disagree (an interrupted write?); "
-            "train the classifier again"
+            f"train it again (latent-explorer classifier --out {folder} --overwrite)"
         )
     try:
         model = keras().saving.load_model(model_path, safe_mode=True, compile=False)

@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 
-from explorer.core.latent.encoding import Encodings
+from explorer.core.latent.encodings import Encodings
 from explorer.core.latent.sampling import sample
 from explorer.core.progress import TaskState, ensure_state
 from explorer.core.stats.clustering import KMeansSweep, kmeans_inertia

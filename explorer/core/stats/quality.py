@@ -149,7 +149,8 @@ def make_judge(
         said = f", held-out accuracy {accuracy:.3f}" if isinstance(accuracy, float) else ""
         where = classifier.meta.get("path", "")
         name = f"classifier {where}".strip()  # no stray space before the comma without a path
-        return Judge("classifier", f"{name}{said}", classifier, split=held)
+        note = f" ({classifier.note})" if classifier.note else ""
+        return Judge("classifier", f"{name}{said}{note}", classifier, split=held)
     if need_classifier:
         raise InvalidParameter(
             f"data set {ds.name} has no labels: the classifier metrics "

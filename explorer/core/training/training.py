@@ -148,15 +148,17 @@ def _train(
                 jit_compile=acc.jit_compile,
                 steps_per_execution=acc.steps_per_execution,
             )
+    cache_note = ""
     if config.cache_decoded and run.ds.streamed:
         from explorer.core.data.decoded_cache import use_decoded_cache
 
-        run.ds, run.train_idx, run.val_idx = use_decoded_cache(
+        run.ds, run.train_idx, run.val_idx, cache_note = use_decoded_cache(
             run.ds, run.train_idx, run.val_idx, state
         )
     target = plan["target"] if plan is not None else run.epochs_done + config.epochs
     seed = int(run.meta["training"]["seed"]) + run.epochs_done
-    notes = _place_on_device(config, acc, run, strategy)
+    notes = [cache_note] if cache_note else []
+    notes += _place_on_device(config, acc, run, strategy)
     notes += sharding_note(place, run.ds.streamed)
     if acc.cache_on_device:
         train_ds = position_batches(len(run.train_idx), run.batch_size, shuffle=True, seed=seed)

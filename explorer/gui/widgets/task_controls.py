@@ -19,7 +19,7 @@ from explorer.gui.widgets.layouts import hbox
 from explorer.gui.widgets.object_names import named
 
 if TYPE_CHECKING:
-    from explorer.core.latent.encoding import Encodings
+    from explorer.core.latent.encodings import Encodings
 
 
 class TaskControls(QWidget):
