@@ -107,6 +107,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ExplorerError as exc:
         print(f"latent-explorer {args.command}: error: {exc}", file=sys.stderr)
         return 2
+    except OSError as exc:  # a full disk, a folder gone read-only: one line, not a traceback
+        if exc.errno is None:
+            raise
+        where = f"{exc.filename}: " if exc.filename else ""
+        print(
+            f"latent-explorer {args.command}: error: {where}{exc.strerror or exc}", file=sys.stderr
+        )
+        return 2
     except KeyboardInterrupt:
         print(f"latent-explorer {args.command}: interrupted", file=sys.stderr)
         return 130

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+from pathlib import Path
 
 from explorer.commands.common import encode, load
 from explorer.commands.options import add_data_range_argument, add_model_arguments, str_list
@@ -99,8 +100,11 @@ def run(args: argparse.Namespace) -> int:
     result.summary["label_names"] = enc.label_names
     if args.quality:
         add_quality(result.summary, model, ds, options, TaskState(lambda f, m: bar.update(f, m)))
-    written = write_analysis_plots(result, args.out, args.formats)
-    atomic.write_json(f"{args.out}/summary.json", result.summary)
+    out = Path(args.out)
+    with atomic.output_set(out) as stage:  # the plots and summary.json together
+        staged = write_analysis_plots(result, stage, args.formats)
+        atomic.write_json(stage / "summary.json", result.summary)
+    written = [out / Path(path).name for path in staged]
     if bar.tty:
         bar.line(f"{len(written)} plots and summary.json in {args.out}")
     if args.json:

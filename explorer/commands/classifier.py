@@ -47,8 +47,14 @@ def add_parser(sub) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from explorer.core.data.sources import open_dataset
-    from explorer.core.model.classifier import CLASSIFIER_FILE, META_FILE, train_classifier
+    from explorer.core.model.classifier import (
+        CLASSIFIER_FILE,
+        META_FILE,
+        save_classifier,
+        train_classifier,
+    )
     from explorer.core.progress import TaskState
+    from explorer.core.util import atomic
 
     out = output_folder(args.out)
     for q in OPTIONS:
@@ -64,13 +70,15 @@ def run(args: argparse.Namespace) -> int:
     state = TaskState(lambda f, msg: bar.update(f, msg))
     clf = train_classifier(
         ds,
-        out=out,
+        out=None,
         epochs=args.epochs,
         batch_size=args.batch_size,
         validation_split=args.validation_split,
         seed=args.seed,
         state=state,
     )
+    with atomic.output_set(out, (CLASSIFIER_FILE, META_FILE)) as stage:  # both, or neither
+        save_classifier(stage, clf)
     held = clf.meta.get("held_out", {})
     n_val = clf.meta["split"]["n_val"]
     epochs = clf.meta["training"]["epochs_done"]

@@ -32,7 +32,7 @@ def run(args: argparse.Namespace) -> int:
     import numpy as np
 
     from explorer.commands.sample import prepare
-    from explorer.core.latent.grids import export_grid, render, sample_z
+    from explorer.core.latent.grids import export_grid, grid_files, render, sample_z
     from explorer.core.latent.samplers import get_sampler
     from explorer.core.output.report import write_radius_overlay
     from explorer.core.stats.analysis import AnalysisOptions, analyze
@@ -55,35 +55,37 @@ def run(args: argparse.Namespace) -> int:
         "sampler": args.sampler,
         "models": {},
     }
-    spec, latent = prepare(args, models["A"])
-    first = sample_z(spec, models["A"].z_dim, latent)  # A's z-points
-    for slot, model in models.items():
-        data = np.asarray(encodings[slot].z)
-        slot_spec, shared = spec, first
-        if slot != "A" and not same:  # its own image vectors, layout and encodings
-            slot_spec, latent = prepare(args, model)
-            shared = sample_z(slot_spec, model.z_dim, latent)
-        grid = render(model, shared, slot_spec)
-        export_grid(
-            grid, slot_spec, out / f"{slot}.png", dataset=dataset, gif=args.gif,
-            extra={"slot": slot, "z_points": "A's" if same and slot == "B" else "own"},
-        )  # fmt: skip
-        grids[slot] = grid
-        analyses[f"{slot}: {model.name}"] = analyze(
-            encodings[slot], AnalysisOptions(hit_samplers=[])
-        )
-        summary["models"][slot] = {
-            "name": model.name,
-            "kind": model.kind,
-            "z_dim": model.z_dim,
-            "radius_mean": float(np.linalg.norm(data, axis=1).mean()),
-            "hit_rate": hit_rate(shared.z, data),
-        }
-    _side_by_side(grids, args.sampler, same, out / "side_by_side.png")
-    exp = expected_radius(args.sampler, models["A"].z_dim, **spec.params)
-    expected = [(f"expected {args.sampler}", exp["mean"], exp["std"])] if exp else []
-    write_radius_overlay(analyses, out, expected)
-    atomic.write_json(out / "summary.json", summary)
+    members = (*grid_files("A.png"), *grid_files("B.png"), "side_by_side.png", "radius_overlay.png")
+    with atomic.output_set(out, (*members, "summary.json")) as stage:
+        spec, latent = prepare(args, models["A"])
+        first = sample_z(spec, models["A"].z_dim, latent)  # A's z-points
+        for slot, model in models.items():
+            data = np.asarray(encodings[slot].z)
+            slot_spec, shared = spec, first
+            if slot != "A" and not same:  # its own image vectors, layout and encodings
+                slot_spec, latent = prepare(args, model)
+                shared = sample_z(slot_spec, model.z_dim, latent)
+            grid = render(model, shared, slot_spec)
+            export_grid(
+                grid, slot_spec, stage / f"{slot}.png", dataset=dataset, gif=args.gif,
+                extra={"slot": slot, "z_points": "A's" if same and slot == "B" else "own"},
+            )  # fmt: skip
+            grids[slot] = grid
+            analyses[f"{slot}: {model.name}"] = analyze(
+                encodings[slot], AnalysisOptions(hit_samplers=[])
+            )
+            summary["models"][slot] = {
+                "name": model.name,
+                "kind": model.kind,
+                "z_dim": model.z_dim,
+                "radius_mean": float(np.linalg.norm(data, axis=1).mean()),
+                "hit_rate": hit_rate(shared.z, data),
+            }
+        _side_by_side(grids, args.sampler, same, stage / "side_by_side.png")
+        exp = expected_radius(args.sampler, models["A"].z_dim, **spec.params)
+        expected = [(f"expected {args.sampler}", exp["mean"], exp["std"])] if exp else []
+        write_radius_overlay(analyses, stage, expected)
+        atomic.write_json(stage / "summary.json", summary)
     gifs = ("A.gif", "B.gif") if args.gif else ()
     for name in ("A.png", "B.png", *gifs, "side_by_side.png", "radius_overlay.png", "summary.json"):
         print(out / name)

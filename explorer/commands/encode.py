@@ -10,6 +10,7 @@ from explorer.commands.common import encode, load
 from explorer.commands.options import add_data_range_argument, add_model_arguments
 from explorer.commands.outputs import output_file, output_folder
 from explorer.core.data.builtin import DEFAULT_DATASET
+from explorer.core.util import atomic
 
 
 def add_parser(sub) -> None:
@@ -49,8 +50,11 @@ def run(args: argparse.Namespace) -> int:
     if args.tsv:
         from explorer.core.util.export import write_projector_tsv
 
-        for path in write_projector_tsv(out, enc.z, enc.labels, enc.label_names):
-            print(path)
+        with atomic.output_set(out, ("vectors.tsv", "metadata.tsv")) as stage:
+            written = write_projector_tsv(stage, enc.z, enc.labels, enc.label_names)
+        for path in written:
+            if path is not None:  # no metadata.tsv without labels
+                print(out / path.name)
     else:
         enc.save_npz(out)
         print(out)

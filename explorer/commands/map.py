@@ -18,6 +18,7 @@ from explorer.core.data.builtin import DEFAULT_DATASET
 from explorer.core.errors import InvalidParameter
 from explorer.core.params import Param
 from explorer.core.stats.maps import MAP_METHODS, SHARED_PARAMS, check_map_options
+from explorer.core.util import atomic
 
 
 def method_params() -> dict[str, tuple[Param, list[str]]]:
@@ -98,6 +99,8 @@ def run(args: argparse.Namespace) -> int:
                  f"{result.seconds:.1f} s")  # fmt: skip
     result.params.update(model=model.name, dataset=enc.dataset_name or args.dataset)
     title = f"{model.name} on {enc.dataset_name or args.dataset}"
-    for path in write_map(out, result, enc.indices, enc.label_names, title):
-        print(path)
+    with atomic.output_set(out) as stage:  # the npz, csv and png together, or none
+        written = write_map(stage, result, enc.indices, enc.label_names, title)
+    for path in written:
+        print(out / path.name)
     return 0

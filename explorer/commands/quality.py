@@ -7,6 +7,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from pathlib import Path
 
 from explorer.commands.common import encode, load
 from explorer.commands.options import add_slot_arguments
@@ -116,20 +117,21 @@ def run(args: argparse.Namespace) -> int:
         models, ds, args.sampler, args.n, args.seed, params, judge, state.sub(0.3, end)
     )
     document = report.to_json()
-    written = []
-    for slot, row in zip("AB", report.models, strict=False):
-        written.append(
-            write_confidence_grid(row, out / f"{slot}_{_safe(row.name)}_by_confidence.png")
-        )
-    if swept:
-        result = sweep(
-            models, ds, args.sampler, swept[0], swept[1], args.n, args.seed, params, judge,
-            state.sub(0.5, 1.0),
-        )  # fmt: skip
-        document["sweep"] = result.to_json()
-        written.append(write_sweep_plot(result, out / "sweep.png"))
-    atomic.write_json(out / "quality.json", document)
-    written.append(out / "quality.json")
+    with atomic.output_set(out, ("sweep.png",)) as stage:  # the PNGs and quality.json together
+        staged = []
+        for slot, row in zip("AB", report.models, strict=False):
+            name = f"{slot}_{_safe(row.name)}_by_confidence.png"
+            staged.append(write_confidence_grid(row, stage / name))
+        if swept:
+            result = sweep(
+                models, ds, args.sampler, swept[0], swept[1], args.n, args.seed, params, judge,
+                state.sub(0.5, 1.0),
+            )  # fmt: skip
+            document["sweep"] = result.to_json()
+            staged.append(write_sweep_plot(result, stage / "sweep.png"))
+        atomic.write_json(stage / "quality.json", document)
+        staged.append(stage / "quality.json")
+    written = [out / Path(path).name for path in staged]
     if bar.tty:
         bar.line(f"quality of {len(models)} model(s) in {report.seconds:.1f} s")
     if args.json:

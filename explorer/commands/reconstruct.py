@@ -8,6 +8,7 @@ import sys
 
 from explorer.commands.options import add_data_range_argument, add_load_options, int_list
 from explorer.commands.sampler_options import add_sharpen_arguments
+from explorer.core.util import atomic
 
 
 def add_parser(sub) -> None:
@@ -93,7 +94,11 @@ def run(args: argparse.Namespace) -> int:
     rows, cols = 1 + len(models), len(images)
     GridSpec(rows=rows, cols=cols).validate()  # at most as many tiles as sample's grids
     recs = reconstruct_all(models, images)
-    written = write_reconstruction(out, images, recs, entries, chosen, sharpen=sharp)
+    stem = out.name[: -len(out.suffix)]
+    members = (out.name, f"{stem}.json", f"{stem}.sharp.png")
+    with atomic.output_set(out.parent, members) as stage:
+        staged = write_reconstruction(stage / out.name, images, recs, entries, chosen, sharp)
+    written = [out.parent / path.name for path in staged]
     for r in recs:
         print(
             f"{r.model.name}: mean loss {info_mean(r.loss)} ({LOSS_DESCRIPTIONS[r.loss_kind]}), "

@@ -17,6 +17,7 @@ from explorer.commands.sampler_options import (
     sampler_params,
     sharpen_params,
 )
+from explorer.core.util import atomic
 from explorer.core.util.imaging import from_uint8
 
 
@@ -94,13 +95,14 @@ def laid_out(args: argparse.Namespace, params: dict, z_dim: int, data=None):
 
 
 def run(args: argparse.Namespace) -> int:
-    from explorer.core.latent.grids import export_grid, render, sample_z
+    from explorer.core.latent.grids import export_grid, grid_files, render, sample_z
 
     out = output_file(args.out, ".png", companions=(".npy", ".json"))
     model = load(args)
     spec, data = prepare(args, model)
     grid = render(model, sample_z(spec, model.z_dim, data), spec)
-    written = export_grid(grid, spec, out, dataset=args.dataset, gif=args.gif)
+    with atomic.output_set(out.parent, grid_files(out.name)) as stage:
+        written = export_grid(grid, spec, stage / out.name, dataset=args.dataset, gif=args.gif)
     for path in written:
-        print(path)
+        print(out.parent / path.name)
     return 0

@@ -116,6 +116,12 @@ def sidecar_info(grid: Grid, spec: GridSpec, z_file: str, dataset: str | None) -
     }
 
 
+def grid_files(name: str) -> tuple[str, ...]:
+    """The names of the files :func:`export_grid` may write for ``NAME.png``."""
+    stem = name[: -len(".png")] if name.lower().endswith(".png") else name
+    return (f"{stem}.png", f"{stem}.npy", f"{stem}.json", f"{stem}.sharp.png", f"{stem}.gif")
+
+
 def export_grid(
     grid: Grid,
     spec: GridSpec,

@@ -3,7 +3,9 @@
 A target is only ever replaced by a complete file: the temporary file keeps the target's
 suffix (some writers pick the format from it), it is ``fsync``-ed before the rename and the
 folder is ``fsync``-ed after it, so a crash or a power cut leaves the old file or the new
-one, never a mix. Folders (caches) are written the same way with :func:`atomic_folder`.
+one, never a mix. Folders (caches) are written the same way with :func:`atomic_folder`, and a
+command's set of output files (a map's npz, csv and png) with :func:`output_set`: all of the
+new set or all of the old one.
 """
 
 from __future__ import annotations
@@ -112,6 +114,50 @@ def atomic_folder(
         _install_folder(tmp, target, keep)
     finally:
         remove(tmp)  # already gone after a successful rename
+
+
+@contextlib.contextmanager
+def output_set(folder: str | os.PathLike, members: Iterable[str] = ()) -> Iterator[Path]:
+    """Yield a staging folder for a command's set of output files that belong in ``folder``.
+
+    Write every file of the set into the staging folder under its final name; when the block
+    ends without error they are moved into ``folder`` together (renames, which need no disk
+    space, after every file is complete and ``fsync``-ed), replacing the previous set, and the
+    files named in ``members`` that the new set lacks (an ``OUT.gif`` of an earlier run with
+    ``--gif``) are removed, so no file of an older set stays beside the new one. On an
+    error nothing in ``folder`` changes: the staging folder is removed, and so is ``folder``
+    itself when it was made for this set and holds nothing else. The staging folder lives
+    inside ``folder`` (``.out.*.tmp``, the same file system); one a killed process left is
+    removed by a later set after an hour.
+    """
+    folder = Path(folder)
+    made = not folder.exists()
+    folder.mkdir(parents=True, exist_ok=True)
+    _remove_stale(folder.glob(".out.*.tmp"))
+    stage = Path(tempfile.mkdtemp(prefix=".out.", suffix=".tmp", dir=folder))
+    try:
+        yield stage
+        entries = sorted(stage.iterdir())
+        for path in entries:
+            if path.is_file():
+                os.chmod(path, 0o666 & ~_umask())
+                fsync_file(path)
+        fsync_dir(stage)
+        for path in entries:
+            target = folder / path.name
+            if path.is_dir() and target.is_dir():
+                remove(target)
+            os.replace(path, target)
+        for name in set(members) - {path.name for path in entries}:
+            remove(folder / name)
+        fsync_dir(folder)
+    except BaseException:
+        remove(stage)
+        if made:
+            with contextlib.suppress(OSError):
+                folder.rmdir()  # only when empty: nothing else was there
+        raise
+    remove(stage)
 
 
 STALE_SECONDS = 3600

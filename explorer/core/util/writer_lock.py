@@ -33,8 +33,9 @@ class FolderBusy(ExplorerError):
 def writer_lock(folder: str | os.PathLike, what: str = "a training") -> Iterator[None]:
     """Hold the writer's lock of ``folder`` (created if missing) while the block runs;
     :class:`FolderBusy` when another process holds it. The lock file is removed when the
-    block ends."""
+    block ends, and the folder too when the lock made it and nothing was written there."""
     folder = Path(folder)
+    made = not folder.exists()
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / LOCK_NAME
     fd = _locked_file(path)
@@ -47,6 +48,9 @@ def writer_lock(folder: str | os.PathLike, what: str = "a training") -> Iterator
         with contextlib.suppress(OSError):
             path.unlink()  # still locked: a writer that opened it meanwhile retries
         os.close(fd)  # releases the lock
+        if made:  # a job that wrote nothing leaves no empty folder behind
+            with contextlib.suppress(OSError):
+                folder.rmdir()
 
 
 def _locked_file(path: Path) -> int | None:
