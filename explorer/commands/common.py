@@ -30,7 +30,10 @@ def load(args: argparse.Namespace, slot: str = ""):
         raise ModelLoadError(
             f"an encoder/decoder pair needs both --encoder{flag} and --decoder{flag}"
         )
-    return load_model(spec, encoder, decoder, load_options(args))
+    model = load_model(spec, encoder, decoder, load_options(args))
+    for note in model.load_notes:
+        say_once(note)
+    return model
 
 
 def encode(model, dataset: str, data_range=None, quiet: bool = False):

@@ -35,6 +35,7 @@ def summary(model) -> dict:
         "range_notes": dict(model.range_notes),
         "decoder_activation": model.decoder.activation,
         "trusted_code": model.trusted,
+        "load_notes": model.load_notes,
         "kl_weight": meta.get("kl_weight"),
         "dataset": (meta.get("dataset") or {}).get("name"),
         "epochs": (meta.get("training") or {}).get("epochs_done"),

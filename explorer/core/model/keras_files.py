@@ -33,20 +33,32 @@ class UntrustedModelCode(ModelLoadError):
 
 
 def load_keras_model(
-    path: Path, trust: bool = False, code: str | Path | None = None, compile: bool = True
+    path: Path,
+    trust: bool = False,
+    code: str | Path | None = None,
+    compile: bool = True,
+    notes: list[str] | None = None,
 ) -> Any:
-    """``keras.models.load_model`` with ``safe_mode`` unless trusted; one clear line on error."""
+    """``keras.models.load_model`` with ``safe_mode`` unless trusted; one clear line on error.
+    A ``Lambda`` saved by name only is handled first (:mod:`explorer.core.model.named_lambdas`);
+    what that did is appended to ``notes``."""
     _check_keras_container(path)
     import explorer.core.model.nets  # noqa: F401 - registers our serialisable classes
+    from explorer.core.model.named_lambdas import prepare
     from explorer.core.runtime.tf_setup import keras
 
     custom = load_model_code(code, trust) if code is not None else None
+    prepared = prepare(path, set(custom) if custom is not None else None)
+    if prepared.note and notes is not None:
+        notes.append(prepared.note)
     try:
         model = keras().models.load_model(
-            path, custom_objects=custom, safe_mode=not trust, compile=compile
+            prepared.path, custom_objects=custom, safe_mode=not trust, compile=compile
         )
     except Exception as exc:  # noqa: BLE001 - Keras raises many kinds; one message each
         raise _keras_load_error(path, exc, trust, code) from exc
+    finally:
+        prepared.cleanup()
     if trust:
         from explorer.core.model.lambda_globals import lend_globals
 
@@ -129,7 +141,7 @@ def _run_code(code: Path) -> dict[str, Any]:
     return {k: v for k, v in vars(module).items() if not k.startswith("_") and callable(v)}
 
 
-def keras_net(model: Any, path: Path, fmt: str = "keras") -> Net:
+def keras_net(model: Any, path: Path, fmt: str = "keras", note: str = "") -> Net:
     """A :class:`Net` over a loaded Keras model (an unbuilt model gets one clear message)."""
     from explorer.core.model.activations import keras_activation
 
@@ -153,6 +165,7 @@ def keras_net(model: Any, path: Path, fmt: str = "keras") -> Net:
         output_names=[_keras_output_name(o, i) for i, o in enumerate(outputs)],
         activation=keras_activation(model),
         runner=model,
+        note=note,
     )
 
 

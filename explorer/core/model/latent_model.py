@@ -40,5 +40,12 @@ class LatentModel:
     trusted: bool = False
 
     @property
+    def load_notes(self) -> list[str]:
+        """What loading the files changed, one line each (a sampling Lambda left out)."""
+        return [
+            n for n in (getattr(self.encoder, "note", ""), getattr(self.decoder, "note", "")) if n
+        ]
+
+    @property
     def cache_dir(self) -> Path | None:
         return self.bundle / CACHE_DIR if self.bundle is not None else None

@@ -62,8 +62,9 @@ def load_net(
     path = Path(path)
     fmt = detect_format(path)
     if fmt in ("keras", "h5"):
-        model = load_keras_model(path, trust=trust, code=code, compile=compile)
-        return keras_net(model, path, fmt)
+        notes: list[str] = []
+        model = load_keras_model(path, trust=trust, code=code, compile=compile, notes=notes)
+        return keras_net(model, path, fmt, note="; ".join(notes))
     if fmt == "savedmodel":
         return savedmodel_net(path)
     return onnx_net(path)

@@ -37,6 +37,7 @@ class Net:
     input_name: str = ""
     input_dtype: Any = np.float32
     batch: int | None = None  # a fixed batch size in the file (None: any)
+    note: str = ""  # what loading changed, in one line (a sampling Lambda left out)
     _call: Callable[[np.ndarray], list[np.ndarray]] | None = field(default=None, repr=False)
 
     @property

@@ -130,7 +130,8 @@ class SlotManager:
             out["encodings"],
         )
         s.summary, s.grid = None, None
-        note = f" ({out['data_note']})" if out.get("data_note") else ""
+        said = [*s.model.load_notes, *([out["data_note"]] if out.get("data_note") else [])]
+        note = f" ({'; '.join(said)})" if said else ""
         self.window.statusBar().showMessage(f"{s.name}: {s.model.name} loaded{note}", 8000)
         self.window.models_panel.slots[s.name].show_error("")
         self.show_slot(s)
