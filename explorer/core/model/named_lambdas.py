@@ -98,8 +98,8 @@ def _without_sampling(model: dict, layer: dict) -> list | None:
         return None
     args = nodes[0].get("args") or []
     inputs = args[0] if len(args) == 1 and isinstance(args[0], list) else args
-    sources = [_history(t) for t in inputs]
-    if len(sources) != 2 or any(s is None for s in sources):
+    sources = [h for t in inputs if (h := _history(t)) is not None]
+    if len(inputs) != 2 or len(sources) != 2:
         return None
     shapes = [_shape(t) for t in inputs]
     out_shape = ((layer.get("build_config") or {}).get("input_shape") or [None])[0]
