@@ -137,6 +137,33 @@ def test_two_workers_write_one_bundle_with_the_one_process_loss_curve(tmp_path):
             assert abs(a[key] - b[key]) / a[key] < 0.03, (key, a, b)
 
 
+# The sizes of the report: 512 images, batch 64: 461 training images (a last batch of 13) and
+# 51 held out, neither of which splits over two workers.
+UNEVEN = ["--dataset", "mnist-5k", "--max-images", "512", "--validation-split", "0.1",
+          "--batch-size", "64", "--epochs", "1", "--seed", "3", "--events-json"]  # fmt: skip
+
+
+@pytest.mark.slow
+def test_sizes_that_do_not_split_over_the_workers_train_and_say_so(tmp_path):
+    cluster = _cluster(_free_ports(2))
+    out = tmp_path / "bundle"
+    args = ["--out", str(out), "--strategy", "multi-worker", "--cluster", cluster]
+    workers = [
+        _start(tmp_path, *args, "--worker-index", str(i), log=f"w{i}", train=UNEVEN)
+        for i in range(2)
+    ]
+    _wait(workers, tmp_path, ["w0", "w1"])
+    started = [_events(tmp_path, f"w{i}")[0] for i in range(2)]
+    note = (
+        "multi-worker: 1 training and 1 held-out image left out, so that every batch splits "
+        "evenly over the 2 replicas (the same images on every worker)"
+    )
+    assert all(note in s["notes"] for s in started), started[0]["notes"]
+    meta = json.loads((out / "meta.json").read_text())
+    assert meta["training"]["epochs_done"] == 1 and len(meta["history"]) == 1
+    assert np.isfinite(meta["history"][0]["val_total_loss"])
+
+
 @pytest.mark.slow
 def test_a_killed_worker_started_again_resumes_the_completed_epoch(tmp_path):
     cluster = _cluster(_free_ports(2))

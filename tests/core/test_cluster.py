@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 
+import numpy as np
 import pytest
 
 from explorer.core.errors import InvalidParameter
@@ -119,3 +120,29 @@ def test_one_process_forgets_a_multi_worker_backup_left_in_its_bundle(tmp_path):
     assert (tmp_path / WORKER_BACKUP).is_dir()
     Placement("one-device", 1, None, tmp_path).forget_stale_backup()
     assert not (tmp_path / WORKER_BACKUP).exists() and restored_plan(chief) is None
+
+
+@pytest.mark.parametrize(
+    ("n_train", "n_val", "batch", "replicas", "kept", "batch_after", "says"),
+    [
+        (461, 51, 64, 2, (460, 50), 64, "1 training and 1 held-out image left out"),
+        (256, 32, 32, 2, (256, 32), 32, None),  # splits already: nothing changes
+        (100, 10, 64, 3, (99, 9), 63, "a batch of 64 does not split evenly over 3 replicas"),
+        (130, 0, 32, 4, (128, 0), 32, "2 training images left out"),
+        (7, 3, 2, 1, (7, 3), 2, None),  # one replica: nothing to split
+    ],
+)
+def test_every_batch_splits_evenly_over_the_replicas(
+    n_train, n_val, batch, replicas, kept, batch_after, says
+):
+    from explorer.core.training.training_cluster import even_batches
+
+    train, val, got_batch, notes = even_batches(
+        np.arange(n_train), np.arange(1000, 1000 + n_val), batch, replicas
+    )
+    assert (len(train), len(val), got_batch) == (*kept, batch_after)
+    for idx in (train, val):  # every batch, the last one too, splits over the replicas
+        sizes = [min(got_batch, len(idx) - s) for s in range(0, len(idx), got_batch)]
+        assert all(size % replicas == 0 for size in sizes), sizes
+    assert np.array_equal(train, np.arange(len(train)))  # the same images on every worker
+    assert (says is None) == (notes == []) and (says is None or says in " ".join(notes))

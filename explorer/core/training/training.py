@@ -35,6 +35,7 @@ from explorer.core.training.training_cluster import (
     Placement,
     backup_callback,
     check_same_epoch,
+    even_batches,
     lost_worker,
     make_strategy,
     placement,
@@ -158,6 +159,12 @@ def _train(
     target = plan["target"] if plan is not None else run.epochs_done + config.epochs
     seed = int(run.meta["training"]["seed"]) + run.epochs_done
     notes = [cache_note] if cache_note else []
+    if place.cluster is not None:  # every batch splits evenly over the workers' replicas
+        replicas = int(getattr(strategy, "num_replicas_in_sync", 1))
+        run.train_idx, run.val_idx, run.batch_size, even = even_batches(
+            run.train_idx, run.val_idx, run.batch_size, replicas
+        )
+        notes += even
     notes += _place_on_device(config, acc, run, strategy)
     notes += sharding_note(place, run.ds.streamed)
     if acc.cache_on_device:

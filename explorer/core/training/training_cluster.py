@@ -28,6 +28,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from explorer.core.errors import ExplorerError, InvalidParameter
 from explorer.core.runtime import cluster as clusters
 from explorer.core.training.train_options import WORKER_BACKUP, TrainConfig
@@ -192,6 +194,44 @@ def shard_by_data(dataset: Any, place: Placement) -> Any:
     options = tf.data.Options()
     options.experimental_distribute.auto_shard_policy = tf.data.experimental.AutoShardPolicy.DATA
     return dataset.with_options(options)
+
+
+def even_batches(
+    train_idx: np.ndarray, val_idx: np.ndarray, batch_size: int, replicas: int
+) -> tuple[np.ndarray, np.ndarray, int, list[str]]:
+    """The training and held-out images and the batch size of a multi-worker training whose
+    every batch splits evenly over its ``replicas`` (a last batch that does not, 25 images
+    for one worker and 26 for the other, stops the collective ops with a shape mismatch):
+    a batch size that is no multiple of ``replicas`` is rounded down to one, and the fewer
+    than ``replicas`` images that the last batch of each set has over a multiple of it are
+    left out. The index arrays are the same on every worker, so is what is left out; the
+    notes say what was changed."""
+    notes: list[str] = []
+    if replicas <= 1:
+        return train_idx, val_idx, batch_size, notes
+    batch = max(replicas, batch_size - batch_size % replicas)
+    if batch != batch_size:
+        notes.append(
+            f"multi-worker: a batch of {batch_size} does not split evenly over {replicas} "
+            f"replicas; batches of {batch} instead"
+        )
+
+    def trim(idx: np.ndarray) -> tuple[np.ndarray, int]:
+        drop = (len(idx) % batch) % replicas
+        return idx[: len(idx) - drop], drop
+
+    (train, dropped_train), (val, dropped_val) = trim(train_idx), trim(val_idx)
+    counts = [
+        (n, what) for n, what in ((dropped_train, "training"), (dropped_val, "held-out")) if n
+    ]
+    if counts:
+        which = " and ".join(f"{n} {what}" for n, what in counts)
+        noun = "image" if counts[-1][0] == 1 else "images"
+        notes.append(
+            f"multi-worker: {which} {noun} left out, so that every batch splits evenly over "
+            f"the {replicas} replicas (the same images on every worker)"
+        )
+    return train, val, batch, notes
 
 
 def sharding_note(place: Placement, streamed: bool) -> list[str]:
