@@ -6,6 +6,7 @@ Nothing here imports TensorFlow at module level, so ``--help`` answers at once.
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 from collections.abc import Sequence
 
@@ -50,13 +51,14 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _join_negative_ranges(argv: list[str]) -> list[str]:
-    """Let ``--range -3:3`` (and every ``--*-range``) through: argparse would read ``-3:3``
-    as an option."""
+def _join_negative_values(argv: list[str]) -> list[str]:
+    """Let ``--range -3:3``, ``--indices -1,2`` or ``--vector -0.5,1`` through: argparse
+    takes a value that starts with ``-`` and is not a plain number for an option; joined as
+    ``--range=-3:3`` it is the flag's value (and its check says what is wrong with it)."""
     out: list[str] = []
     for token in argv:
-        is_range = bool(out) and out[-1].startswith("--") and out[-1].endswith("range")
-        if is_range and token.startswith("-") and token[1:2].isdigit():
+        after_flag = bool(out) and out[-1].startswith("--") and "=" not in out[-1]
+        if after_flag and re.match(r"-\.?\d", token) and not re.fullmatch(r"-\d+|-\d*\.\d+", token):
             out[-1] = f"{out[-1]}={token}"
         else:
             out.append(token)
@@ -91,12 +93,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     if opens_window(argv):
         from explorer.gui.window.app import main as window_main
 
-        return window_main(_join_negative_ranges(argv))
+        return window_main(_join_negative_values(argv))
     parser = build_parser()
     parser.epilog = (
         "Without a COMMAND, `latent-explorer [A] [B]` opens the window on models A and B."
     )
-    args = parser.parse_args(_join_negative_ranges(argv))
+    args = parser.parse_args(_join_negative_values(argv))
     if args.command is None:
         parser.print_help()
         return 0

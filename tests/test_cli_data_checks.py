@@ -7,7 +7,7 @@ import shutil
 import numpy as np
 import pytest
 
-from explorer.cli import _join_negative_ranges, build_parser
+from explorer.cli import _join_negative_values, build_parser
 from tests.helpers import run_cli_here
 
 FLOATS = np.random.default_rng(0).random((32, 28, 28), dtype=np.float32)
@@ -52,7 +52,7 @@ def _nothing_written(bundle, *paths):
 def test_every_dataset_command_takes_a_negative_data_range(command, flag):
     models = {"compare": ["a", "b"], "train": []}.get(command, ["m"])
     argv = [command, *models, "--dataset", "d.npz", *flag, "--out", "o"]
-    args = build_parser().parse_args(_join_negative_ranges(argv))
+    args = build_parser().parse_args(_join_negative_values(argv))
     assert args.data_range == (-1.0, 1.0)
 
 

@@ -176,15 +176,17 @@ def _rewrite_header(f: BinaryIO, header: int, shape: tuple[int, ...]) -> None:
 
 
 def _load(folder: Path, ds: Dataset) -> Dataset | None:
-    try:
+    try:  # a broken entry (a list for info.json, a 0-byte .npy) is built again
         info = json.loads((folder / INFO).read_text())
-        if info.get("format") != CACHE_FORMAT:
+        if not isinstance(info, dict) or info.get("format") != CACHE_FORMAT:
             return None
         images = np.load(folder / "images.npy", mmap_mode="r", allow_pickle=False)
         indices = np.load(folder / "indices.npy", allow_pickle=False)
-    except (OSError, ValueError):
+    except (OSError, ValueError, EOFError):
         return None
-    if images.shape[1:] != tuple(ds.image_shape) or len(images) != len(indices):
+    if images.ndim != 4 or images.shape[1:] != tuple(ds.image_shape):
+        return None
+    if indices.ndim != 1 or len(images) != len(indices) or info.get("n_images") != len(images):
         return None
     h, w, c = ds.image_shape
     return Dataset(

@@ -53,6 +53,11 @@ def open_dataset(
         )
     else:
         path = Path(text).expanduser()
+        if path.exists() and not (path.is_dir() or path.is_file()):  # reading would hang
+            raise DatasetError(
+                f"{path}: not a regular file or a folder (a pipe or a device); "
+                "give a folder of images, a .npz or a .npy file"
+            )
         if path.is_dir():
             ds = open_folder(path, image_shape or (64, 64, 3))
         elif path.suffix in (".npz", ".npy"):

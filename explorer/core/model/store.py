@@ -54,11 +54,65 @@ def read_meta(path: str | Path) -> dict[str, Any]:
     """The bundle's meta, after finishing or undoing an interrupted checkpoint."""
     meta_path = reconcile(path)
     try:
-        return json.loads(meta_path.read_text())
+        meta = json.loads(meta_path.read_text())
     except FileNotFoundError as exc:
         raise ModelLoadError(f"{meta_path}: missing; {path} is not a model bundle") from exc
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise ModelLoadError(f"{meta_path}: corrupt meta.json ({exc})") from exc
+    return checked_meta(meta, meta_path)
+
+
+META_TYPES: dict[str, tuple[type, ...]] = {
+    "format": (int,),
+    "kind": (str,),
+    "architecture": (dict,),
+    "input_shape": (list,),
+    "z_dim": (int,),
+    "kl_weight": (int, float),
+    "eps_clip": (int, float),
+    "reconstruction": (str,),
+    "preset": (str,),
+    "dataset": (dict,),
+    "training": (dict,),
+    "history": (list,),
+    "final": (dict,),
+    "versions": (dict,),
+    "model_sha256": (str,),
+}
+"""The type of each field a bundle's ``meta.json`` may hold (others are kept as they are)."""
+_TYPE_NAMES = {
+    int: "a whole number",
+    float: "a number",
+    str: "text",
+    dict: "an object",
+    list: "a list",
+}
+
+
+def checked_meta(meta: Any, meta_path: Path) -> dict[str, Any]:
+    """``meta`` when it is an object whose known fields have their types; else one line
+    (a list, ``null``, ``"z_dim": "16"``)."""
+    if not isinstance(meta, dict):
+        raise ModelLoadError(
+            f"{meta_path}: corrupt meta.json (an object expected, got {_json_kind(meta)})"
+        )
+    for key, types in META_TYPES.items():
+        value = meta.get(key)
+        if key in meta and (isinstance(value, bool) or not isinstance(value, types)):
+            raise ModelLoadError(
+                f"{meta_path}: corrupt meta.json ('{key}' must be {_TYPE_NAMES[types[0]]}, "
+                f"got {_json_kind(value)})"
+            )
+    return meta
+
+
+def _json_kind(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true/false"
+    kinds: dict[type, str] = {dict: "an object", list: "a list", str: "text"}
+    return kinds.get(type(value), f"{value!r}")
 
 
 def load_keras_file(path: str | Path, trust: bool = False) -> Any:

@@ -274,6 +274,7 @@ class TrainConfig:
         for o in OPTIONS:
             if (value := getattr(self, o.name)) is not None:
                 o.check(value, what=o.label)
+        self._check_tensorboard()
         cluster = self.cluster_of()
         if cluster is not None and not cluster.is_chief:
             self._validate_worker()  # writes into its own temporary folder, not --out
@@ -330,6 +331,17 @@ class TrainConfig:
         check_dataset(self.dataset)
         self._check_combinations()
 
+    def _check_tensorboard(self) -> None:
+        """``--tensorboard`` names a folder that can be written (before any training)."""
+        if not self.tensorboard:
+            return
+        folder = Path(self.tensorboard).expanduser()
+        if folder.exists() and not folder.is_dir():
+            raise InvalidParameter(f"--tensorboard {folder}: is a file; give a folder")
+        reason = atomic.unwritable_reason(folder)
+        if reason is not None:
+            raise InvalidParameter(f"--tensorboard {folder}: cannot write there: {reason}")
+
     def _check_combinations(self) -> None:
         """Settings that cannot work together (the device cache's size is checked when the
         data set is open, still before training starts)."""
@@ -359,6 +371,11 @@ def check_dataset(spec: str) -> None:
     if spec in BUILTIN:
         return
     path = Path(spec).expanduser()
+    if path.exists() and not (path.is_dir() or path.is_file()):
+        raise InvalidParameter(
+            f"{path}: not a regular file or a folder (a pipe or a device); "
+            "give a folder of images, a .npz or a .npy file"
+        )
     if spec and path.is_dir():
         return
     if path.suffix in ARRAY_SUFFIXES:
