@@ -49,6 +49,10 @@ def encode(model, dataset: str, data_range=None, quiet: bool = False):
     state = TaskState(None if quiet else lambda f, msg: bar.update(f, f"{model.name}: {msg}"))
     enc = encode_dataset(model, ds, state=state)
     say_once(enc.note)  # a damaged cache entry encoded again, a cache that cannot be written
+    if ds.streamed:  # the files of a folder that could not be read, with the first reason
+        from explorer.core.data.pipeline import unreadable_summary
+
+        say_once(unreadable_summary(ds))
     if not quiet and bar.tty:
         bar.line(
             f"{model.name}: {len(enc)} images of {ds.name} encoded"

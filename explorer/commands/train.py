@@ -84,6 +84,8 @@ def run(args: argparse.Namespace) -> int:
         where = f"in {result.bundle}" if cluster is None or cluster.is_chief else (
             f"(the chief writes the bundle; {cluster.describe()} deleted its own copy)")  # fmt: skip
         bar.line(f"{result.status}: {result.epochs_done} epochs {where}")
+        if result.unreadable:
+            bar.line(result.unreadable)
     return 0
 
 

@@ -71,7 +71,7 @@ def test_image_folder_grey_model(image_folder):
 
 
 def test_empty_folder_and_missing_paths(tmp_path):
-    with pytest.raises(DatasetError, match="no JPEG or PNG"):
+    with pytest.raises(DatasetError, match="no images found"):
         open_dataset(str(tmp_path))
     with pytest.raises(DatasetError, match="no such data set"):
         open_dataset(str(tmp_path / "nope"))

@@ -169,6 +169,7 @@ def test_training_with_decoded_cache(tmp_path, faces, monkeypatch):
                    epochs=1, batch_size=8, cache_decoded=True)  # fmt: skip
     result = train(TrainConfig(out=str(tmp_path / "m"), **options))
     assert result.status == "finished" and result.epochs_done == 1
+    assert result.unreadable.startswith("1 unreadable file skipped (first: ")  # the corrupt one
     assert len(list((tmp_path / "xdg" / "latent-explorer" / "decoded").iterdir())) == 1
     stopped = train(TrainConfig(out=str(tmp_path / "m2"), **options), state=stop_after(0.0))
     assert stopped.status == "cancelled" and stopped.epochs_done == 0
@@ -239,4 +240,6 @@ def test_memmap_streams_without_copy_or_rss_growth(tmp_path):
     assert out["rows"] == n
     assert out["total"] > 0  # the non-zero rows were read
     assert out["biggest_constant"] < 1_000_000  # the array itself never became a constant
-    assert out["growth_mb"] < 100, out
+    # half its size: the array is never copied whole, while tf.data's AUTOTUNE prefetch may
+    # hold a few float32 batches of 25 MB each (measured 90-133 MB, so 100 was flaky)
+    assert out["growth_mb"] < 150, out

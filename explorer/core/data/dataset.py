@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from explorer.core.errors import DatasetError
-from explorer.core.util.imaging import read_image
+from explorer.core.util.image_files import read_image
 
 
 @dataclass

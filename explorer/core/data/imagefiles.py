@@ -8,17 +8,15 @@ import numpy as np
 
 from explorer.core.data.dataset import Dataset
 from explorer.core.errors import DatasetError
-from explorer.core.util.imaging import read_image
+from explorer.core.util.image_files import IMAGE_SUFFIXES, is_image_file, read_image
 
-IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png"}
 CELEBA_ATTRIBUTES = "list_attr_celeba.txt"
 
 
 def find_images(folder: Path) -> list[Path]:
-    """JPEG/PNG files below ``folder``, recursively, in a stable (sorted) order."""
-    return sorted(
-        p for p in folder.rglob("*") if p.suffix.lower() in IMAGE_SUFFIXES and p.is_file()
-    )
+    """The image files below ``folder`` (:data:`IMAGE_SUFFIXES`), recursively, in a stable
+    (sorted) order."""
+    return sorted(p for p in folder.rglob("*") if is_image_file(p))
 
 
 def open_folder(folder: Path, image_shape: tuple[int, int, int]) -> Dataset:
@@ -27,7 +25,8 @@ def open_folder(folder: Path, image_shape: tuple[int, int, int]) -> Dataset:
     40 binary labels. :class:`DatasetError` if no image is found or none can be read."""
     files = find_images(folder)
     if not files:
-        raise DatasetError(f"{folder}: no JPEG or PNG images found (searched recursively)")
+        kinds = ", ".join(sorted(s[1:].upper() for s in IMAGE_SUFFIXES))
+        raise DatasetError(f"{folder}: no images found ({kinds}; searched recursively)")
     h, w, c = (int(v) for v in image_shape)
     ds = Dataset(folder.name, (h, w, c), files=files, source=str(folder))
     probe_readable(ds)

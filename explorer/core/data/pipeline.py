@@ -9,7 +9,9 @@ Three sources:
   into TensorFlow. A memory-mapped array backed by a whole ``.npy`` file is read with
   ``os.pread`` rather than through the mapping, so its pages stay in the OS page cache and
   do not accumulate in the process's resident memory;
-* image folders are read, decoded, centre-cropped and resized in parallel.
+* image folders are read, decoded, centre-cropped and resized in parallel, by Pillow
+  (:mod:`explorer.core.util.image_files`: CMYK, palette, 16-bit, alpha, GIF, EXIF
+  orientation); a file that cannot be read is left out and recorded with its reason.
 """
 
 from __future__ import annotations
@@ -23,7 +25,9 @@ import numpy as np
 import numpy.typing as npt
 
 from explorer.core.data.dataset import Dataset
+from explorer.core.errors import DatasetError
 from explorer.core.runtime.tf_setup import tensorflow
+from explorer.core.util.image_files import read_image
 
 STREAM_BYTES = 256 * 2**20  # in-memory arrays above this are streamed, not made a constant
 
@@ -59,14 +63,8 @@ def make_tf_dataset(
         data = index_ds.batch(batch_size).map(load, num_parallel_calls=tf.data.AUTOTUNE)
         data = data.map(lambda x, i: (_to_float(tf, x), i))
     else:
-        decode = _folder_decoder(tf, ds)
-
-        def decode_float(i: Any) -> tuple[Any, Any]:
-            img, i = decode(i)
-            return tf.clip_by_value(img / 255.0, 0.0, 1.0), i
-
-        data = index_ds.map(decode_float, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
-        data = data.ignore_errors().batch(batch_size)
+        data = _decoded_files(tf, ds, index_ds).batch(batch_size)
+        data = data.map(lambda x, i: (_to_float(tf, x), i))
     if not with_index:
         data = data.map(lambda x, i: x)
     return data.prefetch(tf.data.AUTOTUNE)
@@ -83,36 +81,74 @@ def uint8_batches(ds: Dataset, batch_size: int = 256) -> Iterator[tuple[np.ndarr
     and resized exactly as for training, in parallel; unreadable files are skipped (their
     indices are absent)."""
     tf = tensorflow()
-    decode = _folder_decoder(tf, ds)
-
-    def to_uint8(i: Any) -> tuple[Any, Any]:
-        img, i = decode(i)
-        return tf.cast(tf.round(tf.clip_by_value(img, 0.0, 255.0)), tf.uint8), i
-
     index_ds = tf.data.Dataset.from_tensor_slices(np.arange(len(ds), dtype=np.int64))
-    data = index_ds.map(to_uint8, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
-    data = data.ignore_errors().batch(batch_size).prefetch(tf.data.AUTOTUNE)
+    data = _decoded_files(tf, ds, index_ds).batch(batch_size).prefetch(tf.data.AUTOTUNE)
     for x, i in data:
         yield x.numpy(), i.numpy()
 
 
-def _folder_decoder(tf: Any, ds: Dataset) -> Callable[[Any], tuple[Any, Any]]:
-    """``i -> (float32 (h, w, c) in 0..255, i)``: read file ``i``, centre square, resize."""
+UNREADABLE = "unreadable"  # ds.extra[UNREADABLE]: {file index: why it could not be read}
+
+
+READ_CHUNK = 32  # files read per call into Python, by a pool of threads
+
+
+def _decoded_files(tf: Any, ds: Dataset, index_ds: Any) -> Any:
+    """``(uint8 (h, w, c), index)`` of each file ``index_ds`` names, read by
+    :func:`~explorer.core.util.image_files.read_image` (Pillow) in chunks of
+    :data:`READ_CHUNK`, each chunk on a pool of threads (Pillow releases the GIL while it
+    decodes and resizes) and two chunks at a time; a file that cannot be read is left out
+    and recorded with its reason in ``ds.extra[UNREADABLE]``."""
     assert ds.files is not None, "a data set without images is read from its files"
-    files = tf.constant([str(f) for f in ds.files])
-    h, w, c = ds.image_shape
+    h, w, c = (int(v) for v in ds.image_shape)
+    files, shape = [str(f) for f in ds.files], (h, w, c)
+    unreadable: dict[int, str] = ds.extra.setdefault(UNREADABLE, {})
 
-    def decode(i: Any) -> tuple[Any, Any]:
-        raw = tf.io.read_file(tf.gather(files, i))
-        img = tf.io.decode_image(raw, channels=c, expand_animations=False)
-        shape = tf.shape(img)
-        side = tf.minimum(shape[0], shape[1])
-        top, left = (shape[0] - side) // 2, (shape[1] - side) // 2
-        img = tf.image.crop_to_bounding_box(img, top, left, side, side)
-        img = tf.image.resize(img, (h, w), antialias=True)
-        return tf.ensure_shape(img, (h, w, c)), i
+    def read_one(i: int) -> tuple[np.ndarray, bool]:
+        try:
+            return read_image(files[i], shape), True
+        except DatasetError as exc:
+            unreadable[i] = str(exc)
+            return np.zeros(shape, np.uint8), False
 
-    return decode
+    def read(chunk: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        results = list(_reader_pool().map(read_one, [int(i) for i in chunk]))
+        images = np.stack([img for img, _ in results]) if results else np.zeros((0, *shape))
+        return images.astype(np.uint8, copy=False), np.array([ok for _, ok in results])
+
+    def decode(chunk: Any) -> tuple[Any, Any, Any]:
+        images, ok = tf.numpy_function(read, [chunk], (tf.uint8, tf.bool), stateful=False)
+        return tf.ensure_shape(images, (None, *shape)), chunk, tf.ensure_shape(ok, (None,))
+
+    def was_read(img: Any, i: Any, ok: Any) -> Any:
+        return ok
+
+    def image_and_index(img: Any, i: Any, ok: Any) -> tuple[Any, Any]:
+        return img, i
+
+    chunks = index_ds.batch(READ_CHUNK).map(decode, num_parallel_calls=2, deterministic=True)
+    return chunks.unbatch().filter(was_read).map(image_and_index)
+
+
+_POOL: list[Any] = []
+
+
+def _reader_pool() -> Any:
+    """The threads that read image files (one per core), made on first use."""
+    if not _POOL:
+        from concurrent.futures import ThreadPoolExecutor
+
+        _POOL.append(ThreadPoolExecutor(os.cpu_count() or 2, thread_name_prefix="image-reader"))
+    return _POOL[0]
+
+
+def unreadable_summary(ds: Dataset) -> str:
+    """``2 unreadable files skipped (first: a.jpg: unreadable image (...))``, or empty."""
+    unreadable = ds.extra.get(UNREADABLE) or {}
+    if not unreadable:
+        return ""
+    files = "file" if len(unreadable) == 1 else "files"
+    return f"{len(unreadable)} unreadable {files} skipped (first: {unreadable[min(unreadable)]})"
 
 
 def _streamed_batches(tf: Any, images: np.ndarray, index_batches: Any) -> Any:

@@ -18,7 +18,12 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from explorer.core.data.pipeline import device_images, make_tf_dataset, position_batches
+from explorer.core.data.pipeline import (
+    device_images,
+    make_tf_dataset,
+    position_batches,
+    unreadable_summary,
+)
 from explorer.core.errors import ExplorerError, TrainingDiverged
 from explorer.core.model import store
 from explorer.core.progress import TaskState, ensure_state
@@ -72,6 +77,7 @@ class TrainResult:
     bundle: Path
     epochs_done: int
     history: list[dict[str, float]] = field(default_factory=list)
+    unreadable: str = ""  # the files of an image folder that could not be read, in one line
 
 
 def train(
@@ -203,11 +209,12 @@ def _train(
     _raise_if_diverged(watcher, out)
     place.finished()
     status = "cancelled" if state.stop_requested else "finished"
+    unreadable = unreadable_summary(run.ds)
     emit(
         {"type": "finished", "status": status, "bundle": str(out),
-         "epochs_done": watcher.epochs_done}
+         "epochs_done": watcher.epochs_done, "unreadable": unreadable}
     )  # fmt: skip
-    return TrainResult(status, out, watcher.epochs_done, run.history)
+    return TrainResult(status, out, watcher.epochs_done, run.history, unreadable)
 
 
 def _peer_errors() -> tuple[type[Exception], ...]:

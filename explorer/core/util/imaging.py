@@ -11,13 +11,12 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import numpy as np
-from PIL import Image, ImageEnhance, ImageFilter, UnidentifiedImageError
+from PIL import Image, ImageEnhance, ImageFilter
 
-from explorer.core.errors import DatasetError, InvalidParameter
+from explorer.core.errors import InvalidParameter
 from explorer.core.util.atomic import atomic_path
 
 
@@ -215,20 +214,3 @@ def save_png(array: np.ndarray, path: str | os.PathLike) -> None:
     image = Image.fromarray(np.ascontiguousarray(arr))
     with atomic_path(path) as tmp:
         image.save(tmp, format="PNG", optimize=False, compress_level=6)
-
-
-def read_image(path: Path, image_shape: tuple[int, int, int]) -> np.ndarray:
-    """One image as uint8 (h, w, c): centre square crop, resize, grey/RGBA converted."""
-    h, w, c = image_shape
-    try:
-        with Image.open(path) as im:
-            im = im.convert("L" if c == 1 else "RGB")
-            side = min(im.size)
-            left, top = (im.width - side) // 2, (im.height - side) // 2
-            im = im.crop((left, top, left + side, top + side)).resize(
-                (w, h), Image.Resampling.BILINEAR
-            )
-            arr = np.asarray(im, dtype=np.uint8)
-    except (OSError, UnidentifiedImageError, ValueError) as exc:
-        raise DatasetError(f"{path}: unreadable image ({exc})") from exc
-    return arr[..., None] if arr.ndim == 2 else arr

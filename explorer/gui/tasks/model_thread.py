@@ -48,7 +48,10 @@ def _load(state: TaskState, worker: ModelWorker, p: dict) -> dict:
     enc = encode_dataset(model, ds, state=state.sub(0.3, 1.0), cache=p.get("cache", True))
     worker.drop_model()  # only a complete load replaces the model the slot had
     worker.model = model
-    note = "; ".join(n for n in (ds.value_note, enc.note) if n)  # shown in the status bar
+    from explorer.core.data.pipeline import unreadable_summary
+
+    skipped = unreadable_summary(ds) if ds.streamed else ""
+    note = "; ".join(n for n in (ds.value_note, enc.note, skipped) if n)  # the status bar
     return {"model": model, "dataset": ds, "encodings": enc, "data_note": note}
 
 
