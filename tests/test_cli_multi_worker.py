@@ -31,10 +31,16 @@ from tests.helpers import ROOT, run_cli_here
 # a distributed step, and an empty one crashes on the CPU; see test_mirrored_celeba64.py)
 TRAIN = ["--dataset", "mnist-5k", "--max-images", "256", "--validation-split", "0.125",
          "--batch-size", "32", "--epochs", "2", "--seed", "3", "--events-json"]  # fmt: skip
-# The killed worker's run: 128 training images (4 batches of 32), no validation: an epoch to
-# keep and one to interrupt, at the least cost (each batch is a round trip between the workers).
-KILLED = ["--dataset", "mnist-5k", "--max-images", "128", "--validation-split", "0",
+# The killed worker's run: 120 training images (4 batches of 32) and 13 held out: an epoch to
+# keep and one to interrupt, at little cost (each batch is a round trip between the workers).
+# 13 held-out images do not split over two workers (it crashed in evaluation with a collective
+# shape mismatch): one is left out, the same on both, and the start notes say so.
+KILLED = ["--dataset", "mnist-5k", "--max-images", "133", "--validation-split", "0.1",
           "--batch-size", "32", "--epochs", "2", "--seed", "3", "--events-json"]  # fmt: skip
+UNEVEN_NOTE = (
+    "multi-worker: 1 held-out image left out, so that every batch splits evenly over the 2 "
+    "replicas (the same images on every worker)"
+)
 TIMEOUT_S = 150
 
 
@@ -137,33 +143,6 @@ def test_two_workers_write_one_bundle_with_the_one_process_loss_curve(tmp_path):
             assert abs(a[key] - b[key]) / a[key] < 0.03, (key, a, b)
 
 
-# The sizes of the report: 512 images, batch 64: 461 training images (a last batch of 13) and
-# 51 held out, neither of which splits over two workers.
-UNEVEN = ["--dataset", "mnist-5k", "--max-images", "512", "--validation-split", "0.1",
-          "--batch-size", "64", "--epochs", "1", "--seed", "3", "--events-json"]  # fmt: skip
-
-
-@pytest.mark.slow
-def test_sizes_that_do_not_split_over_the_workers_train_and_say_so(tmp_path):
-    cluster = _cluster(_free_ports(2))
-    out = tmp_path / "bundle"
-    args = ["--out", str(out), "--strategy", "multi-worker", "--cluster", cluster]
-    workers = [
-        _start(tmp_path, *args, "--worker-index", str(i), log=f"w{i}", train=UNEVEN)
-        for i in range(2)
-    ]
-    _wait(workers, tmp_path, ["w0", "w1"])
-    started = [_events(tmp_path, f"w{i}")[0] for i in range(2)]
-    note = (
-        "multi-worker: 1 training and 1 held-out image left out, so that every batch splits "
-        "evenly over the 2 replicas (the same images on every worker)"
-    )
-    assert all(note in s["notes"] for s in started), started[0]["notes"]
-    meta = json.loads((out / "meta.json").read_text())
-    assert meta["training"]["epochs_done"] == 1 and len(meta["history"]) == 1
-    assert np.isfinite(meta["history"][0]["val_total_loss"])
-
-
 @pytest.mark.slow
 def test_a_killed_worker_started_again_resumes_the_completed_epoch(tmp_path):
     cluster = _cluster(_free_ports(2))
@@ -199,11 +178,13 @@ def test_a_killed_worker_started_again_resumes_the_completed_epoch(tmp_path):
 
     starts = [e for e in _events(tmp_path, "chief") if e["type"] == "started"]
     assert [s["initial_epoch"] for s in starts] == [0, 1]  # started again at epoch 2
+    assert all(UNEVEN_NOTE in s["notes"] for s in starts), starts[0]["notes"]
     assert _events(tmp_path, "worker again")[0]["initial_epoch"] == 1
     after = _history(out)
     assert [row["epoch"] for row in after] == [1, 2]
     assert after[0] == before[0]  # the completed epoch was kept, not trained again
     assert after[1]["total_loss"] < after[0]["total_loss"]
+    assert all(np.isfinite(row["val_total_loss"]) for row in after)  # evaluated on 12 images
     assert not (out / "worker-backup").exists()  # Keras' backup goes when the training ends
     assert list((tmp_path / "tmp").glob("latent-explorer-worker*")) == []  # worker 1's too
 

@@ -71,6 +71,27 @@ def test_a_grid_set_is_all_old_or_all_new_and_drops_what_it_no_longer_has(tmp_pa
     assert sorted(_contents(tmp_path)) == ["g.json", "g.npy", "g.png"]  # the old gif is gone
 
 
+def test_quality_whose_json_fails_keeps_the_previous_pictures(tmp_path, monkeypatch):
+    from explorer.core.util import atomic
+
+    out = tmp_path / "q"
+    args = ["quality", MODEL, "--n", "200", "--out", out]
+    assert run_cli_here(*args).returncode == 0
+    before = _contents(out)
+    assert "quality.json" in before and any(name.endswith(".png") for name in before)
+    real = atomic.write_json
+    monkeypatch.setattr(
+        atomic,
+        "write_json",
+        lambda path, *a, **k: (
+            full_disk() if str(path).endswith("quality.json") else real(path, *a, **k)
+        ),
+    )  # the JSON is written last, after the PNGs
+    r = run_cli_here(*args, "--seed", "1")
+    assert r.returncode == 2 and len(r.stderr.strip().splitlines()) == 1, r.stderr
+    assert _contents(out) == before  # not new PNGs beside the old JSON
+
+
 @pytest.mark.parametrize("labels", [True, False])
 def test_projector_files_are_one_set(tmp_path, labels):
     import numpy as np

@@ -9,7 +9,8 @@ import pytest
 from PIL import Image
 
 from explorer.core.errors import DatasetError, InvalidParameter
-from explorer.core.util.imaging import read_image, save_png, sharpen, tile_grid, to_uint8
+from explorer.core.util.image_files import read_image
+from explorer.core.util.imaging import save_png, sharpen, tile_grid, to_uint8
 
 
 def test_to_uint8_clips_and_rounds() -> None:
