@@ -41,6 +41,19 @@ NEXT_META = "meta.next.json"
 DIGEST = "model_sha256"
 
 
+def read_meta_file(meta_path: Path, bundle: str) -> Any:
+    """The JSON of a bundle's ``meta.json``; one :class:`ModelLoadError` line when it is
+    missing (``bundle`` says what the folder is not, e.g. "a model bundle") or corrupt."""
+    from explorer.core.errors import ModelLoadError
+
+    try:
+        return json.loads(meta_path.read_text())
+    except FileNotFoundError as exc:
+        raise ModelLoadError(f"{meta_path}: missing; {meta_path.parent} is not {bundle}") from exc
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise ModelLoadError(f"{meta_path}: corrupt meta.json ({exc})") from exc
+
+
 def file_sha256(path: str | Path) -> str:
     h = hashlib.sha256()
     with open(path, "rb") as f:

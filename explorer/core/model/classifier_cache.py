@@ -18,7 +18,7 @@ import numpy.typing as npt
 from explorer.core.data.builtin import DEFAULT_DATASET
 from explorer.core.data.dataset import Dataset
 from explorer.core.errors import InvalidParameter, ModelLoadError
-from explorer.core.model.checkpoint import file_sha256
+from explorer.core.model.checkpoint import file_sha256, read_meta_file
 from explorer.core.util import atomic
 from explorer.core.util.imaging import from_uint8
 
@@ -143,12 +143,7 @@ def load_classifier(folder: str | Path) -> Classifier:
             f"{folder}: no such classifier bundle (a folder with {CLASSIFIER_FILE} and {META_FILE})"
         )
     meta_path, model_path = folder / META_FILE, folder / CLASSIFIER_FILE
-    try:
-        meta = json.loads(meta_path.read_text())
-    except FileNotFoundError as exc:
-        raise ModelLoadError(f"{meta_path}: missing; {folder} is not a classifier bundle") from exc
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise ModelLoadError(f"{meta_path}: corrupt meta.json ({exc})") from exc
+    meta = read_meta_file(meta_path, "a classifier bundle")
     if not isinstance(meta, dict) or meta.get("kind") != "classifier":
         kind = meta.get("kind") if isinstance(meta, dict) else None
         raise ModelLoadError(f"{folder}: not a classifier bundle (kind {kind!r})")

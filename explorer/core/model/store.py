@@ -4,7 +4,6 @@ encoder/decoder pairs, loaded with ``safe_mode=True`` into one :class:`LatentMod
 
 from __future__ import annotations
 
-import json
 import platform
 from pathlib import Path
 from typing import Any
@@ -14,6 +13,7 @@ from explorer.core.model.checkpoint import (
     META_FILE,
     MODEL_FILE,
     file_sha256,
+    read_meta_file,
     reconcile,
     write_checkpoint,
 )
@@ -53,13 +53,7 @@ def save_bundle(path: str | Path, model: Any, meta: dict[str, Any]) -> None:
 def read_meta(path: str | Path) -> dict[str, Any]:
     """The bundle's meta, after finishing or undoing an interrupted checkpoint."""
     meta_path = reconcile(path)
-    try:
-        meta = json.loads(meta_path.read_text())
-    except FileNotFoundError as exc:
-        raise ModelLoadError(f"{meta_path}: missing; {path} is not a model bundle") from exc
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise ModelLoadError(f"{meta_path}: corrupt meta.json ({exc})") from exc
-    return checked_meta(meta, meta_path)
+    return checked_meta(read_meta_file(meta_path, "a model bundle"), meta_path)
 
 
 META_TYPES: dict[str, tuple[type, ...]] = {
