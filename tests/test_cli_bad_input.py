@@ -30,7 +30,7 @@ def _one_line(r, says):
         (None, "corrupt meta.json (an object expected, got null)"),
         ({"z_dim": "16"}, "corrupt meta.json ('z_dim' must be a whole number, got text)"),
         ({"training": [3]}, "corrupt meta.json ('training' must be an object, got a list)"),
-        ({"kl_weight": True}, "'kl_weight' must be a whole number, got true/false"),
+        ({"kl_weight": True}, "'kl_weight' must be a number, got true/false"),
     ],
 )
 def test_a_meta_json_of_the_wrong_shape_is_one_line(meta, says, tiny_bundles, tmp_path):

@@ -64,7 +64,7 @@ def add_parser(sub) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from explorer.core.errors import InvalidParameter
-    from explorer.core.output.report import write_analysis_plots
+    from explorer.core.output.report import PLOT_FORMATS, analysis_files, write_analysis_plots
     from explorer.core.progress import TaskState
     from explorer.core.stats.analysis import AnalysisOptions, analysis_map_options, analyze
     from explorer.core.stats.clustering import parse_k_range
@@ -72,7 +72,7 @@ def run(args: argparse.Namespace) -> int:
     from explorer.core.util import atomic
 
     output_folder(args.out)
-    bad = [f for f in args.formats if f not in ("png", "svg", "pdf")]
+    bad = [f for f in args.formats if f not in PLOT_FORMATS]
     if bad:
         raise InvalidParameter(f"unknown plot format(s) {', '.join(bad)}; use png, svg, pdf")
     if args.map_points < 0:
@@ -101,7 +101,7 @@ def run(args: argparse.Namespace) -> int:
     if args.quality:
         add_quality(result.summary, model, ds, options, TaskState(lambda f, m: bar.update(f, m)))
     out = Path(args.out)
-    with atomic.output_set(out) as stage:  # the plots and summary.json together
+    with atomic.output_set(out, analysis_files()) as stage:  # the plots and summary together
         staged = write_analysis_plots(result, stage, args.formats)
         atomic.write_json(stage / "summary.json", result.summary)
     written = [out / Path(path).name for path in staged]

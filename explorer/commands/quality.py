@@ -117,7 +117,8 @@ def run(args: argparse.Namespace) -> int:
         models, ds, args.sampler, args.n, args.seed, params, judge, state.sub(0.3, end)
     )
     document = report.to_json()
-    with atomic.output_set(out, ("sweep.png",)) as stage:  # the PNGs and quality.json together
+    earlier = [p.name for p in out.glob("[AB]_*_by_confidence.png")]  # of other models
+    with atomic.output_set(out, (*earlier, "sweep.png")) as stage:  # PNGs and JSON together
         staged = []
         for slot, row in zip("AB", report.models, strict=False):
             name = f"{slot}_{_safe(row.name)}_by_confidence.png"

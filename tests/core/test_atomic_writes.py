@@ -154,3 +154,15 @@ def test_atomic_folder_removes_what_a_killed_writer_left(tmp_path):
         (tmp / "info.json").write_text("{}")
     assert not old.exists() and young.exists()  # a live writer's folder is left alone
     assert (tmp_path / "entry" / "info.json").is_file()
+
+
+def test_an_output_set_moves_nothing_when_a_folder_is_in_the_way(tmp_path):
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "a.txt").write_text("old a")
+    (out / "b.txt").mkdir()  # a folder where the set's b.txt goes
+    with pytest.raises(IsADirectoryError), atomic.output_set(out) as stage:
+        (stage / "a.txt").write_text("new a")
+        (stage / "b.txt").write_text("new b")
+    assert (out / "a.txt").read_text() == "old a"  # not half a new set
+    assert sorted(p.name for p in out.iterdir()) == ["a.txt", "b.txt"]  # no staging left

@@ -97,6 +97,12 @@ def test_a_folder_reads_them_all_and_counts_what_it_cannot_with_its_reason(files
         read_image(tmp_path / "nothing.png", (8, 8, 1))
 
 
+def test_an_image_too_large_to_decode_is_one_line_not_a_crash(files, monkeypatch):
+    monkeypatch.setattr(Image, "MAX_IMAGE_PIXELS", 100)  # 40x40 is now a decompression bomb
+    with pytest.raises(DatasetError, match="unreadable image"):
+        read_image(files["bmp"], (8, 8, 3))
+
+
 def test_reconstruct_takes_a_cmyk_jpeg_and_a_gif_for_a_grey_model(files, tmp_path):
     out = tmp_path / "rec.png"
     r = run_cli_here(

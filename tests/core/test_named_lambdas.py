@@ -25,6 +25,10 @@ def scale(x):
     return x * 2.0
 
 
+def add_branches(args):
+    return args[0] + args[1]
+
+
 def _encoder(path, outputs: str):
     inp = keras.Input((28, 28, 1))
     x = layers.Dense(16, activation="relu")(layers.Flatten()(inp))
@@ -44,11 +48,17 @@ def files(tmp_path_factory):
     x = layers.Flatten()(layers.Lambda(scale, name="scaled")(inp))
     keras.Model(inp, layers.Dense(2)(x)).save(root / "mid.keras")
     (root / "code.py").write_text("def scale(x):\n    return x * 2.0\n")
+    x = layers.Flatten()(inp)
+    left, right = layers.Dense(2, name="left")(x), layers.Dense(2, name="right")(x)
+    keras.Model(inp, layers.Lambda(add_branches, name="joined")([left, right])).save(
+        root / "sum.keras"
+    )
     return {
         "all": _encoder(root / "all.keras", "all"),
         "z only": _encoder(root / "z.keras", "z"),
         "dec": root / "dec.keras",
         "mid": root / "mid.keras",
+        "sum": root / "sum.keras",
         "code": root / "code.py",
     }
 
@@ -80,6 +90,11 @@ def test_another_lambda_saved_by_name_is_one_line_and_model_code_provides_it(fil
     )
     net = load_net(files["mid"], trust=True, code=files["code"])
     assert net.note == "" and net.output_shapes == [(2,)]
+    # two same-shaped inputs, but not named for sampling: never reread as mu and logvar
+    with pytest.raises(
+        ModelLoadError, match="Lambda layer 'joined' calls the function 'add_branches'"
+    ):
+        load_net(files["sum"])
 
 
 def test_info_says_it_in_one_line(files):

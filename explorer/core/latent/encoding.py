@@ -151,6 +151,7 @@ def encode_dataset(
             continue
         if found is not None:
             state.set_progress(1.0, "loaded cached encodings")
+            found.note = "; ".join(notes)
             return found
     enc = _encode(model, ds, batch_size, seed, state)
     try:

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import tempfile
 import zipfile
 from dataclasses import dataclass
@@ -59,7 +60,8 @@ def prepare(path: Path, code_names: set[str] | None = None) -> Prepared:
     missing = [(layer, fn) for layer, fn in named if code_names is None or fn not in code_names]
     if not missing:
         return Prepared(path)
-    if len(missing) == 1 and (outputs := _without_sampling(model, missing[0][0])) is not None:
+    sampling = len(missing) == 1 and _looks_like_sampling(missing[0][1], missing[0][0], model)
+    if sampling and (outputs := _without_sampling(model, missing[0][0])) is not None:
         layer, fn = missing[0]
         model["layers"] = [entry for entry in layers if entry is not layer]
         model["output_layers"] = outputs
@@ -76,6 +78,22 @@ def prepare(path: Path, code_names: set[str] | None = None) -> Prepared:
         "saves by name, not as code, so the file does not hold it; give the Python file that "
         "defines it with --model-code FILE.py --trust-model-code"
     )
+
+
+_SAMPLING_WORDS = re.compile(r"sampl|reparam", re.I)
+_MEAN, _SPREAD = re.compile(r"mu|mean", re.I), re.compile(r"var|sigma|std", re.I)
+
+
+def _looks_like_sampling(fn: str, layer: dict, model: dict) -> bool:
+    """Whether a Lambda is by its names a VAE's sampling step: its function or layer is
+    named for sampling (``sampling``, ``reparameterize``), or its two inputs come from layers
+    named for a mean and a (log) variance (``z_mean``, ``z_log_var``). Anything else (a sum of
+    two branches) is not left out: its function is asked for instead."""
+    if _SAMPLING_WORDS.search(fn) or _SAMPLING_WORDS.search(str(layer.get("name", ""))):
+        return True
+    nodes = layer.get("inbound_nodes") or []
+    sources = [h[0] for h in (_history(t) for t in _tensors(nodes)) if h is not None]
+    return len(sources) == 2 and bool(_MEAN.search(sources[0])) and bool(_SPREAD.search(sources[1]))
 
 
 def _named_function(layer: Any) -> str | None:
@@ -160,8 +178,14 @@ def _rewritten(path: Path, config: dict) -> Path:
     fd, name = tempfile.mkstemp(prefix=f"{path.stem}.", suffix=".keras")
     os.close(fd)
     copy = Path(name)
-    with zipfile.ZipFile(path) as src, zipfile.ZipFile(copy, "w") as dst:
-        for item in src.infolist():
-            data = json.dumps(config).encode() if item.filename == CONFIG else src.read(item)
-            dst.writestr(item, data)
+    try:
+        with zipfile.ZipFile(path) as src, zipfile.ZipFile(copy, "w") as dst:
+            for item in src.infolist():
+                data = json.dumps(config).encode() if item.filename == CONFIG else src.read(item)
+                dst.writestr(item, data)
+    except (OSError, zipfile.BadZipFile) as exc:
+        copy.unlink(missing_ok=True)
+        raise ModelLoadError(
+            f"{path}: cannot prepare it without its sampling layer ({exc})"
+        ) from exc
     return copy

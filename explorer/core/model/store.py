@@ -93,8 +93,9 @@ def checked_meta(meta: Any, meta_path: Path) -> dict[str, Any]:
     for key, types in META_TYPES.items():
         value = meta.get(key)
         if key in meta and (isinstance(value, bool) or not isinstance(value, types)):
+            wanted = "a number" if float in types else _TYPE_NAMES[types[0]]
             raise ModelLoadError(
-                f"{meta_path}: corrupt meta.json ('{key}' must be {_TYPE_NAMES[types[0]]}, "
+                f"{meta_path}: corrupt meta.json ('{key}' must be {wanted}, "
                 f"got {_json_kind(value)})"
             )
     return meta

@@ -14,6 +14,20 @@ from explorer.core.stats.analysis import Analysis
 from explorer.core.stats.maps import MAP_METHODS
 from explorer.core.util.export import save_figure
 
+PLOT_FORMATS = ("png", "svg", "pdf")
+ANALYSIS_STEMS = (
+    "radius", "components", "component_curve", "pca_variance", "correlation",
+    "kmeans_inertia", "pca_map", "tsne", "umap",
+)  # fmt: skip
+"""The plots :func:`write_analysis_plots` may write (each in any of :data:`PLOT_FORMATS`)."""
+
+
+def analysis_files() -> tuple[str, ...]:
+    """Every file name of an analysis's output set (a plot of an earlier run with another
+    map or format goes when the new set comes)."""
+    plots = [f"{stem}.{fmt}" for stem in ANALYSIS_STEMS for fmt in PLOT_FORMATS]
+    return (*plots, "summary.json")
+
 
 def _save(fig: Figure, out: Path, stem: str, formats: Sequence[str]) -> list[Path]:
     return [save_figure(fig, out / f"{stem}.{fmt}") for fmt in formats]

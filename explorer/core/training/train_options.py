@@ -264,9 +264,10 @@ class TrainConfig:
         """The options that ``meta.json`` records in ``section`` ("": its top level)."""
         return {o.name: getattr(self, o.name) for o in OPTIONS if section in o.record}
 
-    def validate(self) -> None:
+    def validate(self, check_busy: bool = True) -> None:
         """Check everything that can be checked before any TensorFlow work (the command
-        line and the window both call this)."""
+        line and the window both call this). ``check_busy``: refuse a bundle another training
+        writes (off for the training that holds its lock and checks again under it)."""
         from explorer.core.model import store
 
         if not self.out:
@@ -280,7 +281,8 @@ class TrainConfig:
             self._validate_worker()  # writes into its own temporary folder, not --out
             return
         out = Path(self.out)
-        ensure_free(out)  # a training already writing there: one line naming it
+        if check_busy:
+            ensure_free(out)  # a training already writing there: one line naming it
         if self.resume:
             if not store.is_bundle(out):
                 raise InvalidParameter(f"{out}: cannot resume, not a model bundle")

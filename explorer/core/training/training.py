@@ -119,6 +119,7 @@ def train(
     keras()
     place = placement(config, strategy)
     with writer_lock(place.out):  # one writer: a second training there gets one line
+        config.validate(check_busy=False)  # again under the lock: what another did meanwhile
         return _train(config, state, on_event or (lambda event: None), callbacks, strategy, place)
 
 

@@ -11,6 +11,7 @@ new set or all of the old one.
 from __future__ import annotations
 
 import contextlib
+import errno
 import glob
 import json
 import os
@@ -143,6 +144,10 @@ def output_set(folder: str | os.PathLike, members: Iterable[str] = ()) -> Iterat
                 os.chmod(path, 0o666 & ~_umask())
                 fsync_file(path)
         fsync_dir(stage)
+        for path in entries:  # nothing is moved unless every file can be
+            target = folder / path.name
+            if path.is_file() and target.is_dir():
+                raise IsADirectoryError(errno.EISDIR, "a folder is in the way", str(target))
         for path in entries:
             target = folder / path.name
             if path.is_dir() and target.is_dir():

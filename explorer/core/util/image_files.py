@@ -46,7 +46,10 @@ def read_image(path: str | os.PathLike, image_shape: tuple[int, int, int]) -> np
             im = im.crop((left, top, left + side, top + side))
             im = im.resize((w, h), Image.Resampling.BILINEAR, reducing_gap=None)
             arr = np.asarray(im, dtype=np.uint8)
-    except (OSError, UnidentifiedImageError, ValueError, SyntaxError, EOFError) as exc:
+    except (
+        OSError, UnidentifiedImageError, ValueError, SyntaxError, EOFError,
+        Image.DecompressionBombError,
+    ) as exc:  # fmt: skip
         raise DatasetError(f"{path}: unreadable image ({_reason(exc)})") from exc
     return arr[..., None] if arr.ndim == 2 else arr
 
