@@ -111,6 +111,7 @@ def test_encode_cancel_writes_nothing(tmp_path, faces, model):
 def test_decoded_cache_round_trip_invalidation_and_cancel(tmp_path, faces, monkeypatch):
     import explorer.core.data.pipeline as pipeline
     from explorer.core.data.decoded_cache import decoded_dataset, map_indices
+    from explorer.core.data.pipeline import unreadable_summary
     from explorer.core.data.sources import open_dataset
 
     root = tmp_path / "decoded"
@@ -132,6 +133,7 @@ def test_decoded_cache_round_trip_invalidation_and_cancel(tmp_path, faces, monke
 
     monkeypatch.setattr(pipeline, "uint8_batches", no_decoding)
     again = decoded_dataset(open_dataset(str(faces), (64, 64, 3)), root)
+    assert unreadable_summary(again) == unreadable_summary(cached) != ""  # reasons kept
     assert again.extra["decoded_cache"] == cached.extra["decoded_cache"]
     monkeypatch.undo()
 

@@ -25,11 +25,12 @@ import json
 import os
 import shutil
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 import numpy as np
 
 from explorer.core.data.dataset import Dataset
+from explorer.core.data.pipeline import UNREADABLE
 from explorer.core.errors import Cancelled, DatasetError
 from explorer.core.progress import TaskState, ensure_state
 from explorer.core.util.atomic import atomic_folder
@@ -145,6 +146,10 @@ def _build(ds: Dataset, folder: Path, state: TaskState, batch_size: int) -> None
             "n_files": n,
             "n_images": rows,
             "skipped": n - rows,
+            # why each unreadable file was skipped (the first 100), for later loads to say
+            "unreadable": {
+                str(i): why for i, why in sorted(ds.extra.get(UNREADABLE, {}).items())[:100]
+            },
         }
         (tmp / INFO).write_text(json.dumps(info))
 
@@ -202,6 +207,7 @@ def _load(folder: Path, ds: Dataset) -> Dataset | None:
             "decoded_cache": str(folder),
             "indices": indices,
             "skipped": int(info.get("skipped", 0)),
+            UNREADABLE: _reasons(info.get("unreadable")),
         },
     )
 
@@ -217,3 +223,10 @@ def _remove_stale(root: Path, keep: Path, ds: Dataset) -> None:
             continue
         if info.get("source") == ds.source and info.get("image_shape") == list(ds.image_shape):
             shutil.rmtree(entry, ignore_errors=True)
+
+
+def _reasons(recorded: Any) -> dict[int, str]:
+    """The unreadable files' reasons as recorded in ``info.json`` (none when it lacks them)."""
+    if not isinstance(recorded, dict):
+        return {}
+    return {int(i): str(why) for i, why in recorded.items() if str(i).isdigit()}
