@@ -45,7 +45,6 @@ from explorer.core.ranges import format_range, parse_range
 
 KINDS = tuple(CHECKS)
 LISTS = ("dims", "axes", "indices", "ints")  # whole numbers, comma-separated
-NUMBERS = ("float", "positive", "int")
 _SEPARATORS = re.compile(r"[,;\s]+")
 
 

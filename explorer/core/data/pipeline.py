@@ -16,9 +16,11 @@ Three sources:
 
 from __future__ import annotations
 
+import functools
 import os
 import weakref
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import numpy as np
@@ -130,16 +132,10 @@ def _decoded_files(tf: Any, ds: Dataset, index_ds: Any) -> Any:
     return chunks.unbatch().filter(was_read).map(image_and_index)
 
 
-_POOL: list[Any] = []
-
-
-def _reader_pool() -> Any:
+@functools.cache
+def _reader_pool() -> ThreadPoolExecutor:
     """The threads that read image files (one per core), made on first use."""
-    if not _POOL:
-        from concurrent.futures import ThreadPoolExecutor
-
-        _POOL.append(ThreadPoolExecutor(os.cpu_count() or 2, thread_name_prefix="image-reader"))
-    return _POOL[0]
+    return ThreadPoolExecutor(os.cpu_count() or 2, thread_name_prefix="image-reader")
 
 
 def unreadable_summary(ds: Dataset) -> str:

@@ -112,11 +112,8 @@ def train(
     """
     config.validate()
     state = ensure_state(state)
-    from explorer.core.runtime.tf_setup import keras
-
     if strategy is None:  # before any other TensorFlow work (a multi-worker strategy's rule)
         strategy = make_strategy(config)
-    keras()
     place = placement(config, strategy)
     with writer_lock(place.out):  # one writer: a second training there gets one line
         config.validate(check_busy=False)  # again under the lock: what another did meanwhile
